@@ -1,0 +1,3 @@
+from qlr.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,65 @@
+"""The `qlr` command: one subcommand per job, each implemented in its own module.
+
+A subcommand module defines `add_arguments(parser)` and `main(args) -> int`. Modules are
+imported only when their subcommand runs, so `qlr --help` stays fast and a broken optional
+dependency in one subcommand does not take down the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from qlr.errors import QlrError
+
+# name -> (module, one-line description). Keep sorted by name.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "boards": ("qlr.boards.cli_boards", "List the boards, their memory maps and runners"),
+    "build": ("qlr.boards.cli_build", "Build the firmware for a board (wraps `scons board=NAME`)"),
+    "link": ("qlr.link.cli", "Talk to a running firmware over the link: ping, info, memory, self-tests"),
+    "run": ("qlr.boards.cli_run", "Run a firmware ELF on a board or emulator and return its status"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from qlr import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="qlr",
+        description="On-device continual learning with quantized latent replays: host tools.",
+    )
+    parser.add_argument("--version", action="version", version=f"qlr {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for name, (module, help_text) in sorted(COMMANDS.items()):
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(_module=module)
+        # Arguments are added lazily (see main) so that --help here imports nothing heavy.
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not argv:
+        parser.print_help()
+        return 2
+    # Find the subcommand, then rebuild its parser with its own arguments.
+    name = next((a for a in argv if not a.startswith("-")), None)
+    if name in COMMANDS:
+        module_name, help_text = COMMANDS[name]
+        module = importlib.import_module(module_name)
+        sub_parser = argparse.ArgumentParser(prog=f"qlr {name}", description=help_text)
+        module.add_arguments(sub_parser)
+        rest = argv[argv.index(name) + 1 :]
+        args = sub_parser.parse_args(rest)
+        try:
+            return int(module.main(args) or 0)
+        except QlrError as e:
+            print(f"qlr {name}: error: {e}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print(f"qlr {name}: interrupted", file=sys.stderr)
+            return 130
+    parser.parse_args(argv)  # prints help / version, or an error for an unknown command
+    return 2
