@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "boards": ("qlr.boards.cli_boards", "List the boards, their memory maps and runners"),
     "build": ("qlr.boards.cli_build", "Build the firmware for a board (wraps `scons board=NAME`)"),
     "link": ("qlr.link.cli", "Talk to a running firmware over the link: ping, info, memory, self-tests"),
+    "model": ("qlr.model.cli", "Describe networks: per-layer shapes, parameters and MACs"),
     "run": ("qlr.boards.cli_run", "Run a firmware ELF on a board or emulator and return its status"),
 }
 
