@@ -1,0 +1,62 @@
+/* The self-test registry and runner. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "qlr/runtime.h"
+#include "selftest/selftest.h"
+
+#define MAX_REPORTED_FAILURES 5
+
+static const qlr_selftest_t k_tests[] = {
+    {"team_fork", st_team_fork},   {"team_join", st_team_join}, {"barrier", st_barrier},
+    {"copy_1d", st_copy_1d},       {"copy_2d", st_copy_2d},     {"memory_regions", st_memory_regions},
+    {"l3", st_l3},                 {"fp32", st_fp32},           {"counter", st_counter},
+};
+
+unsigned qlr_selftest_count(void) { return sizeof k_tests / sizeof k_tests[0]; }
+
+const qlr_selftest_t *qlr_selftest_get(unsigned i)
+{
+    return i < qlr_selftest_count() ? &k_tests[i] : 0;
+}
+
+void st_check(qlr_selftest_ctx_t *ctx, int ok, const char *fmt, ...)
+{
+    if (ok)
+        return;
+    if (ctx->failed_checks++ < MAX_REPORTED_FAILURES) {
+        va_list ap;
+        va_start(ap, fmt);
+        qlr_printf("  check failed in %s: ", ctx->test);
+        qlr_vprintf(fmt, ap);
+        qlr_puts("\n");
+        va_end(ap);
+    }
+}
+
+int qlr_selftest_run(const char *name, qlr_selftest_result_t *res)
+{
+    int all = name == 0 || strcmp(name, "all") == 0;
+    int matched = 0;
+    uint64_t t0 = qlr_counter();
+    for (unsigned i = 0; i < qlr_selftest_count(); i++) {
+        const qlr_selftest_t *t = &k_tests[i];
+        if (!all && strcmp(name, t->name) != 0)
+            continue;
+        matched = 1;
+        qlr_selftest_ctx_t ctx = {t->name, 0, 0};
+        t->fn(&ctx);
+        if (ctx.cores_seen > res->cores_seen)
+            res->cores_seen = ctx.cores_seen;
+        if (ctx.failed_checks == 0) {
+            res->passed++;
+            qlr_printf("ok   %s\n", t->name);
+        } else {
+            res->failed++;
+            qlr_printf("FAIL %s (%u checks failed)\n", t->name, ctx.failed_checks);
+        }
+    }
+    res->cores_max = qlr_team_max();
+    res->counter += qlr_counter() - t0;
+    return matched ? 0 : -1;
+}
