@@ -26,4 +26,5 @@ from qlr.golden.sgd import qlr_sgd_f32
 
 # ---- int8 kernels (owned by the quantization helper: golden/int8*.py, golden/requant*.py) ----
 # Add the one import line for the int8 kernels here.
+from qlr.golden.int8 import qlr_add_u8, qlr_avgpool_u8, qlr_conv2d_s8, qlr_dwconv2d_s8, qlr_linear_s8, qlr_pwconv_s8  # noqa: F401
 # ---- end of int8 kernels ----
