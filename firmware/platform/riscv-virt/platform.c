@@ -1,0 +1,137 @@
+/*
+ * QEMU riscv32 virt: memory levels, counter, console, link UART, exit.
+ * Console and exit go through semihosting (QEMU's stdout and exit status); the link is the
+ * NS16550A UART at 0x10000000 (QEMU's first -serial). mcycle counts executed instructions
+ * under -icount shift=0 (all harts together); the CLINT's mtime (10 MHz of virtual time) paces
+ * the link's timeouts.
+ */
+#include <string.h>
+
+#include "qlr/runtime.h"
+#include "../../runtime/platform_hooks.h"
+#include "qlr_board_config.h"
+#include "rv_platform.h"
+#include "semihost.h"
+
+#define UART_BASE ((volatile uint8_t *)0x10000000u)
+#define UART_RBR 0
+#define UART_THR 0
+#define UART_LSR 5
+#define UART_LSR_DR 0x01u
+#define UART_LSR_THRE 0x20u
+#define CLINT_MTIME_LO ((volatile uint32_t *)0x0200BFF8u)
+#define CLINT_MTIME_HI ((volatile uint32_t *)0x0200BFFCu)
+#define MTIME_HZ 10000000u
+
+extern char __l1_free_start[], __qlr_l1_end[], __l2_free_start[], __qlr_l2_end[];
+
+qlr_mem_region_t qlr_mem_region(qlr_mem_level_t level)
+{
+    qlr_mem_region_t r = {0, 0};
+    switch (level) {
+    case QLR_MEM_L1: r.base = (uintptr_t)__l1_free_start; r.size = (size_t)(__qlr_l1_end - __l1_free_start); break;
+    case QLR_MEM_L2: r.base = (uintptr_t)__l2_free_start; r.size = (size_t)(__qlr_l2_end - __l2_free_start); break;
+    case QLR_MEM_L3: r.base = 0; r.size = QLR_L3_SIZE; break;
+    }
+    return r;
+}
+
+uint8_t *qlr_platform_l3_base(void) { return (uint8_t *)QLR_L3_BASE; }
+size_t qlr_platform_l3_size(void) { return QLR_L3_SIZE; }
+
+uint64_t qlr_counter(void)
+{
+    uint32_t hi, lo, hi2;
+    do {
+        __asm__ volatile("csrr %0, mcycleh" : "=r"(hi));
+        __asm__ volatile("csrr %0, mcycle" : "=r"(lo));
+        __asm__ volatile("csrr %0, mcycleh" : "=r"(hi2));
+    } while (hi != hi2);
+    return (uint64_t)hi << 32 | lo;
+}
+
+const char *qlr_counter_unit(void) { return QLR_COUNTER_UNIT; }
+
+static uint64_t mtime(void)
+{
+    uint32_t hi, lo;
+    do {
+        hi = *CLINT_MTIME_HI;
+        lo = *CLINT_MTIME_LO;
+    } while (hi != *CLINT_MTIME_HI);
+    return (uint64_t)hi << 32 | lo;
+}
+
+void qlr_console_write(const char *s, size_t n)
+{
+    char buf[128];
+    while (n > 0) {
+        size_t k = n < sizeof buf - 1 ? n : sizeof buf - 1;
+        memcpy(buf, s, k);
+        buf[k] = 0;
+        semihost_call(SEMIHOST_SYS_WRITE0, buf);
+        s += k;
+        n -= k;
+    }
+}
+
+int qlr_link_read(void *buf, size_t max, int timeout_ms)
+{
+    uint8_t *out = (uint8_t *)buf;
+    if (max == 0)
+        return 0;
+    uint64_t deadline = mtime() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * (MTIME_HZ / 1000u);
+    while (!(UART_BASE[UART_LSR] & UART_LSR_DR)) {
+        if (timeout_ms >= 0 && mtime() >= deadline)
+            return 0;
+    }
+    size_t n = 0;
+    while (n < max && (UART_BASE[UART_LSR] & UART_LSR_DR))
+        out[n++] = UART_BASE[UART_RBR];
+    return (int)n;
+}
+
+void qlr_link_write(const void *buf, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)buf;
+    for (size_t i = 0; i < len; i++) {
+        while (!(UART_BASE[UART_LSR] & UART_LSR_THRE))
+            ;
+        UART_BASE[UART_THR] = p[i];
+    }
+}
+
+void qlr_exit(int status)
+{
+    uint32_t block[2] = {SEMIHOST_ADP_STOPPED_APPLICATION_EXIT, (uint32_t)status};
+    semihost_call(SEMIHOST_SYS_EXIT_EXTENDED, block);
+    for (;;)
+        __asm__ volatile("wfi");
+}
+
+void qlr_board_info(qlr_board_info_t *info)
+{
+    info->board = QLR_BOARD_NAME;
+    info->platform = QLR_PLATFORM_NAME;
+    info->team_max = qlr_team_max();
+    info->l1_size = (uint32_t)qlr_mem_region(QLR_MEM_L1).size;
+    info->l2_size = (uint32_t)qlr_mem_region(QLR_MEM_L2).size;
+    info->l3_size = QLR_L3_SIZE;
+}
+
+void qlr_rv_exception(uint32_t mcause, uint32_t mepc, uint32_t mtval)
+{
+    unsigned h;
+    __asm__ volatile("csrr %0, mhartid" : "=r"(h));
+    qlr_printf("qlr-fatal: exception on hart %u: mcause %lu mepc 0x%08lx mtval 0x%08lx\n", h,
+               (unsigned long)mcause, (unsigned long)mepc, (unsigned long)mtval);
+    qlr_exit(3);
+}
+
+void qlr_rv_controller_main(const void *fdt)
+{
+    unsigned harts = qlr_fdt_count_cpus(fdt);
+    if (harts >= 2)
+        qlr_rv_team_init(harts - 1);
+    qlr_exit(qlr_app_main());
+}
