@@ -1,0 +1,60 @@
+/* The runtime on a single Cortex-M4F core: the team is the controller itself, copies and L3
+ * are done by the CPU, the counter is SysTick extended to 64 bits. */
+#include "qlr/runtime.h"
+#include "../../runtime/platform_hooks.h"
+#include "qlr_board_config.h"
+#include "stm32_platform.h"
+
+#ifndef QLR_COUNTER_SCALE
+#define QLR_COUNTER_SCALE 1u
+#endif
+
+extern char __l1_free_start[], __qlr_l1_end[], __l2_free_start[], __qlr_l2_end[];
+
+unsigned qlr_team_max(void) { return 1; }
+unsigned qlr_core_id(void) { return 0; }
+unsigned qlr_core_count(void) { return 1; }
+
+void qlr_team_fork(unsigned ncores, qlr_task_fn fn, void *arg)
+{
+    (void)ncores;
+    fn(arg);
+}
+
+void qlr_team_barrier(void) {}
+
+qlr_mem_region_t qlr_mem_region(qlr_mem_level_t level)
+{
+    qlr_mem_region_t r = {0, 0};
+    switch (level) {
+    case QLR_MEM_L1: r.base = (uintptr_t)__l1_free_start; r.size = (size_t)(__qlr_l1_end - __l1_free_start); break;
+    case QLR_MEM_L2: r.base = (uintptr_t)__l2_free_start; r.size = (size_t)(__qlr_l2_end - __l2_free_start); break;
+    case QLR_MEM_L3: r.base = 0; r.size = QLR_L3_SIZE; break;
+    }
+    return r;
+}
+
+uint8_t *qlr_platform_l3_base(void) { return (uint8_t *)QLR_L3_BASE; }
+size_t qlr_platform_l3_size(void) { return QLR_L3_SIZE; }
+
+uint64_t qlr_counter(void) { return qlr_stm32_ticks() * QLR_COUNTER_SCALE; }
+const char *qlr_counter_unit(void) { return QLR_COUNTER_UNIT; }
+
+int qlr_link_read(void *buf, size_t max, int timeout_ms)
+{
+    return qlr_stm32_uart_read((uint8_t *)buf, max, timeout_ms);
+}
+
+void qlr_link_write(const void *buf, size_t len) { qlr_stm32_uart_write((const uint8_t *)buf, len); }
+
+void qlr_exit(int status) { qlr_stm32_board_exit(status); }
+
+void qlr_board_info(qlr_board_info_t *info)
+{
+    info->board = QLR_BOARD_NAME;
+    info->platform = QLR_PLATFORM_NAME;
+    info->team_max = 1;
+    info->l1_size = (uint32_t)qlr_mem_region(QLR_MEM_L1).size;
+    info->l2_size = (uint32_t)qlr_mem_region(QLR_MEM_L2).size;
+    info->l3_size = QLR_L3_SIZE;
+}
