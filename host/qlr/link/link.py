@@ -1,0 +1,298 @@
+"""`Link`: request/response over a transport, with sequence numbers, timeouts, retries and
+resynchronisation (docs/link-protocol.md).
+
+Conventions: one request in flight at a time. Each request gets the next 16-bit sequence number
+(starting at a random value, so two sessions rarely collide); a retry resends the same bytes, and
+the firmware answers a repeated (seq, command, CRC) from its last response without running the
+command again, so retries are safe even for SELFTEST. Responses whose seq or command do not
+match the request in flight are stale (answers to earlier attempts) and are dropped. Bytes that
+are not frames are console text and go to the `console` sink line by line.
+"""
+
+from __future__ import annotations
+
+import collections
+import enum
+import os
+import random
+import struct
+import time
+from typing import Callable
+
+from qlr.link.errors import LinkClosed, LinkDeviceError, LinkError, LinkProtocolError, LinkTimeout
+from qlr.link.frame import (
+    MAX_PAYLOAD,
+    Command,
+    Decoder,
+    Frame,
+    Status,
+    command_name,
+    encode_frame,
+    status_name,
+)
+from qlr.link.transport import ConsoleSink, Transport, open_transport
+
+MEM_HEADER = 8  # u8 level, 3 zero bytes, u32 offset
+IDLE_S = 0.2  # silence after which a partial frame in the decoder is abandoned (as the firmware)
+_INFO_FIXED = struct.Struct("<HHIIIIIIQ")  # 36 bytes, see docs/link-protocol.md
+
+
+class MemLevel(enum.IntEnum):
+    """Memory levels as in qlr_mem_level_t; the link reaches L2 and L3."""
+
+    L1 = 0
+    L2 = 1
+    L3 = 2
+
+
+def parse_level(level: int | str) -> MemLevel:
+    """`MemLevel` from 1/2, "l2"/"L3" or a MemLevel; raises LinkError naming the bad value."""
+    if isinstance(level, str):
+        key = level.strip().upper()
+        if key in MemLevel.__members__:
+            return MemLevel[key]
+        raise LinkError(f"memory level {level!r} is not one of L2, L3")
+    try:
+        return MemLevel(int(level))
+    except ValueError:
+        raise LinkError(f"memory level {level!r} is not one of 1 (L2), 2 (L3)") from None
+
+
+class LinkStats:
+    """What happened on the link so far (for diagnostics and tests)."""
+
+    def __init__(self) -> None:
+        self.requests = 0  # requests answered
+        self.retries = 0  # requests sent again after a timeout
+        self.stale = 0  # frames received that answered nothing in flight
+        self.timeouts = 0  # requests that got no answer at all
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(vars(self))
+
+
+class Link:
+    """Talks to a firmware command server over a `Transport`.
+
+    timeout: seconds to wait for each attempt's response; retries: further attempts after a
+    timeout. Both can be overridden per call. The device's maximum payload is learnt from INFO
+    (fetched on first need) and bounds the chunks of memory transfers.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        timeout: float = 2.0,
+        retries: int = 3,
+        console: ConsoleSink | None = None,
+        seq: int | None = None,
+    ) -> None:
+        self.transport = transport
+        self.timeout = timeout
+        self.retries = retries
+        self.decoder = Decoder()
+        self.stats = LinkStats()
+        self.console_sink = console
+        self.console: collections.deque[str] = collections.deque(maxlen=2000)
+        self._partial_line = ""
+        self._seq = random.randrange(0x10000) if seq is None else seq & 0xFFFF
+        self._max_payload: int | None = None
+
+    @classmethod
+    def open(cls, url: str, *, timeout: float = 2.0, retries: int = 3,
+             console: ConsoleSink | None = None, **transport_kwargs: object) -> "Link":
+        """Opens a transport by URL (see qlr.link.transport) and wraps it."""
+        return cls(open_transport(url, **transport_kwargs), timeout=timeout, retries=retries,
+                   console=console)
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> "Link":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- request/response ------------------------------------------------------------------
+
+    def _next_seq(self) -> int:
+        self._seq = (self._seq + 1) & 0xFFFF
+        return self._seq
+
+    def _pump_console(self) -> None:
+        raw = self.decoder.take_skipped()
+        if not raw:
+            return
+        text = self._partial_line + raw.decode("utf-8", "replace")
+        *lines, self._partial_line = text.split("\n")
+        for line in lines:
+            line = line.rstrip("\r")
+            self.console.append(line)
+            if self.console_sink:
+                self.console_sink(line)
+
+    def _with_console(self, message: str) -> str:
+        tail = self.transport.console_lines()[-8:] or list(self.console)[-8:]
+        if tail:
+            return message + "; last console lines:" + "".join(f"\n  | {t}" for t in tail)
+        return message
+
+    def request(self, cmd: int, payload: bytes = b"", *, timeout: float | None = None,
+                retries: int | None = None) -> Frame:
+        """Sends a request and returns its OK response frame.
+
+        Raises LinkDeviceError for an error status, LinkTimeout when no response came after
+        1 + retries attempts, LinkClosed when the channel closed."""
+        timeout = self.timeout if timeout is None else timeout
+        retries = self.retries if retries is None else retries
+        seq = self._next_seq()
+        data = encode_frame(cmd, seq, payload)
+        name = command_name(cmd)
+        for attempt in range(1 + retries):
+            if attempt:
+                self.stats.retries += 1
+            try:
+                self.transport.write(data)
+                response = self._await(cmd, seq, time.monotonic() + timeout)
+            except LinkClosed as e:
+                raise LinkClosed(self._with_console(f"{name}: {e}")) from None
+            if response is not None:
+                self.stats.requests += 1
+                if response.status != Status.OK:
+                    message = response.payload.decode("utf-8", "replace")
+                    raise LinkDeviceError(name, response.status, status_name(response.status), message)
+                return response
+        self.stats.timeouts += 1
+        raise LinkTimeout(self._with_console(
+            f"no response to {name} (seq {seq}) on {self.transport.url} after {1 + retries} "
+            f"attempt(s) of {timeout:g} s; is the command server running there?"))
+
+    def _await(self, cmd: int, seq: int, deadline: float) -> Frame | None:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                frames = self.decoder.flush()  # a stalled candidate may hide the answer
+            else:
+                chunk = self.transport.read(min(left, IDLE_S))
+                if chunk:
+                    frames = self.decoder.feed(chunk)
+                elif self.decoder.pending:
+                    frames = self.decoder.idle()
+                else:
+                    frames = []
+            self._pump_console()
+            for f in frames:
+                if f.is_response and f.seq == seq and f.cmd == cmd:
+                    return f
+                self.stats.stale += 1
+            if left <= 0:
+                return None
+
+    # ---- commands ---------------------------------------------------------------------------
+
+    def ping(self, payload: bytes | None = None, **kw: float) -> float:
+        """Echo test; returns the round trip in seconds. Raises LinkProtocolError on a bad echo."""
+        if payload is None:
+            payload = os.urandom(16)
+        t0 = time.monotonic()
+        echo = self.request(Command.PING, payload, **kw).payload  # type: ignore[arg-type]
+        rtt = time.monotonic() - t0
+        if echo != payload:
+            raise LinkProtocolError(f"PING echoed {len(echo)} bytes that differ from the {len(payload)} sent")
+        return rtt
+
+    def info(self) -> dict[str, object]:
+        """Board name, platform, firmware version, team size, memory sizes, counter unit."""
+        p = self.request(Command.INFO).payload
+        if len(p) < _INFO_FIXED.size:
+            raise LinkProtocolError(f"INFO payload is {len(p)} bytes, expected at least {_INFO_FIXED.size}")
+        proto, max_payload, team_max, l1, l2, l3, l2w, l3w, counter = _INFO_FIXED.unpack_from(p)
+        strings = p[_INFO_FIXED.size:].split(b"\0")
+        if len(strings) < 5:  # four NUL-terminated strings leave a fifth, empty, piece
+            raise LinkProtocolError(f"INFO payload has {len(strings) - 1} strings, expected 4")
+        board, platform, firmware, unit = (s.decode("utf-8", "replace") for s in strings[:4])
+        if not 16 < max_payload <= MAX_PAYLOAD:
+            raise LinkProtocolError(f"INFO max_payload={max_payload} is outside 17..{MAX_PAYLOAD}")
+        self._max_payload = max_payload
+        return {
+            "board": board, "platform": platform, "firmware": firmware, "protocol": proto,
+            "max_payload": max_payload, "team_max": team_max,
+            "l1_size": l1, "l2_size": l2, "l3_size": l3,
+            "l2_window": l2w, "l3_window": l3w, "counter": counter, "counter_unit": unit,
+        }
+
+    @property
+    def max_payload(self) -> int:
+        """The device's maximum payload (asks INFO the first time)."""
+        if self._max_payload is None:
+            self.info()
+        assert self._max_payload is not None
+        return self._max_payload
+
+    @staticmethod
+    def _check_range(offset: int, n: int) -> None:
+        if offset < 0 or n < 0 or offset + n > 0xFFFFFFFF + 1:
+            raise LinkError(f"memory range offset={offset} length={n} is outside 0..2^32")
+
+    def mem_write(self, level: int | str, offset: int, data: bytes,
+                  progress: Callable[[int], None] | None = None) -> None:
+        """Writes `data` at `offset` of the level's window, in chunks of max_payload - 8."""
+        lvl = parse_level(level)
+        data = bytes(data)
+        self._check_range(offset, len(data))
+        step = self.max_payload - MEM_HEADER
+        for i in range(0, len(data), step):
+            part = data[i:i + step]
+            self.request(Command.MEM_WRITE, struct.pack("<B3xI", lvl, offset + i) + part)
+            if progress:
+                progress(len(part))
+
+    def mem_read(self, level: int | str, offset: int, n: int,
+                 progress: Callable[[int], None] | None = None) -> bytes:
+        """Reads `n` bytes at `offset` of the level's window, in chunks of max_payload."""
+        lvl = parse_level(level)
+        self._check_range(offset, n)
+        step = self.max_payload
+        out = bytearray()
+        for i in range(0, n, step):
+            k = min(step, n - i)
+            got = self.request(Command.MEM_READ, struct.pack("<B3xII", lvl, offset + i, k)).payload
+            if len(got) != k:
+                raise LinkProtocolError(f"MEM_READ at {lvl.name}+{offset + i} returned {len(got)} bytes, asked {k}")
+            out += got
+            if progress:
+                progress(k)
+        return bytes(out)
+
+    def mem_crc(self, level: int | str, offset: int, n: int, timeout: float | None = None) -> int:
+        """CRC-32 (zlib) of `n` bytes at `offset`, computed on the device."""
+        lvl = parse_level(level)
+        self._check_range(offset, n)
+        if timeout is None:
+            timeout = self.timeout + n / 1e6  # generous: ~1 MB/s even on an emulator
+        p = self.request(Command.MEM_CRC, struct.pack("<B3xII", lvl, offset, n), timeout=timeout).payload
+        if len(p) != 4:
+            raise LinkProtocolError(f"MEM_CRC returned {len(p)} bytes, expected 4")
+        return struct.unpack("<I", p)[0]
+
+    def selftest(self, name: str | None = None, *, timeout: float = 120.0, retries: int = 1) -> dict[str, object]:
+        """Runs a named self-test (None or "all": every one) and returns its counts; "ok" means
+        no check failed and at least one passed."""
+        try:
+            raw = (name or "").encode("ascii")
+        except UnicodeEncodeError:
+            raise LinkError(f"self-test name {name!r} is not ASCII") from None
+        p = self.request(Command.SELFTEST, raw, timeout=timeout, retries=retries).payload
+        if len(p) != 16:
+            raise LinkProtocolError(f"SELFTEST returned {len(p)} bytes, expected 16")
+        passed, failed, counter = struct.unpack("<IIQ", p)
+        return {"name": name or "all", "passed": passed, "failed": failed, "counter": counter,
+                "ok": failed == 0 and passed > 0}
+
+    def exit(self, status: int = 0, *, timeout: float | None = None) -> None:
+        """Asks the firmware to reply and then exit with `status` (one attempt, no retry)."""
+        if not -(2**31) <= status < 2**31:
+            raise LinkError(f"exit status {status} does not fit an i32")
+        self.request(Command.EXIT, struct.pack("<i", status), timeout=timeout, retries=0)
