@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "link": ("qlr.link.cli", "Talk to a running firmware over the link: ping, info, memory, self-tests"),
     "model": ("qlr.model.cli", "Describe networks: per-layer shapes, parameters and MACs"),
     "run": ("qlr.boards.cli_run", "Run a firmware ELF on a board or emulator and return its status"),
+    "train": ("qlr.train.cli", "Train a network on the golden model (make a pretrained front-end)"),
 }
 
 

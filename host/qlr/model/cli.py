@@ -9,19 +9,21 @@ from qlr.errors import QlrError
 from qlr.model.graph import Network
 
 
-def add_arch_arguments(p: argparse.ArgumentParser) -> None:
-    """Options that name an architecture to build (shared with `qlr train`)."""
+def add_arch_arguments(p: argparse.ArgumentParser, with_classes: bool = True) -> None:
+    """Options that name an architecture to build (shared with `qlr train`, which has its own --classes)."""
     p.add_argument("--arch", default=None, help="architecture to build (mobilenet_v1)")
     p.add_argument("--width", type=float, default=1.0, help="width multiplier (default 1.0)")
     p.add_argument("--size", type=int, default=128, help="input height and width (default 128)")
     p.add_argument("--in-channels", type=int, default=3, help="input channels (default 3)")
-    p.add_argument("--classes", type=int, default=1000, help="number of classes (default 1000)")
+    if with_classes:
+        p.add_argument("--classes", type=int, default=1000, help="number of classes (default 1000)")
     p.add_argument("--no-batchnorm", action="store_true", help="build without BatchNorm (convs get biases)")
     p.add_argument("--activation", default="relu", choices=["relu", "relu6"])
     p.add_argument("--seed", type=int, default=0, help="initialisation seed (default 0)")
 
 
-def network_from_args(args: argparse.Namespace) -> Network:
+def network_from_args(args: argparse.Namespace, num_classes: int | None = None) -> Network:
+    """Load --model or build --arch (num_classes overrides args.classes)."""
     from qlr.model.mobilenet import build
 
     if getattr(args, "model", None):
@@ -30,7 +32,8 @@ def network_from_args(args: argparse.Namespace) -> Network:
         return Network.load(args.model)
     if not args.arch:
         raise QlrError("give --arch NAME or --model FILE.npz")
-    return build(args.arch, width=args.width, input_size=args.size, num_classes=args.classes,
+    classes = num_classes if num_classes is not None else args.classes
+    return build(args.arch, width=args.width, input_size=args.size, num_classes=classes,
                  in_channels=args.in_channels, batchnorm=not args.no_batchnorm,
                  activation=args.activation, seed=args.seed)
 
