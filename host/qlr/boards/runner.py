@@ -1,0 +1,287 @@
+"""Running firmware on a board: QEMU, GVSoC, the host itself, or a real board.
+
+`start()` launches a firmware ELF and returns a `Device`: its console is streamed line by line
+(to a callback and into `Device.output`), `wait()` returns a `RunResult` with the exit status
+and the parsed summary line. A device started with `link=True` also exposes `link_url`, a
+transport URL for `qlr.link` (`socket://` to QEMU's serial chardev, `exec:` for the host board,
+`semihost:DIR` for GVSoC).
+
+A run fails, with a message that says why, when the firmware exits non-zero, crashes, times
+out, or ends without its summary line (`<prog>: N passed, M failed, ...`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from qlr.boards.registry import Board, load_board
+from qlr.errors import QlrError
+
+SUMMARY_RE = re.compile(
+    r"^(?P<prog>qlr-[\w-]+): (?P<passed>\d+) passed, (?P<failed>\d+) failed(?P<rest>.*)$"
+)
+FATAL_RE = re.compile(r"^qlr-fatal: (?P<what>.*)$")
+EXIT_RE = re.compile(r"^qlr-exit: (?P<status>-?\d+)$")
+GVSOC_HELP = (
+    "GVSoC not found: set GVSOC=/path/to/gvsoc (the `gvsoc` launcher of an installation built "
+    "from github.com/gvsoc/gvsoc with `make all TARGETS=pulp-open`) or pass --gvsoc PATH"
+)
+
+LineSink = Callable[[str], None]
+
+
+@dataclass
+class Summary:
+    program: str
+    passed: int
+    failed: int
+    rest: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, line: str) -> "Summary | None":
+        m = SUMMARY_RE.match(line.strip())
+        if not m:
+            return None
+        rest = m.group("rest")
+        fields: dict[str, str] = {}
+        for part in rest.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            # "cores 8/8" -> cores: "8/8"; "123 instructions" -> instructions: "123"
+            words = part.split()
+            if len(words) == 2 and words[0].isdigit():
+                fields[words[1]] = words[0]
+            elif len(words) == 2:
+                fields[words[0]] = words[1]
+        return cls(m.group("prog"), int(m.group("passed")), int(m.group("failed")), rest, fields)
+
+
+@dataclass
+class RunResult:
+    board: str
+    elf: str
+    status: int | None          # exit status; None when the run did not end by itself
+    output: list[str]
+    summary: Summary | None
+    timed_out: bool = False
+    error: str | None = None    # why the run failed, in one sentence; None when it passed
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_json(self) -> dict:
+        s = self.summary
+        return {
+            "board": self.board,
+            "elf": self.elf,
+            "ok": self.ok,
+            "status": self.status,
+            "timed_out": self.timed_out,
+            "error": self.error,
+            "seconds": round(self.seconds, 3),
+            "summary": None if s is None else {
+                "program": s.program, "passed": s.passed, "failed": s.failed, **s.fields},
+        }
+
+
+def find_gvsoc(explicit: str | None = None) -> str | None:
+    """The GVSoC launcher from --gvsoc, $GVSOC, or PATH; None if there is none."""
+    for cand in (explicit, os.environ.get("GVSOC"), shutil.which("gvsoc")):
+        if cand and Path(cand).is_file() and os.access(cand, os.X_OK):
+            return str(Path(cand).resolve())
+    return None
+
+
+def free_tcp_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Device:
+    """A firmware running on a board (see module docstring)."""
+
+    def __init__(self, board: Board, elf: Path, argv: list[str], link_url: str | None,
+                 on_line: LineSink | None, workdir: Path | None, spawn: bool = True) -> None:
+        self.board = board
+        self.elf = elf
+        self.argv = argv
+        self.link_url = link_url
+        self.output: list[str] = []
+        self._on_line = on_line
+        self._workdir = workdir
+        self._t0 = time.monotonic()
+        self.proc: subprocess.Popen | None = None
+        self._reader: threading.Thread | None = None
+        if spawn:
+            self._spawn()
+
+    def _spawn(self) -> None:
+        try:
+            self.proc = subprocess.Popen(
+                self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, cwd=self._workdir, start_new_session=True)
+        except FileNotFoundError:
+            raise QlrError(f"board {self.board.name}: cannot start '{self.argv[0]}': not found "
+                           "(run tools/setup to install the emulators)") from None
+        self._reader = threading.Thread(target=self._read_console, daemon=True)
+        self._reader.start()
+
+    def _read_console(self) -> None:
+        assert self.proc and self.proc.stdout
+        for raw in iter(self.proc.stdout.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            self.output.append(line)
+            if self._on_line:
+                self._on_line(line)
+
+    def wait(self, timeout: float) -> RunResult:
+        timed_out = False
+        status: int | None = None
+        if self.proc is not None:
+            try:
+                status = self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                self.kill()
+            if self._reader:
+                self._reader.join(timeout=5)
+        return self._result(status, timed_out)
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+
+    def close(self) -> None:
+        self.kill()
+        if self._workdir and self._workdir.name.startswith("qlr-run-"):
+            shutil.rmtree(self._workdir, ignore_errors=True)
+
+    def __enter__(self) -> "Device":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _result(self, status: int | None, timed_out: bool) -> RunResult:
+        summary = None
+        fatal = None
+        exit_line = None
+        for line in self.output:
+            summary = Summary.parse(line) or summary
+            m = FATAL_RE.match(line)
+            if m and fatal is None:
+                fatal = m.group("what")
+            m = EXIT_RE.match(line)
+            if m:
+                exit_line = int(m.group("status"))
+        if status is None and exit_line is not None:
+            status = exit_line
+        error = None
+        name = f"{self.elf.name} on {self.board.name}"
+        if timed_out:
+            error = f"{name}: timed out (killed); last output: {self._tail()}"
+        elif fatal:
+            error = f"{name}: crashed: {fatal}"
+        elif status is not None and status < 0:
+            error = f"{name}: killed by signal {-status}; last output: {self._tail()}"
+        elif summary is None:
+            error = f"{name}: no summary line (`qlr-...: N passed, M failed`) in its output " \
+                    f"(exit status {status}); last output: {self._tail()}"
+        elif status != 0:
+            error = f"{name}: exit status {status} ({summary.failed} failed)"
+        elif summary.failed:
+            error = f"{name}: {summary.failed} failed but exit status 0"
+        return RunResult(self.board.name, str(self.elf), status, list(self.output), summary,
+                         timed_out, error, time.monotonic() - self._t0)
+
+    def _tail(self, n: int = 3) -> str:
+        tail = [l for l in self.output if l.strip()][-n:]
+        return " | ".join(tail) if tail else "(nothing)"
+
+
+def _format(template: list[str], **values: str) -> list[str]:
+    return [t.format(**values) for t in template]
+
+
+def start(board: Board | str, elf: str | Path, *, cores: int | None = None, link: bool = False,
+          gvsoc: str | None = None, on_line: LineSink | None = None) -> Device:
+    """Starts `elf` on `board`; see the module docstring."""
+    b = load_board(board) if isinstance(board, str) else board
+    elf = Path(elf)
+    if not elf.is_file():
+        raise QlrError(f"no firmware at {elf} (build it with `scons board={b.name}`)")
+    if cores is not None and not 1 <= cores <= b.team_max:
+        raise QlrError(f"board {b.name}: --cores must be 1..{b.team_max}, got {cores}")
+    kind = b.runner.get("kind")
+    cmd = list(b.runner.get("command", []))
+    n = str(cores or b.team_max)
+    if kind == "host":
+        argv = _format(cmd, elf=str(elf.resolve()), cores=n)
+        if link:
+            # The host board's link is the program's stdin/stdout: the exec: transport spawns it.
+            return Device(b, elf, argv, "exec:" + shlex.join(argv), on_line, None, spawn=False)
+        return Device(b, elf, argv, None, on_line, None)
+    if kind == "qemu":
+        argv = _format(cmd, elf=str(elf.resolve()))
+        if "-smp" in argv and cores is not None:
+            argv[argv.index("-smp") + 1] = str(cores + 1)  # one controller hart + the workers
+        url = None
+        serial_arg = b.runner.get("serial_arg", "-serial")
+        if link:
+            port = free_tcp_port()
+            # wait=on: QEMU does not start the CPU before the host has connected, so nothing the
+            # firmware sends is lost.
+            argv += [serial_arg, f"tcp:127.0.0.1:{port},server=on,wait=on"]
+            url = f"socket://127.0.0.1:{port}"
+        else:
+            argv += [serial_arg, "null"]
+        return Device(b, elf, argv, url, on_line, None)
+    if kind == "gvsoc":
+        exe = find_gvsoc(gvsoc)
+        if exe is None:
+            raise QlrError(GVSOC_HELP)
+        workdir = Path(tempfile.mkdtemp(prefix="qlr-run-"))
+        url = None
+        if link:
+            (workdir / "link.in").write_bytes(b"")
+            (workdir / "link.out").write_bytes(b"")
+            url = f"semihost:{workdir}"
+        argv = _format(cmd, elf=str(elf.resolve()), gvsoc=exe)
+        return Device(b, elf, argv, url, on_line, workdir)
+    if kind == "flash":
+        raise QlrError(
+            f"board {b.name} is a real board: flash it with `{' '.join(_format(cmd, elf=str(elf)))}` "
+            f"and talk to it with `qlr link --url {b.runner.get('serial_url', '/dev/ttyACM0')}`")
+    raise QlrError(f"{b.path}: runner.kind '{kind}' is not one of host, qemu, gvsoc, flash")
+
+
+def run(board: Board | str, elf: str | Path, *, cores: int | None = None, timeout: float = 120.0,
+        gvsoc: str | None = None, on_line: LineSink | None = None) -> RunResult:
+    """Runs `elf` to completion on `board` and returns its result (never raises on failure of
+    the firmware itself; only when the run cannot start)."""
+    dev = start(board, elf, cores=cores, gvsoc=gvsoc, on_line=on_line)
+    try:
+        return dev.wait(timeout)
+    finally:
+        dev.close()
