@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qlr",
         description="On-device continual learning with quantized latent replays: host tools.",
+        # Wide enough that no one-line description wraps (argparse breaks lines at hyphens).
+        formatter_class=lambda prog: argparse.HelpFormatter(prog, max_help_position=16, width=120),
     )
     parser.add_argument("--version", action="version", version=f"qlr {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
