@@ -4,7 +4,11 @@ host board's runner (which executes `ELF --cores N`)."""
 
 from __future__ import annotations
 
+import dataclasses
+import socket
 import stat
+import threading
+import time
 
 import pytest
 
@@ -69,9 +73,55 @@ def test_missing_elf_and_bad_cores_are_clear_errors(tmp_path):
         run("qemu-rv32", fake_elf(tmp_path, "true"), cores=9)
 
 
-def test_real_board_is_not_run_here(tmp_path):
-    with pytest.raises(QlrError, match="real board: flash it"):
-        run("stm32l476", fake_elf(tmp_path, "true"))
+def _real_board(flash_cmd):
+    b = load_board("stm32l476")
+    return dataclasses.replace(b, runner={**b.runner, "command": flash_cmd})
+
+
+def _console_server(lines: bytes):
+    """A TCP server standing in for a board's serial console (pyserial socket://)."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+
+    def serve():
+        conn, _ = srv.accept()
+        with conn:
+            for chunk in lines.split(b"|"):
+                conn.sendall(chunk)
+                time.sleep(0.05)
+            time.sleep(0.5)
+        srv.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"socket://127.0.0.1:{srv.getsockname()[1]}"
+
+
+def test_real_board_flashes_then_reads_console_to_exit_line(tmp_path):
+    url = _console_server(b"boot\r\nqlr-selftest: 9 pa|ssed, 0 failed, cores 1/1\r\n|qlr-exit: 0\r\n")
+    res = run(_real_board(["true", "{elf}"]), fake_elf(tmp_path, "true"), serial_url=url, timeout=10)
+    assert res.ok, res.error
+    assert res.status == 0 and res.summary.passed == 9
+
+
+def test_real_board_failure_status_from_exit_line(tmp_path):
+    url = _console_server(b"qlr-selftest: 8 passed, 1 failed\n|qlr-exit: 1\n")
+    res = run(_real_board(["true"]), fake_elf(tmp_path, "true"), serial_url=url, timeout=10)
+    assert not res.ok and res.status == 1
+
+
+def test_real_board_silent_console_times_out(tmp_path):
+    url = _console_server(b"booting...\n")
+    res = run(_real_board(["true"]), fake_elf(tmp_path, "true"), serial_url=url, timeout=1.5)
+    assert not res.ok and res.timed_out
+
+
+def test_real_board_flash_failure_is_a_clear_error(tmp_path):
+    with pytest.raises(QlrError, match="flashing failed"):
+        run(_real_board(["sh", "-c", "echo 'Error: no device found' >&2; exit 1"]),
+            fake_elf(tmp_path, "true"))
+    with pytest.raises(QlrError, match="not found"):
+        run(_real_board(["no-such-flasher-xyz"]), fake_elf(tmp_path, "true"))
 
 
 def test_unknown_board_names_the_known_ones():

@@ -17,6 +17,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="worker cores of the team (default: all the board has)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds before the run is killed")
     p.add_argument("--gvsoc", default=None, help="GVSoC launcher for pulp-open (default: $GVSOC)")
+    p.add_argument("--port", default=None,
+                   help="serial port of a real board's console (default: the board's serial_url)")
     p.add_argument("--json", action="store_true", help="print a JSON record instead of the console")
     p.add_argument("--quiet", action="store_true", help="do not stream the console")
 
@@ -24,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     stream = None if (args.json or args.quiet) else (lambda line: print(line, flush=True))
     res = run(args.board, args.elf, cores=args.cores, timeout=args.timeout, gvsoc=args.gvsoc,
-              on_line=stream)
+              on_line=stream, serial_url=args.port)
     if args.json:
         print(json.dumps(res.to_json(), indent=2))
     elif res.ok:

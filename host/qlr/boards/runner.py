@@ -129,6 +129,8 @@ class Device:
         self._t0 = time.monotonic()
         self.proc: subprocess.Popen | None = None
         self._reader: threading.Thread | None = None
+        self._port = None                      # a real board's console (pyserial)
+        self._exited = threading.Event()       # a real board printed `qlr-exit: N`
         if spawn:
             self._spawn()
 
@@ -146,10 +148,38 @@ class Device:
     def _read_console(self) -> None:
         assert self.proc and self.proc.stdout
         for raw in iter(self.proc.stdout.readline, b""):
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            self.output.append(line)
-            if self._on_line:
-                self._on_line(line)
+            self._add_line(raw)
+
+    def _add_line(self, raw: bytes) -> None:
+        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+        self.output.append(line)
+        if self._on_line:
+            self._on_line(line)
+        if EXIT_RE.match(line):
+            self._exited.set()
+
+    def attach_serial(self, url: str) -> None:
+        """Streams a real board's console from a serial port (it ends with `qlr-exit: N`)."""
+        import serial  # pyserial
+
+        try:
+            self._port = serial.serial_for_url(url, baudrate=115200, timeout=0.2)
+        except (serial.SerialException, ValueError, OSError) as e:
+            raise QlrError(f"board {self.board.name}: cannot open console {url!r}: {e}") from None
+        self._reader = threading.Thread(target=self._read_serial, daemon=True)
+        self._reader.start()
+
+    def _read_serial(self) -> None:
+        buf = b""
+        while not self._exited.is_set() and self._port is not None:
+            try:
+                chunk = self._port.read(256)
+            except Exception:  # the port went away: the run ends without a status
+                break
+            buf += chunk
+            while b"\n" in buf:
+                raw, buf = buf.split(b"\n", 1)
+                self._add_line(raw)
 
     def wait(self, timeout: float) -> RunResult:
         timed_out = False
@@ -160,6 +190,11 @@ class Device:
             except subprocess.TimeoutExpired:
                 timed_out = True
                 self.kill()
+            if self._reader:
+                self._reader.join(timeout=5)
+        elif self._port is not None:
+            timed_out = not self._exited.wait(timeout)
+            self._exited.set()
             if self._reader:
                 self._reader.join(timeout=5)
         return self._result(status, timed_out)
@@ -174,6 +209,10 @@ class Device:
 
     def close(self) -> None:
         self.kill()
+        self._exited.set()
+        if self._port is not None:
+            self._port.close()
+            self._port = None
         if self._workdir and self._workdir.name.startswith("qlr-run-"):
             shutil.rmtree(self._workdir, ignore_errors=True)
 
@@ -225,7 +264,8 @@ def _format(template: list[str], **values: str) -> list[str]:
 
 
 def start(board: Board | str, elf: str | Path, *, cores: int | None = None, link: bool = False,
-          gvsoc: str | None = None, on_line: LineSink | None = None) -> Device:
+          gvsoc: str | None = None, on_line: LineSink | None = None,
+          serial_url: str | None = None) -> Device:
     """Starts `elf` on `board`; see the module docstring."""
     b = load_board(board) if isinstance(board, str) else board
     elf = Path(elf)
@@ -270,17 +310,32 @@ def start(board: Board | str, elf: str | Path, *, cores: int | None = None, link
         argv = _format(cmd, elf=str(elf.resolve()), gvsoc=exe)
         return Device(b, elf, argv, url, on_line, workdir)
     if kind == "flash":
-        raise QlrError(
-            f"board {b.name} is a real board: flash it with `{' '.join(_format(cmd, elf=str(elf)))}` "
-            f"and talk to it with `qlr link --url {b.runner.get('serial_url', '/dev/ttyACM0')}`")
+        # A real board: flash it, then read its console (and link) on the serial port.
+        url = serial_url or b.runner.get("serial_url", "/dev/ttyACM0")
+        argv = _format(cmd, elf=str(elf.resolve()))
+        try:
+            flashed = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        except FileNotFoundError:
+            raise QlrError(f"board {b.name}: cannot flash: '{argv[0]}' not found (apt-get install "
+                           "openocd, or flash by hand and use `qlr link --url PORT`)") from None
+        except subprocess.TimeoutExpired:
+            raise QlrError(f"board {b.name}: flashing with '{argv[0]}' timed out after 120 s") from None
+        if flashed.returncode != 0:
+            tail = (flashed.stderr or flashed.stdout).strip().splitlines()[-3:]
+            raise QlrError(f"board {b.name}: flashing failed ({' '.join(argv)}): {' | '.join(tail)}")
+        dev = Device(b, elf, argv, url if link else None, on_line, None, spawn=False)
+        if not link:
+            dev.attach_serial(url)
+        return dev
     raise QlrError(f"{b.path}: runner.kind '{kind}' is not one of host, qemu, gvsoc, flash")
 
 
 def run(board: Board | str, elf: str | Path, *, cores: int | None = None, timeout: float = 120.0,
-        gvsoc: str | None = None, on_line: LineSink | None = None) -> RunResult:
+        gvsoc: str | None = None, on_line: LineSink | None = None,
+        serial_url: str | None = None) -> RunResult:
     """Runs `elf` to completion on `board` and returns its result (never raises on failure of
     the firmware itself; only when the run cannot start)."""
-    dev = start(board, elf, cores=cores, gvsoc=gvsoc, on_line=on_line)
+    dev = start(board, elf, cores=cores, gvsoc=gvsoc, on_line=on_line, serial_url=serial_url)
     try:
         return dev.wait(timeout)
     finally:
