@@ -17,8 +17,10 @@ from qlr.errors import QlrError
 COMMANDS: dict[str, tuple[str, str]] = {
     "boards": ("qlr.boards.cli_boards", "List the boards, their memory maps and runners"),
     "build": ("qlr.boards.cli_build", "Build the firmware for a board (wraps `scons board=NAME`)"),
+    "image": ("qlr.image.cli", "Binary images for a device: pack a quantized network, inspect, verify"),
     "link": ("qlr.link.cli", "Talk to a running firmware over the link: ping, info, memory, self-tests"),
     "model": ("qlr.model.cli", "Describe networks: per-layer shapes, parameters and MACs"),
+    "quant": ("qlr.quant.cli", "Post-training quantization: per-layer error and top-1 agreement report"),
     "run": ("qlr.boards.cli_run", "Run a firmware ELF on a board or emulator and return its status"),
     "train": ("qlr.train.cli", "Train a network on the golden model (make a pretrained front-end)"),
 }

@@ -1,0 +1,107 @@
+"""`qlr quant`: post-training quantization reports.
+
+    qlr quant report --model M.npz --data fashion-mnist --lr-layer L [--scheme per_channel|per_layer]
+                     [--percentile P] [--calib N] [--limit N] [--lr-bits 8,7,6] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+import numpy as np
+
+from qlr.errors import QlrError
+
+
+def load_images_for(net, data: str, split: str, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """uint8 images fitted to ``net``'s input and labels, from ``fashion-mnist`` or a data set .npz.
+
+    For Fashion-MNIST the class subset and fit mode the network was trained with (``meta['labels']``,
+    ``meta['fit']``, written by `qlr train`) are applied; ``split`` is ``train`` or ``test``.
+    A .npz file has no splits: the same file serves both.
+    """
+    from qlr.data import fit, load_dataset, load_fashion_mnist
+
+    if len(net.input_shape) != 3:
+        raise QlrError(f"the network input must be (H, W, C), got {net.input_shape}")
+    h, w, c = net.input_shape
+    if data == "fashion-mnist":
+        labels = net.meta.get("labels")
+        mode = net.meta.get("fit", "pad")
+        x, y = load_fashion_mnist(split, size=(h, w), mode=mode, channels=c, classes=labels, limit=limit)
+    else:
+        ds = load_dataset(data)
+        x, y = ds.x[:limit], ds.y[:limit]
+        if x.shape[3] not in (1, c):
+            raise QlrError(f"{data}: images have {x.shape[3]} channels, the network takes {c}")
+        x = fit(x, None if x.shape[1:3] == (h, w) else (h, w), "pad", c)
+    k = net.output_shape[-1]
+    if y.size and int(y.max()) >= k:
+        raise QlrError(f"{data}: label {int(y.max())} but the network has {k} outputs")
+    if len(x) == 0:
+        raise QlrError(f"{data}: no images")
+    return x, y
+
+
+def parse_bits(text: str | None) -> list[int]:
+    if not text:
+        return []
+    try:
+        bits = [int(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise QlrError(f"--lr-bits: expected a comma-separated list of integers, got {text!r}") from None
+    bad = [b for b in bits if not 1 <= b <= 8]
+    if bad:
+        raise QlrError(f"--lr-bits: Q must be in 1..8, got {bad}")
+    return bits
+
+
+def add_quant_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", required=True, help="network .npz (from `qlr train` or the model API)")
+    p.add_argument("--lr-layer", type=int, required=True, help="LR layer index l: the front-end is blocks 0..l")
+    p.add_argument("--data", default="fashion-mnist", help="fashion-mnist (default) or a data set .npz")
+    p.add_argument("--scheme", default="per_channel", choices=["per_channel", "per_layer"],
+                   help="weights: symmetric per output channel (default) or the paper's per-layer affine")
+    p.add_argument("--percentile", type=float, default=None,
+                   help="calibrate activations on this percentile (e.g. 99.99) instead of the maximum")
+    p.add_argument("--calib", type=int, default=1000, help="calibration images from the training split (default 1000)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = sub.add_parser("report", help="quantize the front-end and report per-layer error and top-1 agreement")
+    add_quant_options(p)
+    p.add_argument("--limit", type=int, default=2000, help="evaluation images from the test split (default 2000; 0 = all)")
+    p.add_argument("--lr-bits", default="8,7,6", help="also report accuracy with Q-bit LR latents (default 8,7,6)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _jsonable(v):
+    if isinstance(v, float) and not math.isfinite(v):
+        return None if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+def main(args: argparse.Namespace) -> int:
+    from qlr.model import Network
+    from qlr.quant.ptq import format_report, ptq_report
+
+    net = Network.load(args.model)
+    if args.calib < 1:
+        raise QlrError("--calib must be >= 1")
+    xc, _ = load_images_for(net, args.data, "train", args.calib)
+    xe, ye = load_images_for(net, args.data, "test", args.limit or None)
+    rep, _ = ptq_report(net, args.lr_layer, xc, xe, ye, scheme=args.scheme, percentile=args.percentile,
+                        lr_bits=parse_bits(args.lr_bits), progress=not args.quiet)
+    if args.json:
+        print(json.dumps(_jsonable(rep.as_dict()), indent=1))
+    else:
+        print(format_report(rep))
+    return 0
