@@ -2,7 +2,7 @@
 
 Example:
     qlr train --arch mobilenet_v1 --width 0.25 --size 32 --data fashion-mnist --classes 0-4 \
-              --epochs 2 --out model.npz
+              --epochs 3 --out model.npz
 """
 
 from __future__ import annotations
@@ -53,9 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=6000, help="use at most this many training samples "
                         "(default 6000; 0 = all)")
     parser.add_argument("--val-limit", type=int, default=2000, help="at most this many validation samples (0 = all)")
-    parser.add_argument("--epochs", type=int, default=2, help="epochs (default 2)")
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=0.05, help="peak learning rate, cosine to 0 (default 0.05)")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs (default 3)")
+    parser.add_argument("--batch-size", type=int, default=64, help="mini-batch size (default 64)")
+    parser.add_argument("--lr", type=float, default=0.1, help="peak learning rate, cosine to 0 (default 0.1)")
     parser.add_argument("--momentum", type=float, default=0.9)
     parser.add_argument("--weight-decay", type=float, default=5e-4)
     parser.add_argument("--fold", action="store_true", help="fold BatchNorm into the convolutions before saving")

@@ -24,8 +24,8 @@ from qlr.train.backprop import backward, forward_train, update_running_stats
 @dataclass
 class TrainConfig:
     epochs: int = 1
-    batch_size: int = 128
-    lr: float = 0.05
+    batch_size: int = 64
+    lr: float = 0.1
     momentum: float = 0.9
     weight_decay: float = 5e-4
     schedule: str = "cosine"  # or "constant"
