@@ -9,12 +9,13 @@ from qlr.errors import QlrError
 from qlr.model.graph import Network
 
 
-def add_arch_arguments(p: argparse.ArgumentParser, with_classes: bool = True) -> None:
+def add_arch_arguments(p: argparse.ArgumentParser, with_classes: bool = True, width: float = 1.0,
+                       size: int = 128, in_channels: int = 3) -> None:
     """Options that name an architecture to build (shared with `qlr train`, which has its own --classes)."""
     p.add_argument("--arch", default=None, help="architecture to build (mobilenet_v1)")
-    p.add_argument("--width", type=float, default=1.0, help="width multiplier (default 1.0)")
-    p.add_argument("--size", type=int, default=128, help="input height and width (default 128)")
-    p.add_argument("--in-channels", type=int, default=3, help="input channels (default 3)")
+    p.add_argument("--width", type=float, default=width, help=f"width multiplier (default {width})")
+    p.add_argument("--size", type=int, default=size, help=f"input height and width (default {size})")
+    p.add_argument("--in-channels", type=int, default=in_channels, help=f"input channels (default {in_channels})")
     if with_classes:
         p.add_argument("--classes", type=int, default=1000, help="number of classes (default 1000)")
     p.add_argument("--no-batchnorm", action="store_true", help="build without BatchNorm (convs get biases)")

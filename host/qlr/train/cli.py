@@ -38,9 +38,9 @@ def parse_classes(text: str | None) -> list[int] | None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from qlr.model.cli import add_arch_arguments
 
-    parser.add_argument("--model", help="start from a network saved as .npz (instead of --arch)")
-    add_arch_arguments(parser, with_classes=False)
-    parser.set_defaults(arch=None, width=0.25, size=32, in_channels=1)
+    parser.add_argument("--model", help="start from a network saved as .npz (instead of --arch; "
+                        "default: --arch mobilenet_v1)")
+    add_arch_arguments(parser, with_classes=False, width=0.25, size=32, in_channels=1)
     parser.add_argument("--data", default="fashion-mnist",
                         help="'fashion-mnist' or a data set .npz (x uint8 NHWC, y labels) (default fashion-mnist)")
     parser.add_argument("--val-data", help="validation .npz for --data FILE (Fashion-MNIST uses its test split)")
