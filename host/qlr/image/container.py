@@ -272,9 +272,10 @@ def parse_container(buf: bytes | bytearray | memoryview) -> list[Section]:
         sections.append(Section(int(st), name, int(dt), tuple(shape), data, group, bits, align, off, scrc, i))
 
     # no overlaps; every byte outside header, table and sections is zero
-    spans = sorted((s.offset, s.offset + s.size, s) for s in sections)
+    spans = sorted((s.offset, s.offset + s.size, s.index) for s in sections)
     pos = table_end
-    for start, end, s in spans:
+    for start, end, k in spans:
+        s = sections[k]
         if start < pos:
             other = next((t for t in sections if t is not s and t.offset < end and start < t.offset + t.size), None)
             raise _fail(f"{s.label}: field 'offset' {start} overlaps "
