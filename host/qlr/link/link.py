@@ -2,7 +2,8 @@
 resynchronisation (docs/link-protocol.md).
 
 Conventions: one request in flight at a time. Each request gets the next 16-bit sequence number
-(starting at a random value, so two sessions rarely collide); a retry resends the same bytes, and
+(starting at a random value, so two sessions rarely collide); a retry sends MAX_FRAME zero bytes
+(which flush any partial frame on the device) and then the same request bytes again, and
 the firmware answers a repeated (seq, command, CRC) from its last response without running the
 command again, so retries are safe even for SELFTEST. Responses whose seq or command do not
 match the request in flight are stale (answers to earlier attempts) and are dropped. Bytes that
@@ -21,6 +22,7 @@ from typing import Callable
 
 from qlr.link.errors import LinkClosed, LinkDeviceError, LinkError, LinkProtocolError, LinkTimeout
 from qlr.link.frame import (
+    MAX_FRAME,
     MAX_PAYLOAD,
     Command,
     Decoder,
@@ -102,7 +104,10 @@ class Link:
     @classmethod
     def open(cls, url: str, *, timeout: float = 2.0, retries: int = 3,
              console: ConsoleSink | None = None, **transport_kwargs: object) -> "Link":
-        """Opens a transport by URL (see qlr.link.transport) and wraps it."""
+        """Opens a transport by URL (see qlr.link.transport) and wraps it. `console` also gets
+        the side-channel console of an exec: transport (the program's stderr)."""
+        if console is not None and url.startswith("exec:"):
+            transport_kwargs.setdefault("console", console)
         return cls(open_transport(url, **transport_kwargs), timeout=timeout, retries=retries,
                    console=console)
 
@@ -154,7 +159,10 @@ class Link:
             if attempt:
                 self.stats.retries += 1
             try:
-                self.transport.write(data)
+                # Before a retry, MAX_FRAME zero bytes: they resolve any partial candidate the
+                # device may be stuck on (noise that looked like a long header) without relying
+                # on its idle timer, so the retried request is parsed from a clean state.
+                self.transport.write(bytes(MAX_FRAME) + data if attempt else data)
                 response = self._await(cmd, seq, time.monotonic() + timeout)
             except LinkClosed as e:
                 raise LinkClosed(self._with_console(f"{name}: {e}")) from None
@@ -189,6 +197,19 @@ class Link:
                 self.stats.stale += 1
             if left <= 0:
                 return None
+
+    def resync(self, settle: float = 0.05) -> None:
+        """Forces both parsers back to a frame boundary: sends MAX_FRAME zero bytes (no sync
+        word, so the device's parser resolves and drops any partial candidate, whatever length
+        its header claimed) and then drops whatever the host has buffered after `settle` s."""
+        self.transport.write(bytes(MAX_FRAME))
+        deadline = time.monotonic() + settle
+        while (left := deadline - time.monotonic()) > 0:
+            chunk = self.transport.read(left)
+            if chunk:
+                self.decoder.feed(chunk)
+        self.stats.stale += len(self.decoder.flush())
+        self._pump_console()
 
     # ---- commands ---------------------------------------------------------------------------
 
@@ -233,8 +254,17 @@ class Link:
 
     @staticmethod
     def _check_range(offset: int, n: int) -> None:
-        if offset < 0 or n < 0 or offset + n > 0xFFFFFFFF + 1:
+        if offset < 0 or n < 0 or offset > 0xFFFFFFFF or offset + n > 0xFFFFFFFF + 1:
             raise LinkError(f"memory range offset={offset} length={n} is outside 0..2^32")
+
+    def _mem_request(self, cmd: Command, lvl: MemLevel, offset: int, n: int, extra: bytes,
+                     timeout: float | None = None) -> Frame:
+        """A MEM_* request; device errors are re-raised naming the level and range."""
+        try:
+            return self.request(cmd, struct.pack("<B3xI", lvl, offset) + extra, timeout=timeout)
+        except LinkDeviceError as e:
+            raise LinkDeviceError(e.command, e.status, e.status_name,
+                                  f"{e.device_message} ({lvl.name} offset 0x{offset:x}, {n} bytes)") from None
 
     def mem_write(self, level: int | str, offset: int, data: bytes,
                   progress: Callable[[int], None] | None = None) -> None:
@@ -245,7 +275,7 @@ class Link:
         step = self.max_payload - MEM_HEADER
         for i in range(0, len(data), step):
             part = data[i:i + step]
-            self.request(Command.MEM_WRITE, struct.pack("<B3xI", lvl, offset + i) + part)
+            self._mem_request(Command.MEM_WRITE, lvl, offset + i, len(part), part)
             if progress:
                 progress(len(part))
 
@@ -258,7 +288,7 @@ class Link:
         out = bytearray()
         for i in range(0, n, step):
             k = min(step, n - i)
-            got = self.request(Command.MEM_READ, struct.pack("<B3xII", lvl, offset + i, k)).payload
+            got = self._mem_request(Command.MEM_READ, lvl, offset + i, k, struct.pack("<I", k)).payload
             if len(got) != k:
                 raise LinkProtocolError(f"MEM_READ at {lvl.name}+{offset + i} returned {len(got)} bytes, asked {k}")
             out += got
@@ -272,7 +302,7 @@ class Link:
         self._check_range(offset, n)
         if timeout is None:
             timeout = self.timeout + n / 1e6  # generous: ~1 MB/s even on an emulator
-        p = self.request(Command.MEM_CRC, struct.pack("<B3xII", lvl, offset, n), timeout=timeout).payload
+        p = self._mem_request(Command.MEM_CRC, lvl, offset, n, struct.pack("<I", n), timeout).payload
         if len(p) != 4:
             raise LinkProtocolError(f"MEM_CRC returned {len(p)} bytes, expected 4")
         return struct.unpack("<I", p)[0]

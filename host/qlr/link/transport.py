@@ -58,15 +58,25 @@ class Transport:
 class SerialTransport(Transport):
     """A pyserial URL: a UART device path or `socket://host:port` (QEMU chardev)."""
 
-    def __init__(self, url: str, baudrate: int = 115200) -> None:
+    def __init__(self, url: str, baudrate: int = 115200, connect_timeout: float | None = None) -> None:
+        """connect_timeout: seconds to keep retrying a refused connection (an emulator that is
+        still starting); default 10 s for socket:// URLs, 0 otherwise."""
         import serial  # pyserial; imported here so `qlr --help` stays light
 
         self.url = url
         self._serial_exc = serial.SerialException
-        try:
-            self._ser = serial.serial_for_url(url, baudrate=baudrate, timeout=0, write_timeout=10)
-        except (serial.SerialException, ValueError, OSError) as e:
-            raise LinkError(f"cannot open link {url!r}: {e}") from None
+        if connect_timeout is None:
+            connect_timeout = 10.0 if url.startswith("socket://") else 0.0
+        deadline = time.monotonic() + connect_timeout
+        while True:
+            try:
+                self._ser = serial.serial_for_url(url, baudrate=baudrate, timeout=0, write_timeout=10)
+                break
+            except (serial.SerialException, ValueError, OSError) as e:
+                if isinstance(e, ValueError) or time.monotonic() >= deadline:
+                    waited = f" (retried for {connect_timeout:g} s)" if connect_timeout else ""
+                    raise LinkError(f"cannot open link {url!r}{waited}: {e}") from None
+                time.sleep(0.05)
         self._timeout: float | None = 0
 
     def _set_timeout(self, t: float) -> None:
@@ -141,7 +151,10 @@ class ExecTransport(Transport):
         return list(self._lines)
 
     def _closed(self, what: str) -> LinkClosed:
-        rc = self._proc.poll()
+        try:
+            rc: int | None = self._proc.wait(timeout=1.0)  # EOF usually comes just before exit
+        except subprocess.TimeoutExpired:
+            rc = None
         state = f"exited with status {rc}" if rc is not None else "closed its output"
         return LinkClosed(f"link {self.url}: {what}: the process {state}")
 
