@@ -166,13 +166,21 @@ def pack_latents(codes: np.ndarray, bits: int) -> np.ndarray:
         raise ValueError(f"codes must be in [0, {(1 << q) - 1}] for Q = {q}")
     e = c.shape[1]
     row = packed_size(e, q)
-    # bits of every code, LSB first: [N, E, 8] -> keep Q -> stream [N, E*Q]
-    bitsarr = np.unpackbits(c.astype(np.uint8)[..., None], axis=-1, bitorder="little")[..., :q]
-    stream = bitsarr.reshape(n, e * q)
-    pad = row * 8 - e * q
-    if pad:
-        stream = np.concatenate([stream, np.zeros((n, pad), np.uint8)], axis=1)
-    return np.packbits(stream, axis=1, bitorder="little").reshape(n, row)
+    out = np.empty((n, row), dtype=np.uint8)
+    step = _rows_per_chunk(e)
+    for r0 in range(0, n, step):
+        cc = c[r0 : r0 + step].astype(np.uint8)
+        m = cc.shape[0]
+        # bits of every code, LSB first: [m, E, 8] -> keep Q -> stream [m, E*Q] -> pad to row*8
+        stream = np.zeros((m, row * 8), dtype=np.uint8)
+        stream[:, : e * q] = np.unpackbits(cc[..., None], axis=-1, bitorder="little")[..., :q].reshape(m, e * q)
+        out[r0 : r0 + m] = np.packbits(stream, axis=1, bitorder="little")
+    return out
+
+
+def _rows_per_chunk(elements: int) -> int:
+    """Rows handled at once so that the 8-bytes-per-code bit arrays stay near 16 MB."""
+    return max(1, (1 << 21) // max(1, elements))
 
 
 def unpack_latents(packed: np.ndarray, bits: int, elements: int) -> np.ndarray:
@@ -188,13 +196,20 @@ def unpack_latents(packed: np.ndarray, bits: int, elements: int) -> np.ndarray:
     if p.shape[1] != row:
         raise ValueError(f"packed row has {p.shape[1]} bytes, {elements} codes at Q={q} need exactly {row}")
     n = p.shape[0]
-    stream = np.unpackbits(p, axis=1, bitorder="little")
     used = elements * q
-    if np.any(stream[:, used:]):
-        raise ValueError("packed latent has non-zero padding bits after the last code")
-    b = stream[:, :used].reshape(n, elements, q)
-    weights = (1 << np.arange(q)).astype(np.uint16)
-    return (b.astype(np.uint16) * weights).sum(axis=-1).astype(np.uint8)
+    out = np.empty((n, elements), dtype=np.uint8)
+    step = _rows_per_chunk(elements)
+    for r0 in range(0, n, step):
+        stream = np.unpackbits(p[r0 : r0 + step], axis=1, bitorder="little")
+        m = stream.shape[0]
+        if np.any(stream[:, used:]):
+            bad = r0 + int(np.argmax(stream[:, used:].any(axis=1)))
+            raise ValueError(f"packed latent {bad} has non-zero padding bits after its last code")
+        # each code's Q bits, zero-extended to 8, packed back LSB first = the code
+        bits8 = np.zeros((m, elements, 8), dtype=np.uint8)
+        bits8[..., :q] = stream[:, :used].reshape(m, elements, q)
+        out[r0 : r0 + m] = np.packbits(bits8, axis=-1, bitorder="little")[..., 0]
+    return out
 
 
 @dataclass(frozen=True)
