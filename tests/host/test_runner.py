@@ -86,6 +86,7 @@ def _console_server(lines: bytes):
 
     def serve():
         conn, _ = srv.accept()
+        time.sleep(0.3)  # the board starts printing after the flasher has reset it
         with conn:
             for chunk in lines.split(b"|"):
                 conn.sendall(chunk)

@@ -310,22 +310,26 @@ def start(board: Board | str, elf: str | Path, *, cores: int | None = None, link
         argv = _format(cmd, elf=str(elf.resolve()), gvsoc=exe)
         return Device(b, elf, argv, url, on_line, workdir)
     if kind == "flash":
-        # A real board: flash it, then read its console (and link) on the serial port.
+        # A real board: open its console first (what it prints after the reset that ends the
+        # flashing is not lost), flash it, then read the console to its `qlr-exit:` line.
         url = serial_url or b.runner.get("serial_url", "/dev/ttyACM0")
         argv = _format(cmd, elf=str(elf.resolve()))
-        try:
-            flashed = subprocess.run(argv, capture_output=True, text=True, timeout=120)
-        except FileNotFoundError:
-            raise QlrError(f"board {b.name}: cannot flash: '{argv[0]}' not found (apt-get install "
-                           "openocd, or flash by hand and use `qlr link --url PORT`)") from None
-        except subprocess.TimeoutExpired:
-            raise QlrError(f"board {b.name}: flashing with '{argv[0]}' timed out after 120 s") from None
-        if flashed.returncode != 0:
-            tail = (flashed.stderr or flashed.stdout).strip().splitlines()[-3:]
-            raise QlrError(f"board {b.name}: flashing failed ({' '.join(argv)}): {' | '.join(tail)}")
         dev = Device(b, elf, argv, url if link else None, on_line, None, spawn=False)
         if not link:
             dev.attach_serial(url)
+        try:
+            flashed = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        except FileNotFoundError:
+            dev.close()
+            raise QlrError(f"board {b.name}: cannot flash: '{argv[0]}' not found (apt-get install "
+                           "openocd, or flash by hand and use `qlr link --url PORT`)") from None
+        except subprocess.TimeoutExpired:
+            dev.close()
+            raise QlrError(f"board {b.name}: flashing with '{argv[0]}' timed out after 120 s") from None
+        if flashed.returncode != 0:
+            dev.close()
+            tail = (flashed.stderr or flashed.stdout).strip().splitlines()[-3:]
+            raise QlrError(f"board {b.name}: flashing failed ({' '.join(argv)}): {' | '.join(tail)}")
         return dev
     raise QlrError(f"{b.path}: runner.kind '{kind}' is not one of host, qemu, gvsoc, flash")
 
