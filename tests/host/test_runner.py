@@ -118,11 +118,17 @@ def test_real_board_silent_console_times_out(tmp_path):
 
 
 def test_real_board_flash_failure_is_a_clear_error(tmp_path):
-    with pytest.raises(QlrError, match="flashing failed"):
+    with pytest.raises(QlrError, match="flashing failed.*no device found"):
         run(_real_board(["sh", "-c", "echo 'Error: no device found' >&2; exit 1"]),
-            fake_elf(tmp_path, "true"))
+            fake_elf(tmp_path, "true"), serial_url=_console_server(b""))
     with pytest.raises(QlrError, match="not found"):
-        run(_real_board(["no-such-flasher-xyz"]), fake_elf(tmp_path, "true"))
+        run(_real_board(["no-such-flasher-xyz"]), fake_elf(tmp_path, "true"),
+            serial_url=_console_server(b""))
+
+
+def test_real_board_missing_console_port_is_a_clear_error(tmp_path):
+    with pytest.raises(QlrError, match="cannot open console '/dev/no-such-tty'"):
+        run(_real_board(["true"]), fake_elf(tmp_path, "true"), serial_url="/dev/no-such-tty")
 
 
 def test_unknown_board_names_the_known_ones():
