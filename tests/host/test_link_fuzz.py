@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 from qlr import REPO_ROOT
 from qlr.link.frame import Decoder, Frame
 
-EXAMPLES = int(os.environ.get("QLR_FUZZ_EXAMPLES", "2500"))
+EXAMPLES = int(os.environ.get("QLR_FUZZ_EXAMPLES", "2000"))
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 CASE_TIMEOUT_S = 10.0  # per stream, generous for ASan on a loaded 2-core machine; real: ~1 ms
@@ -279,6 +279,7 @@ def test_c_and_python_agree_on_a_known_stream(c_parser):
     assert c.stats[3] == 1  # the cut frame's candidate failed its CRC once
 
 
+@pytest.mark.slow
 @FUZZ
 @given(streams)
 def test_python_decoder_matches_the_reference_reading(case):
@@ -287,12 +288,14 @@ def test_python_decoder_matches_the_reference_reading(case):
     assert python_parse(case.data + case.last.encode()).frames[-1] == case.last
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=max(EXAMPLES // 2, 50))
 @given(streams_without_truncation)
 def test_python_decoder_finds_exactly_the_intact_frames(case):
     assert python_parse(case.data).frames == case.intact
 
 
+@pytest.mark.slow
 @FUZZ
 @given(streams)
 def test_c_parser_matches_the_reference_reading_and_python(c_parser, case):
@@ -303,6 +306,7 @@ def test_c_parser_matches_the_reference_reading_and_python(c_parser, case):
     assert c_parser.parse(case.data + case.last.encode()).frames[-1] == case.last
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=max(EXAMPLES // 2, 50))
 @given(streams_without_truncation)
 def test_c_parser_finds_exactly_the_intact_frames(c_parser, case):

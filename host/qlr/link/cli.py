@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterator
 
 from qlr.errors import QlrError
-from qlr.link.link import Link, parse_level
+from qlr.link.link import Link, open_device_link, parse_level
 
 
 def _int(text: str) -> int:
@@ -92,7 +92,7 @@ def _open(args: argparse.Namespace) -> Iterator[Link]:
     with start(args.board, elf, link=True, on_line=console) as dev:
         if dev.link_url is None:
             raise QlrError(f"board {args.board} gives no link URL")
-        with Link.open(dev.link_url, timeout=args.timeout, retries=args.retries, console=console) as link:
+        with open_device_link(dev, timeout=args.timeout, retries=args.retries, console=console) as link:
             yield link
             if args.action != "exit":
                 link.exit(0)

@@ -326,3 +326,16 @@ class Link:
         if not -(2**31) <= status < 2**31:
             raise LinkError(f"exit status {status} does not fit an i32")
         self.request(Command.EXIT, struct.pack("<i", status), timeout=timeout, retries=0)
+
+
+def open_device_link(device: object, **kwargs: object) -> Link:
+    """A Link to a board started by the runner (`qlr.boards.runner.start(..., link=True)`):
+    opens `device.link_url`; for `semihost:` it also watches the simulator's process, so a
+    simulator that dies is reported as a closed link instead of a timeout."""
+    url = getattr(device, "link_url", None)
+    if not url:
+        raise LinkError("the device was not started with its link (start(..., link=True))")
+    proc = getattr(device, "proc", None)
+    if url.startswith("semihost:") and proc is not None:
+        kwargs.setdefault("alive", lambda: proc.poll() is None)
+    return Link.open(url, **kwargs)  # type: ignore[arg-type]
