@@ -192,6 +192,8 @@ void qlr_link_write(const void *buf, size_t len)
 
 void qlr_exit(int status)
 {
+    /* GVSoC's own exit status only says zero or not: the runner reads the full one here. */
+    qlr_printf("qlr-exit: %d\n", status);
     SOC_STATUS = 0x80000000u | (uint32_t)status;
     for (;;)
         __asm__ volatile("wfi");

@@ -75,16 +75,65 @@ void qlr_console_write(const char *s, size_t n)
     }
 }
 
+/* Waiting for the link sleeps in `wfi` (never spins: under -icount a spinning hart burns
+ * instructions, and virtual time with them). The UART's receive interrupt reaches hart 0
+ * through the PLIC, the timeout through mtimecmp; both only wake `wfi`: mstatus.MIE stays 0,
+ * so no trap is taken, and they are enabled in `mie` only while the link is being read. */
+#define PLIC_BASE 0x0C000000u
+#define PLIC_PRIORITY(src) (*(volatile uint32_t *)(PLIC_BASE + 4u * (src)))
+#define PLIC_ENABLE_CTX0 (*(volatile uint32_t *)(PLIC_BASE + 0x2000u))
+#define PLIC_THRESHOLD_CTX0 (*(volatile uint32_t *)(PLIC_BASE + 0x200000u))
+#define PLIC_CLAIM_CTX0 (*(volatile uint32_t *)(PLIC_BASE + 0x200004u))
+#define UART_IRQ 10u
+#define UART_IER 1
+#define CLINT_MTIMECMP_LO ((volatile uint32_t *)0x02004000u)
+#define CLINT_MTIMECMP_HI ((volatile uint32_t *)0x02004004u)
+#define MIE_MTIE (1u << 7)
+#define MIE_MEIE (1u << 11)
+
+static void set_mtimecmp(uint64_t t)
+{
+    *CLINT_MTIMECMP_HI = 0xFFFFFFFFu; /* no spurious match while the halves change */
+    *CLINT_MTIMECMP_LO = (uint32_t)t;
+    *CLINT_MTIMECMP_HI = (uint32_t)(t >> 32);
+}
+
 int qlr_link_read(void *buf, size_t max, int timeout_ms)
 {
+    static int irq_ready;
     uint8_t *out = (uint8_t *)buf;
     if (max == 0)
         return 0;
-    uint64_t deadline = mtime() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * (MTIME_HZ / 1000u);
-    while (!(UART_BASE[UART_LSR] & UART_LSR_DR)) {
-        if (timeout_ms >= 0 && mtime() >= deadline)
-            return 0;
+    if (!irq_ready) {
+        PLIC_PRIORITY(UART_IRQ) = 1;
+        PLIC_ENABLE_CTX0 |= 1u << UART_IRQ;
+        PLIC_THRESHOLD_CTX0 = 0;
+        UART_BASE[UART_IER] = 0x01; /* interrupt when received data is available */
+        irq_ready = 1;
     }
+    uint64_t deadline = mtime() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * (MTIME_HZ / 1000u);
+    int timed_out = 0;
+    if (!(UART_BASE[UART_LSR] & UART_LSR_DR)) {
+        if (timeout_ms >= 0) {
+            set_mtimecmp(deadline);
+            __asm__ volatile("csrs mie, %0" ::"r"(MIE_MTIE));
+        }
+        __asm__ volatile("csrs mie, %0" ::"r"(MIE_MEIE));
+        while (!(UART_BASE[UART_LSR] & UART_LSR_DR)) {
+            if (timeout_ms >= 0 && mtime() >= deadline) {
+                timed_out = 1;
+                break;
+            }
+            __asm__ volatile("wfi");
+            uint32_t id = PLIC_CLAIM_CTX0; /* acknowledge, so the next wfi waits again */
+            if (id)
+                PLIC_CLAIM_CTX0 = id;
+        }
+        __asm__ volatile("csrc mie, %0" ::"r"(MIE_MTIE | MIE_MEIE));
+        set_mtimecmp(UINT64_MAX);
+    }
+    if (timed_out)
+        return 0;
     size_t n = 0;
     while (n < max && (UART_BASE[UART_LSR] & UART_LSR_DR))
         out[n++] = UART_BASE[UART_RBR];
