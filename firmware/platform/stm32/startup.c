@@ -20,6 +20,8 @@ extern uint32_t __stack_top[];
 void qlr_reset_handler(void);
 void qlr_fault_handler(void);
 void qlr_systick_handler(void);
+/* IRQ 0: the board's link UART receive interrupt where it has one (MPS2: CMSDK UART0 RX). */
+void qlr_irq0_handler(void) __attribute__((weak, alias("qlr_fault_handler")));
 
 static volatile uint32_t g_systick_wraps;
 
@@ -57,7 +59,7 @@ void qlr_reset_handler(void)
 
 typedef void (*vector_t)(void);
 
-__attribute__((section(".isr_vector"), used)) static const vector_t k_vectors[16] = {
+__attribute__((section(".isr_vector"), used)) static const vector_t k_vectors[17] = {
     (vector_t)__stack_top, qlr_reset_handler,
     qlr_fault_handler, /* NMI */
     qlr_fault_handler, /* HardFault */
@@ -70,4 +72,5 @@ __attribute__((section(".isr_vector"), used)) static const vector_t k_vectors[16
     0,
     qlr_fault_handler, /* PendSV */
     qlr_systick_handler,
+    qlr_irq0_handler,
 };
