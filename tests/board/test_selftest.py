@@ -44,15 +44,20 @@ FAULTS = [
     ("copy", "host", {"copy_1d", "copy_2d", "l3"}),
     ("copy", "qemu-rv32", {"copy_1d", "copy_2d", "l3"}),
     ("copy", "qemu-m4", {"copy_1d", "copy_2d", "l3"}),
+    ("barrier", "pulp-open", {"barrier"}),
+    ("copy", "pulp-open", {"copy_1d", "copy_2d", "l3"}),
 ]
 
 
 @pytest.mark.parametrize("fault,board,must_fail", FAULTS)
 def test_selftest_catches_a_broken_runtime(fault, board, must_fail):
-    from qlr.boards.runner import run
+    from qlr.boards.runner import GVSOC_HELP, find_gvsoc, run
 
+    gvsoc = find_gvsoc() if board == "pulp-open" else None
+    if board == "pulp-open" and gvsoc is None:
+        pytest.skip(GVSOC_HELP)
     out = build(board, fault=fault)
-    res = run(board, out / "selftest.elf", timeout=120)
+    res = run(board, out / "selftest.elf", timeout=120, gvsoc=gvsoc)
     assert not res.ok, f"a runtime with fault '{fault}' passed the self-test on {board}"
     assert res.status == 1
     failed = {l.split()[1] for l in res.output if l.startswith("FAIL ")}
