@@ -26,7 +26,6 @@
 #define SEMIHOST_SYS_WRITE 0x05
 #define SEMIHOST_SYS_READ 0x06
 
-extern char __l1_free_start[], __qlr_l1_end[], __l2_free_start[], __qlr_l2_end[];
 extern void qlr_pulp_cluster_entry(void);
 void qlr_pulp_fc_main(void);
 void qlr_pulp_cluster_main(unsigned core);
@@ -118,17 +117,6 @@ void qlr_team_barrier(void)
     }
 }
 
-qlr_mem_region_t qlr_mem_region(qlr_mem_level_t level)
-{
-    qlr_mem_region_t r = {0, 0};
-    switch (level) {
-    case QLR_MEM_L1: r.base = (uintptr_t)__l1_free_start; r.size = (size_t)(__qlr_l1_end - __l1_free_start); break;
-    case QLR_MEM_L2: r.base = (uintptr_t)__l2_free_start; r.size = (size_t)(__qlr_l2_end - __l2_free_start); break;
-    case QLR_MEM_L3: r.base = 0; r.size = QLR_L3_SIZE; break;
-    }
-    return r;
-}
-
 uint8_t *qlr_platform_l3_base(void) { return (uint8_t *)QLR_L3_BASE; }
 size_t qlr_platform_l3_size(void) { return QLR_L3_SIZE; }
 
@@ -141,18 +129,7 @@ uint64_t qlr_counter(void)
 
 const char *qlr_counter_unit(void) { return QLR_COUNTER_UNIT; }
 
-void qlr_console_write(const char *s, size_t n)
-{
-    char buf[128];
-    while (n > 0) {
-        size_t k = n < sizeof buf - 1 ? n : sizeof buf - 1;
-        memcpy(buf, s, k);
-        buf[k] = 0;
-        semihost_call(SEMIHOST_SYS_WRITE0, buf);
-        s += k;
-        n -= k;
-    }
-}
+void qlr_console_write(const char *s, size_t n) { semihost_write_text(s, n); }
 
 /* The link through semihosting files in the simulator's working directory (see
  * docs/link-protocol.md): requests are read from link.in, responses appended to link.out. */

@@ -23,18 +23,6 @@
 #define CLINT_MTIME_HI ((volatile uint32_t *)0x0200BFFCu)
 #define MTIME_HZ 10000000u
 
-extern char __l1_free_start[], __qlr_l1_end[], __l2_free_start[], __qlr_l2_end[];
-
-qlr_mem_region_t qlr_mem_region(qlr_mem_level_t level)
-{
-    qlr_mem_region_t r = {0, 0};
-    switch (level) {
-    case QLR_MEM_L1: r.base = (uintptr_t)__l1_free_start; r.size = (size_t)(__qlr_l1_end - __l1_free_start); break;
-    case QLR_MEM_L2: r.base = (uintptr_t)__l2_free_start; r.size = (size_t)(__qlr_l2_end - __l2_free_start); break;
-    case QLR_MEM_L3: r.base = 0; r.size = QLR_L3_SIZE; break;
-    }
-    return r;
-}
 
 uint8_t *qlr_platform_l3_base(void) { return (uint8_t *)QLR_L3_BASE; }
 size_t qlr_platform_l3_size(void) { return QLR_L3_SIZE; }
@@ -62,18 +50,7 @@ static uint64_t mtime(void)
     return (uint64_t)hi << 32 | lo;
 }
 
-void qlr_console_write(const char *s, size_t n)
-{
-    char buf[128];
-    while (n > 0) {
-        size_t k = n < sizeof buf - 1 ? n : sizeof buf - 1;
-        memcpy(buf, s, k);
-        buf[k] = 0;
-        semihost_call(SEMIHOST_SYS_WRITE0, buf);
-        s += k;
-        n -= k;
-    }
-}
+void qlr_console_write(const char *s, size_t n) { semihost_write_text(s, n); }
 
 /* Waiting for the link sleeps in `wfi` (never spins: under -icount a spinning hart burns
  * instructions, and virtual time with them). The UART's receive interrupt reaches hart 0

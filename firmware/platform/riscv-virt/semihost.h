@@ -2,7 +2,9 @@
 #ifndef QLR_RISCV_SEMIHOST_H
 #define QLR_RISCV_SEMIHOST_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define SEMIHOST_SYS_WRITE0 0x04
 #define SEMIHOST_SYS_EXIT_EXTENDED 0x20
@@ -23,6 +25,20 @@ __attribute__((noinline, aligned(16))) static long semihost_call(long op, void *
                      : "r"(a1)
                      : "memory");
     return a0;
+}
+
+/* Writes n bytes of text to the simulator's stdout (SYS_WRITE0 takes NUL-terminated text). */
+static inline void semihost_write_text(const char *s, size_t n)
+{
+    char buf[128];
+    while (n > 0) {
+        size_t k = n < sizeof buf - 1 ? n : sizeof buf - 1;
+        memcpy(buf, s, k);
+        buf[k] = 0;
+        semihost_call(SEMIHOST_SYS_WRITE0, buf);
+        s += k;
+        n -= k;
+    }
 }
 
 #endif

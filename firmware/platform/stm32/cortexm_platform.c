@@ -9,7 +9,6 @@
 #define QLR_COUNTER_SCALE 1u
 #endif
 
-extern char __l1_free_start[], __qlr_l1_end[], __l2_free_start[], __qlr_l2_end[];
 
 unsigned qlr_team_max(void) { return 1; }
 unsigned qlr_core_id(void) { return 0; }
@@ -22,17 +21,6 @@ void qlr_team_fork(unsigned ncores, qlr_task_fn fn, void *arg)
 }
 
 void qlr_team_barrier(void) {}
-
-qlr_mem_region_t qlr_mem_region(qlr_mem_level_t level)
-{
-    qlr_mem_region_t r = {0, 0};
-    switch (level) {
-    case QLR_MEM_L1: r.base = (uintptr_t)__l1_free_start; r.size = (size_t)(__qlr_l1_end - __l1_free_start); break;
-    case QLR_MEM_L2: r.base = (uintptr_t)__l2_free_start; r.size = (size_t)(__qlr_l2_end - __l2_free_start); break;
-    case QLR_MEM_L3: r.base = 0; r.size = QLR_L3_SIZE; break;
-    }
-    return r;
-}
 
 uint8_t *qlr_platform_l3_base(void) { return (uint8_t *)QLR_L3_BASE; }
 size_t qlr_platform_l3_size(void) { return QLR_L3_SIZE; }
