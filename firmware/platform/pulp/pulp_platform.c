@@ -28,6 +28,7 @@
 
 extern void qlr_pulp_cluster_entry(void);
 void qlr_pulp_fc_main(void);
+void qlr_pulp_exception(uint32_t mcause, uint32_t mepc, uint32_t mtval, uint32_t hartid);
 void qlr_pulp_cluster_main(unsigned core);
 
 /* Shared state in L1, next to the cores. Each flag word is written by one side only. */
@@ -184,6 +185,13 @@ void qlr_board_info(qlr_board_info_t *info)
     info->l1_size = (uint32_t)qlr_mem_region(QLR_MEM_L1).size;
     info->l2_size = (uint32_t)qlr_mem_region(QLR_MEM_L2).size;
     info->l3_size = QLR_L3_SIZE;
+}
+
+void qlr_pulp_exception(uint32_t mcause, uint32_t mepc, uint32_t mtval, uint32_t hartid)
+{
+    qlr_printf("qlr-fatal: exception on hart 0x%03lx: mcause %lu mepc 0x%08lx mtval 0x%08lx\n",
+               (unsigned long)hartid, (unsigned long)mcause, (unsigned long)mepc, (unsigned long)mtval);
+    qlr_exit(3);
 }
 
 void qlr_pulp_fc_main(void)

@@ -9,6 +9,8 @@ _start:
     .option pop
     la      tp, __tls_base
     la      sp, __fc_stack_top
+    la      t0, qlr_pulp_trap               /* an exception must not restart _start silently */
+    csrw    mtvec, t0
     la      t0, __bss_start
     la      t1, __bss_end
 1:  bgeu    t0, t1, 2f
@@ -26,6 +28,8 @@ qlr_pulp_cluster_entry:
     la      gp, __global_pointer$
     .option pop
     la      tp, __tls_base
+    la      t0, qlr_pulp_trap
+    csrw    mtvec, t0
     csrr    a0, mhartid
     andi    a0, a0, 0x1f             /* core id within the cluster */
     la      sp, __cl_stacks_end
@@ -33,3 +37,14 @@ qlr_pulp_cluster_entry:
     sub     sp, sp, t0
     call    qlr_pulp_cluster_main
 4:  j       4b
+
+/* Any exception: report it as one parsable line and end the simulation with status 3. */
+    .align 4
+    .globl qlr_pulp_trap
+qlr_pulp_trap:
+    csrr    a0, mcause
+    csrr    a1, mepc
+    csrr    a2, mtval
+    csrr    a3, mhartid
+    call    qlr_pulp_exception
+5:  j       5b
