@@ -9,7 +9,7 @@
 
 static const qlr_selftest_t k_tests[] = {
     {"team_fork", st_team_fork},   {"team_join", st_team_join}, {"barrier", st_barrier},
-    {"copy_1d", st_copy_1d},       {"copy_2d", st_copy_2d},     {"memory_regions", st_memory_regions},
+    {"copy_1d", st_copy_1d},       {"copy_2d", st_copy_2d},     {"copy_team", st_copy_team},     {"memory_regions", st_memory_regions},
     {"l3", st_l3},                 {"fp32", st_fp32},           {"counter", st_counter},
 };
 

@@ -45,6 +45,7 @@ void st_team_join(qlr_selftest_ctx_t *ctx);
 void st_barrier(qlr_selftest_ctx_t *ctx);
 void st_copy_1d(qlr_selftest_ctx_t *ctx);
 void st_copy_2d(qlr_selftest_ctx_t *ctx);
+void st_copy_team(qlr_selftest_ctx_t *ctx);
 void st_memory_regions(qlr_selftest_ctx_t *ctx);
 void st_l3(qlr_selftest_ctx_t *ctx);
 void st_fp32(qlr_selftest_ctx_t *ctx);

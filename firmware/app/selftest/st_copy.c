@@ -134,3 +134,47 @@ void st_copy_2d(qlr_selftest_ctx_t *ctx)
                  (unsigned)rb, bad_back);
     }
 }
+
+/* ---- every core of the team copies its own slice, both ways (the DMA per core on PULP) ---- */
+
+#define TEAM_SLICE 256
+#define TEAM_MAX_CORES 16
+static uint8_t g_team_src[TEAM_MAX_CORES * TEAM_SLICE];
+static uint8_t g_team_back[TEAM_MAX_CORES * TEAM_SLICE];
+static volatile unsigned g_team_errors[TEAM_MAX_CORES];
+
+static void copy_team_task(void *arg)
+{
+    uint8_t *l1 = (uint8_t *)arg;
+    unsigned id = qlr_core_id();
+    if (id >= TEAM_MAX_CORES)
+        return;
+    size_t n = 100 + 13 * id; /* a different odd-ish size per core */
+    uint8_t *mine = l1 + id * TEAM_SLICE;
+    qlr_copy_t job = {0};
+    qlr_copy_1d(&job, mine, g_team_src + id * TEAM_SLICE, n);
+    qlr_copy_wait(&job);
+    unsigned bad = memcmp(mine, g_team_src + id * TEAM_SLICE, n) != 0;
+    qlr_copy_1d(&job, g_team_back + id * TEAM_SLICE, mine, n);
+    qlr_copy_wait(&job);
+    bad += memcmp(g_team_back + id * TEAM_SLICE, g_team_src + id * TEAM_SLICE, n) != 0;
+    g_team_errors[id] = bad;
+}
+
+void st_copy_team(qlr_selftest_ctx_t *ctx)
+{
+    unsigned n = qlr_team_max() < TEAM_MAX_CORES ? qlr_team_max() : TEAM_MAX_CORES;
+    uint8_t *l1 = l1_area(TEAM_MAX_CORES * TEAM_SLICE);
+    if (!l1) {
+        st_check(ctx, 0, "L1 region too small for the team copy test");
+        return;
+    }
+    fill(g_team_src, sizeof g_team_src, 4242);
+    memset(g_team_back, 0, sizeof g_team_back);
+    for (unsigned i = 0; i < TEAM_MAX_CORES; i++)
+        g_team_errors[i] = 0;
+    qlr_team_fork(n, copy_team_task, l1);
+    for (unsigned i = 0; i < n; i++)
+        st_check(ctx, g_team_errors[i] == 0, "core %u: its copies L2->L1->L2 differ (%u)", i,
+                 g_team_errors[i]);
+}

@@ -53,7 +53,9 @@ qlr_mem_region_t qlr_mem_region(qlr_mem_level_t level);
 /* ---- copies between levels -------------------------------------------------------------- */
 
 /* A copy in flight. Start copies, do other work, then qlr_copy_wait(). On platforms without a
- * DMA engine the copy is done when it is started and wait returns at once. */
+ * DMA engine the copy is done when it is started and wait returns at once. A core may have at
+ * most 16 copies in flight (started and not yet waited for) across all its jobs: the PULP
+ * cluster DMA has 16 transfer counters. */
 typedef struct {
     uint32_t pending; /* platform-defined transfer ids / flags; 0 when nothing is in flight */
 } qlr_copy_t;
