@@ -15,10 +15,10 @@ import zlib
 
 import numpy as np
 import pytest
+from gradcheck import numeric_grad  # tests/host is on sys.path (pytest rootdir insertion)
 
 from qlr import golden as G
 
-H = 1e-5
 REL = 1e-6
 
 
@@ -27,21 +27,6 @@ def rel_err(a: np.ndarray, b: np.ndarray) -> float:
     assert a.shape == b.shape, (a.shape, b.shape)
     assert np.all(np.isfinite(a)) and np.all(np.isfinite(b)), "NaN or infinity"
     return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-12))
-
-
-def numeric_grad(f, x: np.ndarray) -> np.ndarray:
-    """Central differences of the scalar function f at x (x is perturbed in place and restored)."""
-    g = np.zeros_like(x)
-    flat, gf = x.reshape(-1), g.reshape(-1)
-    for k in range(flat.size):
-        old = flat[k]
-        flat[k] = old + H
-        up = f()
-        flat[k] = old - H
-        down = f()
-        flat[k] = old
-        gf[k] = (up - down) / (2 * H)
-    return g
 
 
 def assert_grad(name: str, analytic: np.ndarray, f, x: np.ndarray) -> None:

@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+from gradcheck import numeric_grad  # tests/host is on sys.path (pytest rootdir insertion)
 
 from qlr import golden as G
 from qlr.data import Dataset, save_dataset
@@ -16,22 +17,7 @@ from qlr.errors import QlrError
 from qlr.model import Layer, Network, mobilenet_v1
 from qlr.train import TrainConfig, backward, evaluate, forward_train, train, update_running_stats
 
-H = 1e-5
 REL = 1e-6  # the bound; see test_golden_f32.py for why central differences meet it
-
-
-def numeric_grad(f, x: np.ndarray) -> np.ndarray:
-    g = np.zeros_like(x)
-    flat, gf = x.reshape(-1), g.reshape(-1)
-    for k in range(flat.size):
-        old = flat[k]
-        flat[k] = old + H
-        up = f()
-        flat[k] = old - H
-        down = f()
-        flat[k] = old
-        gf[k] = (up - down) / (2 * H)
-    return g
 
 
 def rel_err(a: np.ndarray, b: np.ndarray) -> float:
