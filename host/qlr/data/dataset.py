@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qlr.errors import QlrError
+from qlr.npz import open_npz
 
 FIELDS = ("x", "y", "sessions", "classes")
 
@@ -69,12 +70,7 @@ def save_dataset(path: str | os.PathLike, ds: Dataset) -> None:
 
 def load_dataset(path: str | os.PathLike) -> Dataset:
     path = os.fspath(path)
-    try:
-        npz = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise QlrError(f"{path}: no such file") from None
-    except (OSError, ValueError, zipfile.BadZipFile) as e:
-        raise QlrError(f"{path}: not a readable .npz file ({e})") from None
+    npz = open_npz(path)
     with npz:
         unknown = sorted(set(npz.files) - set(FIELDS))
         if unknown:

@@ -73,22 +73,21 @@ def out_size(n: int, k: int, s: int, p0: int, p1: int, what: str) -> int:
     return o
 
 
+def _check_array(a: np.ndarray, dtype: type, name: str, ndim: int | None) -> np.ndarray:
+    a = np.asarray(a)
+    if a.dtype != dtype:
+        raise TypeError(f"{name} must be {np.dtype(dtype).name}, got {a.dtype}")
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dims, got shape {a.shape}")
+    return a
+
+
 def check_u8(x: np.ndarray, name: str, ndim: int | None = None) -> np.ndarray:
-    x = np.asarray(x)
-    if x.dtype != np.uint8:
-        raise TypeError(f"{name} must be uint8, got {x.dtype}")
-    if ndim is not None and x.ndim != ndim:
-        raise ValueError(f"{name} must have {ndim} dims, got shape {x.shape}")
-    return x
+    return _check_array(x, np.uint8, name, ndim)
 
 
 def check_s8(w: np.ndarray, name: str, ndim: int | None = None) -> np.ndarray:
-    w = np.asarray(w)
-    if w.dtype != np.int8:
-        raise TypeError(f"{name} must be int8, got {w.dtype}")
-    if ndim is not None and w.ndim != ndim:
-        raise ValueError(f"{name} must have {ndim} dims, got shape {w.shape}")
-    return w
+    return _check_array(w, np.int8, name, ndim)
 
 
 def check_zp_u8(zp: int, name: str) -> int:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from qlr.errors import QlrError
+from qlr.npz import open_npz
 from qlr.model.graph import Layer, Network
 
 FORMAT = "qlr-network"
@@ -72,12 +73,7 @@ def save_network(net: Network, path: str | os.PathLike) -> None:
 
 def load_network(path: str | os.PathLike) -> Network:
     path = os.fspath(path)
-    try:
-        npz = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise QlrError(f"{path}: no such file") from None
-    except (OSError, ValueError, zipfile.BadZipFile) as e:
-        raise QlrError(f"{path}: not a readable .npz file ({e})") from None
+    npz = open_npz(path)
     with npz:
         if DESC_KEY not in npz.files:
             raise QlrError(f"{path}: no '{DESC_KEY}' entry: not a qlr network file")
