@@ -186,16 +186,6 @@ void qlr_exit(int status)
     exit(status);
 }
 
-void qlr_board_info(qlr_board_info_t *info)
-{
-    info->board = QLR_BOARD_NAME;
-    info->platform = QLR_PLATFORM_NAME;
-    info->team_max = g_team_max;
-    info->l1_size = QLR_L1_SIZE;
-    info->l2_size = QLR_L2_SIZE;
-    info->l3_size = QLR_L3_SIZE;
-}
-
 /* ---- entry ---- */
 
 static void usage(const char *prog)

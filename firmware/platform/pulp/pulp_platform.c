@@ -177,16 +177,6 @@ void qlr_exit(int status)
         __asm__ volatile("wfi");
 }
 
-void qlr_board_info(qlr_board_info_t *info)
-{
-    info->board = QLR_BOARD_NAME;
-    info->platform = QLR_PLATFORM_NAME;
-    info->team_max = CORES;
-    info->l1_size = (uint32_t)qlr_mem_region(QLR_MEM_L1).size;
-    info->l2_size = (uint32_t)qlr_mem_region(QLR_MEM_L2).size;
-    info->l3_size = QLR_L3_SIZE;
-}
-
 void qlr_pulp_exception(uint32_t mcause, uint32_t mepc, uint32_t mtval, uint32_t hartid)
 {
     qlr_printf("qlr-fatal: exception on hart 0x%03lx: mcause %lu mepc 0x%08lx mtval 0x%08lx\n",

@@ -135,16 +135,6 @@ void qlr_exit(int status)
         __asm__ volatile("wfi");
 }
 
-void qlr_board_info(qlr_board_info_t *info)
-{
-    info->board = QLR_BOARD_NAME;
-    info->platform = QLR_PLATFORM_NAME;
-    info->team_max = qlr_team_max();
-    info->l1_size = (uint32_t)qlr_mem_region(QLR_MEM_L1).size;
-    info->l2_size = (uint32_t)qlr_mem_region(QLR_MEM_L2).size;
-    info->l3_size = QLR_L3_SIZE;
-}
-
 void qlr_rv_exception(uint32_t mcause, uint32_t mepc, uint32_t mtval)
 {
     unsigned h;

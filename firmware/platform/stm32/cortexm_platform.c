@@ -37,12 +37,3 @@ void qlr_link_write(const void *buf, size_t len) { qlr_stm32_uart_write((const u
 
 void qlr_exit(int status) { qlr_stm32_board_exit(status); }
 
-void qlr_board_info(qlr_board_info_t *info)
-{
-    info->board = QLR_BOARD_NAME;
-    info->platform = QLR_PLATFORM_NAME;
-    info->team_max = 1;
-    info->l1_size = (uint32_t)qlr_mem_region(QLR_MEM_L1).size;
-    info->l2_size = (uint32_t)qlr_mem_region(QLR_MEM_L2).size;
-    info->l3_size = QLR_L3_SIZE;
-}
