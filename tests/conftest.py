@@ -98,3 +98,36 @@ def device(request: pytest.FixtureRequest) -> DeviceHandle:
         if gvsoc is None:
             pytest.skip(GVSOC_HELP)
     return DeviceHandle(target, board, variant, gvsoc)
+
+
+# ---- kernel ops: one command server per board for the whole session ---------------------------
+
+@pytest.fixture(scope="session", params=list(TARGETS))
+def kernels(request: pytest.FixtureRequest):
+    """A `qlr.kernels.run.DeviceKernels` on a board's command server, started once per session
+    and shared by every kernel test on that board (`kernels.run(spec, arrays, params, cores=N)`).
+    Narrow with `pytest --board NAME`."""
+    from qlr.kernels.run import DeviceKernels
+    from qlr.link import open_device_link
+
+    target = request.param
+    chosen = request.config.getoption("--board")
+    if chosen and target not in chosen:
+        pytest.skip(f"board {target} not selected (--board {' '.join(chosen)})")
+    board, variant = TARGETS[target]
+    gvsoc = None
+    if board == "pulp-open":
+        gvsoc = find_gvsoc()
+        if gvsoc is None:
+            pytest.skip(GVSOC_HELP)
+    handle = DeviceHandle(target, board, variant, gvsoc)
+    with handle.started("server") as dev:
+        link = open_device_link(dev, timeout=10.0 if board != "pulp-open" else 120.0, retries=2)
+        try:
+            k = DeviceKernels(link)
+            k.target = target
+            yield k
+        finally:
+            with contextlib.suppress(Exception):
+                link.exit(0)
+            link.close()

@@ -8,6 +8,7 @@
 
 #include "qlr/link.h"
 #include "qlr/runtime.h"
+#include "kernel_commands.h"
 #include "selftest/selftest.h"
 
 #ifndef QLR_FIRMWARE_VERSION
@@ -227,7 +228,8 @@ static const qlr_link_command_t commands[] = {
     {QLR_LINK_CMD_PING, cmd_ping},           {QLR_LINK_CMD_INFO, cmd_info},
     {QLR_LINK_CMD_EXIT, cmd_exit},           {QLR_LINK_CMD_MEM_WRITE, cmd_mem_write},
     {QLR_LINK_CMD_MEM_READ, cmd_mem_read},   {QLR_LINK_CMD_MEM_CRC, cmd_mem_crc},
-    {QLR_LINK_CMD_SELFTEST, cmd_selftest},
+    {QLR_LINK_CMD_SELFTEST, cmd_selftest},   {QLR_CMD_KERNEL_RUN, qlr_cmd_kernel_run},
+    {QLR_CMD_KERNEL_LIST, qlr_cmd_kernel_list}, {QLR_CMD_MEM_FILL, qlr_cmd_mem_fill},
 };
 
 int qlr_app_main(void)

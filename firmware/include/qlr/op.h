@@ -1,0 +1,73 @@
+/*
+ * Kernel operations runnable from the host (`qlr kernel run`, `qlr bench`, the kernel tests).
+ *
+ * An op adapts one kernel (or a tiled executor around one) to a generic call: integer
+ * parameters and tensors placed by the host in the L2 window. The command server looks an op up
+ * by name, checks the call with op->check, forks nothing itself and calls op->run on the
+ * controller; run forks the team (call->cores cores) and returns a qlr_status_t. The server
+ * times run with qlr_counter() and reports op->macs.
+ *
+ * Names, parameter order, tensor order, dtypes and shapes of every op are listed in
+ * docs/kernels.md and mirrored by the host's op specs (host/qlr/kernels/). FP32 parameters
+ * (learning rate, momentum, ...) travel as the IEEE-754 bits of the float in an int32.
+ *
+ * Ops live in firmware/app/ops/ops_<family>.c, one table per family, joined in
+ * firmware/app/ops/registry.c. Op code is glue: the arithmetic lives in firmware/kernels/.
+ */
+#ifndef QLR_OP_H
+#define QLR_OP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qlr/status.h"
+
+#define QLR_OP_MAX_PARAMS 32u
+#define QLR_OP_MAX_TENSORS 10u
+#define QLR_OP_NAME_MAX 31u
+
+struct qlr_op;
+
+typedef struct {
+    const struct qlr_op *op;   /* the op being called (for messages) */
+    const int32_t *param;      /* nparam integer parameters, in the op's documented order */
+    unsigned nparam;
+    uint8_t *tensor[QLR_OP_MAX_TENSORS]; /* in the L2 window, 4-byte aligned, in the op's order */
+    uint32_t tensor_bytes[QLR_OP_MAX_TENSORS];
+    unsigned ntensor;
+    unsigned cores;            /* team size to fork: 1..qlr_team_max() */
+    uint8_t *l1;               /* the free L1 region: tiles, im2col and other scratch */
+    size_t l1_size;
+    uint8_t *l2_scratch;       /* free L2 after the host's tensors (may be 0 bytes) */
+    size_t l2_scratch_size;
+} qlr_op_call_t;
+
+typedef struct qlr_op {
+    const char *name;          /* e.g. "pwconv_s8", "linear_f32_fw": qlr_<name> is the kernel */
+    unsigned nparam;           /* exact count the call must carry */
+    unsigned ntensor;
+    const char *const *tensor_names; /* ntensor names, as in docs/kernels.md */
+    /* Checks parameters and every tensor's byte size against the shapes they imply. Returns
+     * NULL when the call is valid, else a message naming the parameter or tensor at fault. */
+    const char *(*check)(const qlr_op_call_t *call);
+    /* Multiply-accumulates of the call (0 for ops without MACs: count elements instead). */
+    uint64_t (*macs)(const qlr_op_call_t *call);
+    /* Runs the op on call->cores cores. Called on the controller after check passed. */
+    qlr_status_t (*run)(const qlr_op_call_t *call);
+} qlr_op_t;
+
+/* The tables, one per family (ops_<family>.c). Each ends with an entry whose name is NULL. */
+extern const qlr_op_t qlr_ops_s8[];
+extern const qlr_op_t qlr_ops_f32[];
+extern const qlr_op_t qlr_ops_tiled[];
+
+/* Finds an op by name in every table; NULL when there is none. */
+const qlr_op_t *qlr_op_find(const char *name);
+/* The i-th op over all tables (for listing); NULL past the end. */
+const qlr_op_t *qlr_op_at(unsigned i);
+
+/* Helper for check functions: tensor i must be exactly `bytes` long. Returns NULL or a message
+ * (static storage) naming the tensor, its size and the size the shape needs. */
+const char *qlr_op_expect_bytes(const qlr_op_call_t *call, unsigned i, uint64_t bytes);
+
+#endif /* QLR_OP_H */

@@ -1,0 +1,7 @@
+"""Op specs of the tiled family (see qlr.kernels.spec and docs/kernels.md)."""
+
+from __future__ import annotations
+
+from qlr.kernels.spec import OpSpec
+
+OPS: list[OpSpec] = []

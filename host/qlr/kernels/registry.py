@@ -1,0 +1,27 @@
+"""All op specs by name, gathered from the family modules (ops_s8, ops_f32, ops_tiled)."""
+
+from __future__ import annotations
+
+from qlr.errors import QlrError
+from qlr.kernels.spec import OpSpec
+
+FAMILIES = ("qlr.kernels.ops_s8", "qlr.kernels.ops_f32", "qlr.kernels.ops_tiled")
+
+
+def all_ops() -> dict[str, OpSpec]:
+    import importlib
+
+    ops: dict[str, OpSpec] = {}
+    for mod in FAMILIES:
+        for spec in importlib.import_module(mod).OPS:
+            if spec.name in ops:
+                raise RuntimeError(f"op {spec.name!r} is defined twice ({mod})")
+            ops[spec.name] = spec
+    return ops
+
+
+def get_op(name: str) -> OpSpec:
+    ops = all_ops()
+    if name not in ops:
+        raise QlrError(f"no op named {name!r}; known ops: {', '.join(sorted(ops))}")
+    return ops[name]

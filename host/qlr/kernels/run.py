@@ -1,0 +1,200 @@
+"""Run an op on the golden model or on a device over the link.
+
+Device path (docs/link-protocol.md, "Kernel ops"): the tensors are laid out one after another in
+the device's L2 window (each at a 64-byte aligned offset), the inputs are written with MEM_WRITE
+(or filled on the device with MEM_FILL for benchmarks), KERNEL_RUN runs the op and returns the
+counter delta (cycles, or instructions under QEMU) and the MAC count, and the outputs are read
+back with MEM_READ.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qlr.errors import QlrError
+from qlr.kernels.spec import Arrays, OpSpec, Params
+
+CMD_KERNEL_RUN = 0x40
+CMD_KERNEL_LIST = 0x41
+CMD_MEM_FILL = 0x42
+TENSOR_ALIGN = 64
+
+
+@dataclass
+class KernelResult:
+    op: str
+    params: Params
+    outputs: Arrays
+    counter: int = 0            # device counter delta of the run (0 on golden)
+    unit: str = ""              # "cycles", "instructions", "ns"
+    macs: int = 0
+    cores: int = 1
+    board: str = "golden"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def macs_per_unit(self) -> float:
+        return self.macs / self.counter if self.counter else float("nan")
+
+
+def resolve_params(spec: OpSpec, arrays: Arrays, given: Params | None = None) -> Params:
+    """Parameters of a call: derived from the array shapes, then the given ones (a given value
+    that contradicts a derived one is an error), then defaults. Names every missing one."""
+    given = dict(given or {})
+    known = {p.name for p in spec.params}
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise QlrError(f"op {spec.name}: unknown parameter(s) {', '.join(unknown)}; "
+                       f"it takes {', '.join(p.name for p in spec.params)}")
+    missing_arrays = [t.name for t in spec.inputs() if t.name not in arrays]
+    if missing_arrays:
+        raise QlrError(f"op {spec.name}: missing input array(s) {', '.join(missing_arrays)}")
+    derived = spec.derive(arrays)
+    out: Params = {}
+    for p in spec.params:
+        if p.name in derived and p.name in given and derived[p.name] != given[p.name]:
+            raise QlrError(f"op {spec.name}: parameter {p.name}={given[p.name]} contradicts the arrays, "
+                           f"which imply {p.name}={derived[p.name]}")
+        if p.name in given:
+            out[p.name] = given[p.name]
+        elif p.name in derived:
+            out[p.name] = derived[p.name]
+        elif p.default is not None:
+            out[p.name] = p.default
+        else:
+            raise QlrError(f"op {spec.name}: parameter {p.name!r} is required ({p.doc or 'no default'})")
+    return out
+
+
+def check_arrays(spec: OpSpec, arrays: Arrays, params: Params) -> Arrays:
+    """The input arrays as contiguous arrays of the spec's dtype and shape (clear errors)."""
+    ready: Arrays = {}
+    for t in spec.inputs():
+        a = np.asarray(arrays[t.name])
+        shape = tuple(int(d) for d in t.shape(params))
+        if a.dtype != np.dtype(t.dtype):
+            raise QlrError(f"op {spec.name}: array {t.name!r} is {a.dtype}, the op needs {t.dtype}")
+        if a.shape != shape:
+            raise QlrError(f"op {spec.name}: array {t.name!r} has shape {a.shape}, the parameters need {shape}")
+        ready[t.name] = np.ascontiguousarray(a)
+    return ready
+
+
+def run_golden(spec: OpSpec, arrays: Arrays, params: Params | None = None) -> KernelResult:
+    p = resolve_params(spec, arrays, params)
+    ins = check_arrays(spec, arrays, p)
+    outs = spec.golden({k: v.copy() for k, v in ins.items()}, p)
+    shaped: Arrays = {}
+    for t in spec.outputs():
+        a = np.asarray(outs[t.name])
+        shaped[t.name] = a.astype(t.dtype, copy=False).reshape(t.shape(p))
+    return KernelResult(spec.name, p, shaped, macs=int(spec.macs(p)))
+
+
+@dataclass
+class Layout:
+    offsets: dict[str, int]
+    sizes: dict[str, int]
+    total: int
+
+
+def layout(spec: OpSpec, params: Params, base: int = 0) -> Layout:
+    off = base
+    offsets, sizes = {}, {}
+    for t in spec.tensors:
+        n = int(np.prod(t.shape(params), dtype=np.int64)) * np.dtype(t.dtype).itemsize
+        offsets[t.name], sizes[t.name] = off, n
+        off = (off + n + TENSOR_ALIGN - 1) // TENSOR_ALIGN * TENSOR_ALIGN
+    return Layout(offsets, sizes, off)
+
+
+def encode_run(spec: OpSpec, params: Params, lay: Layout, cores: int) -> bytes:
+    name = spec.name.encode("ascii")
+    if not 1 <= len(name) <= 31:
+        raise QlrError(f"op name {spec.name!r} must be 1..31 ASCII characters")
+    head = struct.pack("<BBBB", len(name), cores, len(spec.params), len(spec.tensors))
+    name_pad = name + bytes(-len(name) % 4)
+    words = struct.pack(f"<{len(spec.params)}i", *(p.encode(params[p.name]) for p in spec.params))
+    tens = b"".join(struct.pack("<II", lay.offsets[t.name], lay.sizes[t.name]) for t in spec.tensors)
+    return head + name_pad + words + tens
+
+
+class DeviceKernels:
+    """Runs ops on a device over an open `qlr.link.Link` to the command server."""
+
+    def __init__(self, link, *, timeout: float = 600.0):  # noqa: ANN001 (qlr.link.Link)
+        self.link = link
+        self.timeout = timeout
+        info = link.info()
+        self.board = str(info.get("board", "?"))
+        self.unit = str(info.get("counter_unit", info.get("unit", "")))
+        self.team_max = int(info.get("team_max", 1))
+        self.l2_size = int(info.get("l2_window", info.get("l2_free", 0)))
+        self.info = info
+
+    def list_ops(self) -> list[dict]:
+        from qlr.link.errors import LinkDeviceError
+
+        ops = []
+        for i in range(4096):
+            try:
+                p = self.link.request(CMD_KERNEL_LIST, struct.pack("<I", i)).payload
+            except LinkDeviceError:
+                break
+            nparam, ntensor = p[0], p[1]
+            names = p[2:].split(b"\0")[: 1 + ntensor]
+            ops.append({"name": names[0].decode(), "nparam": nparam,
+                        "tensors": [n.decode() for n in names[1:]]})
+        return ops
+
+    def fill(self, offset: int, nbytes: int, seed: int, kind: str) -> None:
+        k = {"bytes": 0, "f32": 1}[kind]
+        self.link.request(CMD_MEM_FILL, struct.pack("<IIIB3x", offset, nbytes, seed & 0xFFFFFFFF, k))
+
+    def _fits(self, spec: OpSpec, lay: Layout) -> None:
+        if self.l2_size and lay.total > self.l2_size:
+            big = sorted(lay.sizes.items(), key=lambda kv: -kv[1])[:3]
+            raise QlrError(f"op {spec.name}: tensors need {lay.total} bytes of L2, the {self.board} window "
+                           f"has {self.l2_size} (largest: " + ", ".join(f"{k} {v}" for k, v in big) + ")")
+
+    def run(self, spec: OpSpec, arrays: Arrays | None, params: Params | None = None, *, cores: int = 1,
+            fill_seed: int | None = None, read_outputs: bool = True) -> KernelResult:
+        """Runs `spec` on the device. With `arrays`, inputs are written and checked as in
+        run_golden; with arrays=None and a fill_seed, inputs are filled on the device
+        (benchmarks: the parameters must then be given in full)."""
+        from qlr.link.errors import LinkDeviceError
+
+        if not 1 <= cores <= self.team_max:
+            raise QlrError(f"cores must be 1..{self.team_max} on {self.board}, got {cores}")
+        if arrays is not None:
+            p = resolve_params(spec, arrays, params)
+            ins = check_arrays(spec, arrays, p)
+        else:
+            p = resolve_params(spec, {}, params) if not spec.inputs() else dict(params or {})
+            ins = {}
+        lay = layout(spec, p)
+        self._fits(spec, lay)
+        for t in spec.inputs():
+            if arrays is not None:
+                self.link.mem_write("L2", lay.offsets[t.name], ins[t.name].tobytes())
+            elif lay.sizes[t.name]:
+                kind = "f32" if t.dtype == "float32" else "bytes"
+                self.fill(lay.offsets[t.name], lay.sizes[t.name], (fill_seed or 1) + lay.offsets[t.name], kind)
+        try:
+            resp = self.link.request(CMD_KERNEL_RUN, encode_run(spec, p, lay, cores), timeout=self.timeout,
+                                     retries=0).payload
+        except LinkDeviceError as e:
+            raise QlrError(f"op {spec.name} on {self.board}: {e.device_message}") from None
+        status, counter, macs = struct.unpack("<IQQ", resp[:20])
+        if status != 0:
+            raise QlrError(f"op {spec.name} on {self.board}: kernel returned status {status}")
+        outs: Arrays = {}
+        if read_outputs:
+            for t in spec.outputs():
+                raw = self.link.mem_read("L2", lay.offsets[t.name], lay.sizes[t.name])
+                outs[t.name] = np.frombuffer(raw, dtype=t.dtype).reshape(t.shape(p)).copy()
+        return KernelResult(spec.name, p, outs, counter=counter, unit=self.unit, macs=macs, cores=cores,
+                            board=self.board)
