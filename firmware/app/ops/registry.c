@@ -6,7 +6,7 @@
 
 #include "qlr/op.h"
 
-static const qlr_op_t *const tables[] = {qlr_ops_s8, qlr_ops_f32, qlr_ops_tiled};
+static const qlr_op_t *const tables[] = {qlr_ops_s8, qlr_ops_f32, qlr_ops_matmul, qlr_ops_tiled};
 
 const qlr_op_t *qlr_op_at(unsigned i)
 {

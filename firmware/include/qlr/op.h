@@ -59,6 +59,7 @@ typedef struct qlr_op {
 /* The tables, one per family (ops_<family>.c). Each ends with an entry whose name is NULL. */
 extern const qlr_op_t qlr_ops_s8[];
 extern const qlr_op_t qlr_ops_f32[];
+extern const qlr_op_t qlr_ops_matmul[];
 extern const qlr_op_t qlr_ops_tiled[];
 
 /* Finds an op by name in every table; NULL when there is none. */

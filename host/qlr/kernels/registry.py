@@ -1,11 +1,11 @@
-"""All op specs by name, gathered from the family modules (ops_s8, ops_f32, ops_tiled)."""
+"""All op specs by name, gathered from the family modules (ops_s8, ops_f32, ops_matmul, ops_tiled)."""
 
 from __future__ import annotations
 
 from qlr.errors import QlrError
 from qlr.kernels.spec import OpSpec
 
-FAMILIES = ("qlr.kernels.ops_s8", "qlr.kernels.ops_f32", "qlr.kernels.ops_tiled")
+FAMILIES = ("qlr.kernels.ops_s8", "qlr.kernels.ops_f32", "qlr.kernels.ops_matmul", "qlr.kernels.ops_tiled")
 
 
 def all_ops() -> dict[str, OpSpec]:
