@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("qlr.boards.cli_build", "Build the firmware for a board (wraps `scons board=NAME`)"),
     "image": ("qlr.image.cli", "Binary images for a device: pack a quantized network, inspect, verify"),
     "link": ("qlr.link.cli", "Talk to a running firmware over the link: ping, info, memory, self-tests"),
+    "memreport": ("qlr.report.cli_memreport", "Memory use per region of a firmware ELF and a learning event's plan, against the board"),
     "model": ("qlr.model.cli", "Describe networks: per-layer shapes, parameters and MACs"),
     "quant": ("qlr.quant.cli", "Post-training quantization: per-layer error and top-1 agreement report"),
     "run": ("qlr.boards.cli_run", "Run a firmware ELF on a board or emulator and return its status"),

@@ -1,0 +1,1 @@
+"""Continual learning: the learning event, the replay policy, the memory plan."""
