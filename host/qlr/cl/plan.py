@@ -563,7 +563,7 @@ def plan_for(content: Any, config: Any, board: Any, windows: Mapping[str, Window
     notes = []
     if ub < cfg.mb:
         notes.append(f"micro-batch {ub} < mini-batch {cfg.mb}: L2 holds the activations of {ub} samples at a time")
-    if data_level == "L3":
+    if data_level == "L3" and cfg.n_new:
         notes.append("the event's images and new latents are kept in L3 (they do not fit L2 next to the training buffers)")
     if rows == 0:
         notes.append(f"an LR row ({row} B) is bigger than a quarter of L1: rows are loaded in chunks of {tile} B")
