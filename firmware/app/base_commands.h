@@ -1,0 +1,28 @@
+/*
+ * The base link commands (base_commands.c), shared by the command server and the
+ * continual-learning firmware. QLR_BASE_COMMANDS expands to their table entries.
+ */
+#ifndef QLR_APP_BASE_COMMANDS_H
+#define QLR_APP_BASE_COMMANDS_H
+
+#include "qlr/link.h"
+
+qlr_link_status_t qlr_cmd_ping(const qlr_frame_t *req, qlr_link_reply_t *reply);
+qlr_link_status_t qlr_cmd_info(const qlr_frame_t *req, qlr_link_reply_t *reply);
+qlr_link_status_t qlr_cmd_exit(const qlr_frame_t *req, qlr_link_reply_t *reply);
+qlr_link_status_t qlr_cmd_mem_write(const qlr_frame_t *req, qlr_link_reply_t *reply);
+qlr_link_status_t qlr_cmd_mem_read(const qlr_frame_t *req, qlr_link_reply_t *reply);
+qlr_link_status_t qlr_cmd_mem_crc(const qlr_frame_t *req, qlr_link_reply_t *reply);
+qlr_link_status_t qlr_cmd_selftest(const qlr_frame_t *req, qlr_link_reply_t *reply);
+
+#define QLR_BASE_COMMANDS                                                                         \
+    {QLR_LINK_CMD_PING, qlr_cmd_ping}, {QLR_LINK_CMD_INFO, qlr_cmd_info},                         \
+        {QLR_LINK_CMD_EXIT, qlr_cmd_exit}, {QLR_LINK_CMD_MEM_WRITE, qlr_cmd_mem_write},           \
+        {QLR_LINK_CMD_MEM_READ, qlr_cmd_mem_read}, {QLR_LINK_CMD_MEM_CRC, qlr_cmd_mem_crc},       \
+        {QLR_LINK_CMD_SELFTEST, qlr_cmd_selftest}
+
+/* Serves `cmds` until EXIT or the channel closes; prints the banner and the end; never returns
+ * when EXIT asked for a status (qlr_exit), returns 0 when the host closed the link. */
+int qlr_serve_commands(const char *who, const qlr_link_command_t *cmds, size_t ncmds);
+
+#endif
