@@ -1,0 +1,350 @@
+"""`qlr memreport` and qlr.report: ELF sections per region, windows, the plan on top, verdicts.
+
+The ELFs are tiny programs linked here with the platforms' real linker scripts
+(firmware/platform/<family>/sections.ld) and a memory.ld written from the board's memory map, so
+the test knows exactly what they hold (a 100000-byte .bss array (20000 on stm32l476), a 3000-byte table, a 256-byte
+.l1 buffer) and checks the report against the toolchain's own readelf and nm. A slow test runs
+the report on the real firmware of every embedded board.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from qlr import REPO_ROOT
+from qlr.boards import load_board
+from qlr.cli import main as qlr_main
+from qlr.errors import QlrError
+from qlr.image import write_image
+from qlr.image.sample import sample_content
+from qlr.report import board_for_elf, read_firmware
+
+PLATFORM = REPO_ROOT / "firmware" / "platform"
+
+PROGRAM = r"""
+char big_bss[%(bss)d];
+int data_var[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+const char rodata_tab[3000] = {1, 2, 3};
+volatile int idx;
+__attribute__((section(".l1"))) volatile char l1_tile[256];
+%(extra)s
+__attribute__((section(".text.start"))) void %(entry)s(void)
+{
+    big_bss[7] = (char)(data_var[3] + rodata_tab[idx] + l1_tile[9]);
+    for (;;) {}
+}
+"""
+
+TOOLCHAINS = {
+    # board -> (compiler command, platform dir, entry symbol, marker section flags)
+    "qemu-rv32": (["riscv64-unknown-elf-gcc", "-march=rv32imafc", "-mabi=ilp32f", "-Wl,--no-warn-rwx-segments"],
+                  "riscv-virt", "_start", "@progbits"),
+    "pulp-open": (["clang-19", "--target=riscv32", "-march=rv32imc_zfinx", "-mabi=ilp32", "-fuse-ld=lld"],
+                  "pulp", "_start", "@progbits"),
+    "qemu-m4": (["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-Wl,--no-warn-rwx-segments"],
+                "stm32", "qlr_reset_handler", "%progbits"),
+}
+TOOLCHAINS["stm32l476"] = TOOLCHAINS["qemu-m4"]
+READELF = {"qemu-rv32": "riscv64-unknown-elf-readelf", "pulp-open": "riscv64-unknown-elf-readelf",
+           "qemu-m4": "arm-none-eabi-readelf", "stm32l476": "arm-none-eabi-readelf"}
+
+
+def memory_ld(board: str) -> str:
+    """The MEMORY block and the region symbols, written from the board's memory map."""
+    b = load_board(board)
+    lines = ["MEMORY", "{"]
+    lines += [f"  {n} (rwx) : ORIGIN = 0x{r.base:08x}, LENGTH = 0x{r.size:08x}" for n, r in sorted(b.memory.items())]
+    lines.append("}")
+    for n, r in sorted(b.memory.items()):
+        lines += [f"__qlr_{n.lower()}_start = 0x{r.base:08x};", f"__qlr_{n.lower()}_end = 0x{r.base + r.size:08x};"]
+    return "\n".join(lines) + "\n"
+
+
+def link_tiny(root: Path, board: str, dirname: str | None = None, marker: str | None = None,
+              bss: int = 100000) -> Path:
+    cc, plat, entry, progbits = TOOLCHAINS[board]
+    if shutil.which(cc[0]) is None:
+        pytest.fail(f"{cc[0]} is not installed (tools/setup installs it): cannot link the {board} test ELF")
+    d = root / (dirname or board)
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "memory.ld").write_text(memory_ld(board))
+    extra = ""
+    if plat == "stm32":  # the vector table the Cortex-M script keeps
+        extra = f"void {entry}(void);\n__attribute__((section(\".isr_vector\"), used)) void (*const vec[2])(void) = {{0, {entry}}};"
+    if marker:
+        extra += f'\n__asm__(".section .qlr_board,\\"\\",{progbits}\\n.asciz \\"{marker}\\"\\n.previous");'
+    src = d / "tiny.c"
+    src.write_text(PROGRAM % {"extra": extra, "entry": entry, "bss": bss})
+    elf = d / "tiny.elf"
+    cmd = cc + ["-O1", "-ffreestanding", "-nostdlib", "-nostartfiles", "-ffunction-sections", "-fdata-sections",
+                "-Wl,--gc-sections", "-L", str(d), "-T", str(PLATFORM / plat / "sections.ld"), str(src), "-o", str(elf)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return elf
+
+
+@pytest.fixture(scope="module")
+def elves(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("build")
+    return {b: link_tiny(root, b) for b in ("qemu-rv32", "pulp-open", "qemu-m4")}
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory) -> Path:
+    p = tmp_path_factory.mktemp("img") / "sample.qlr"
+    write_image(p, sample_content(seed=2, lr_bits=7, lr_count=6))
+    return p
+
+
+@pytest.fixture(scope="module")
+def big_image(tmp_path_factory) -> Path:
+    """The sample network with 4000 classes: its last layer (8 -> 4000, FP32) takes 125 KiB, three
+    times over (weights, momentum, gradient): more than stm32l476's 96 KiB L2. No LR memory."""
+    import numpy as np
+
+    from qlr.image.pack import build_content
+    from qlr.image.sample import SAMPLE_LR_LAYER, sample_network
+    from qlr.quant.ptq import quantize_front_end
+
+    net = sample_network(0, classes=4000)
+    front, back = net.fold_batchnorm().split(SAMPLE_LR_LAYER)
+    x = np.random.default_rng(0).integers(0, 256, size=(8,) + net.input_shape, dtype=np.uint8)
+    p = tmp_path_factory.mktemp("img") / "big.qlr"
+    write_image(p, build_content(quantize_front_end(front, x), back))
+    return p
+
+
+def readelf_sections(board: str, elf: Path) -> dict[str, tuple[int, int]]:
+    """name -> (address, size) from the toolchain's readelf."""
+    out = subprocess.run([READELF[board], "-SW", str(elf)], capture_output=True, text=True, check=True).stdout
+    secs = {}
+    for line in out.splitlines():
+        m = re.match(r"\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)\s", line)
+        if m:
+            secs[m.group(1)] = (int(m.group(2), 16), int(m.group(3), 16))
+    return secs
+
+
+def nm_symbol(board: str, elf: Path, name: str) -> int:
+    nm = READELF[board].replace("readelf", "nm")
+    out = subprocess.run([nm, str(elf)], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == name:
+            return int(parts[0], 16)
+    raise AssertionError(f"{name} not in {elf}")
+
+
+def ld_constant(platform: str, name: str) -> int:
+    text = (PLATFORM / platform / "sections.ld").read_text()
+    m = re.search(rf"^{name}\s*=\s*(0x[0-9a-fA-F]+|\d+);", text, re.M)
+    assert m, name
+    return int(m.group(1), 0)
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    rc = qlr_main(["memreport", *map(str, argv)])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+# ---- what the ELF places ------------------------------------------------------------------------
+
+def test_rv32_sections_per_region_and_window(elves):
+    elf = elves["qemu-rv32"]
+    fw = read_firmware(elf, "qemu-rv32")
+    secs = readelf_sections("qemu-rv32", elf)
+    by = lambda region, cat: sum(p.size for p in fw.pieces if p.region == region and p.category == cat)  # noqa: E731
+    code = sum(secs[n][1] for n in secs if n.startswith((".text", ".rodata", ".srodata")))
+    static = sum(secs[n][1] for n in secs if n.startswith((".data", ".sdata", ".bss", ".sbss")))
+    assert by("L2", "code") == code and code >= 3000
+    assert by("L2", "static") == static and 100000 + 64 <= static < 100000 + 64 + 64
+    stacks = ld_constant("riscv-virt", "QLR_STACK_SIZE") * ld_constant("riscv-virt", "QLR_HARTS")
+    assert by("L2", "stack") == stacks == secs[".stacks"][1]
+    assert by("L1", "static") == 256  # l1_tile in .l1
+    free2, free1 = nm_symbol("qemu-rv32", elf, "__l2_free_start"), nm_symbol("qemu-rv32", elf, "__l1_free_start")
+    b = load_board("qemu-rv32")
+    assert fw.windows["L2"].base == free2 and fw.windows["L2"].size == b.memory["L2"].end - free2
+    assert fw.windows["L1"].base == free1 and fw.windows["L1"].size == b.memory["L1"].end - free1
+    assert fw.windows["L3"].size == b.memory["L3"].size
+    assert fw.biggest_objects[0][0] == "big_bss" and fw.biggest_objects[0][2] == 100000
+
+
+def test_pulp_cluster_stacks_are_carved_out_of_l1(elves):
+    elf = elves["pulp-open"]
+    fw = read_firmware(elf, "pulp-open")
+    l1 = fw.in_region("L1")
+    cl_stacks = ld_constant("pulp", "QLR_CL_STACK_SIZE") * ld_constant("pulp", "QLR_CL_CORES")
+    assert sum(p.size for p in l1 if p.category == "stack") == cl_stacks
+    assert sum(p.size for p in l1 if p.category == "static") == 256
+    fc = readelf_sections("pulp-open", elf)[".fc_stack"][1]
+    assert sum(p.size for p in fw.in_region("L2") if p.category == "stack") == fc == ld_constant("pulp", "QLR_FC_STACK_SIZE")
+    assert fw.windows["L1"].base == nm_symbol("pulp-open", elf, "__l1_free_start")
+
+
+def test_cortex_m_data_load_image_counts_in_flash(elves):
+    elf = elves["qemu-m4"]
+    fw = read_firmware(elf, "qemu-m4")
+    secs = readelf_sections("qemu-m4", elf)
+    flash = fw.in_region("FLASH")
+    assert sum(p.size for p in flash if p.category == "static") == secs[".data"][1] == 64
+    assert sum(p.size for p in flash if p.category == "code") == sum(
+        secs[n][1] for n in (".isr_vector", ".text", ".rodata", ".ARM.exidx") if n in secs)
+    assert sum(p.size for p in fw.in_region("L2") if p.category == "stack") == ld_constant("stm32", "QLR_STACK_SIZE")
+
+
+# ---- the report and the command -----------------------------------------------------------------
+
+def test_cli_json_adds_the_plan_to_the_elf(elves, image, capsys):
+    elf = elves["qemu-rv32"]
+    rc, out, err = run_cli(capsys, elf, "--image", image, "--mb", 32, "--n-new", 10, "--json")
+    assert rc == 0, err
+    rep = json.loads(out)
+    assert rep["board"] == "qemu-rv32" and rep["fits"] is True and "build directory" in rep["board_source"]
+    plan = rep["plan"]
+    assert plan["config"]["n_lr"] == 6 and plan["config"]["q_lr"] == 7 and plan["ub"] == 32
+    regions = {r["region"]: r for r in rep["regions"]}
+    l2 = regions["L2"]
+    free2 = nm_symbol("qemu-rv32", elf, "__l2_free_start")
+    assert l2["used"] == (free2 - 0x80000000) + plan["windows"]["L2"]["used"]
+    assert l2["budget"] == load_board("qemu-rv32").memory["L2"].size
+    assert l2["free"] == l2["budget"] - l2["used"]
+    for key in ("code", "static", "stack", "weights", "optimizer", "gradients", "activations", "data"):
+        assert l2["rows"][key] > 0, key
+    assert sum(l2["rows"].values()) == l2["used"]
+    # the LR memory in L3: 6 latents of 12 elements at 7 bits = 11 bytes each, u16 labels, 12 scales
+    assert regions["L3"]["rows"]["lr"] == 6 * 11 + 2 * 6 + 4 * 12 == plan["lr_bytes"]
+
+
+def test_cli_text_shows_each_category_and_a_verdict(elves, image, capsys):
+    rc, out, err = run_cli(capsys, elves["pulp-open"], "--image", image, "--mb", 16)
+    assert rc == 0, err
+    for label in ("code", "static data", "stacks", "LR memory", "weights", "optimizer", "gradients",
+                  "activations", "data", "tiles"):
+        assert re.search(rf"^  {label}\s+[\d,]+", out, re.M), label
+    for region in ("L1", "L2", "L3"):
+        assert re.search(rf"^  {region}: fits, [\d.]+% used", out, re.M), region
+    assert out.rstrip().endswith("verdict: fits board pulp-open")
+
+
+def _l3_used(n: int) -> int:
+    """L3 bytes of n latents of 11 bytes, u16 labels and 12 FP32 scales, each at a multiple of 64."""
+    start_labels = -(-(n * 11) // 64) * 64
+    start_scale = -(-(start_labels + 2 * n) // 64) * 64
+    return start_scale + 4 * 12
+
+
+def test_too_big_configuration_exits_1_naming_region_excess_and_consumers(elves, image, capsys):
+    # 10 million latents of 12 elements at 7 bits (11 bytes) + labels = 125.9 MB > 64 MiB of L3
+    n = 10_000_000
+    rc, out, err = run_cli(capsys, elves["qemu-rv32"], "--image", image, "--n-lr", n)
+    assert rc == 1
+    line = err.strip().splitlines()[-1]
+    used = _l3_used(n)
+    assert line.startswith(f"qlr memreport: error: L3 of board qemu-rv32 needs {used} bytes")
+    assert f"has {1 << 26} bytes (64.00 MiB): over by {used - (1 << 26)} bytes" in line
+    assert "biggest: lr.latents (lr) 104.90 MiB, lr.labels (lr) 19.07 MiB" in line
+    assert "DOES NOT FIT" in out and "verdict: DOES NOT FIT" in out  # the table is printed first
+    # JSON too, with the same exit status
+    rc, out, err = run_cli(capsys, elves["qemu-rv32"], "--image", image, "--n-lr", n, "--json")
+    assert rc == 1 and "L3 of board qemu-rv32" in err
+    rep = json.loads(out)
+    l3 = {r["region"]: r for r in rep["regions"]}["L3"]
+    assert rep["fits"] is False and l3["fits"] is False
+    assert l3["used"] == used and l3["free"] == (1 << 26) - used
+
+
+def test_too_big_for_l2_even_at_micro_batch_1(tmp_path, big_image, capsys):
+    elf = link_tiny(tmp_path, "stm32l476", bss=20000)
+    rc, out, err = run_cli(capsys, elf, "--image", big_image, "--n-lr", 10, "--q-lr", 8)
+    assert rc == 1
+    assert "qlr memreport: error: L2 of board stm32l476 needs" in err
+    assert "(at micro-batch 1 of 128)" in err
+    # the biggest consumers: the last layer's weights, gradient and momentum (8 x 4000 FP32 each)
+    # and the firmware's .bss (20000 bytes of big_bss and 64 of the wrapper)
+    assert "biggest: be.10.weight (weights) 125.0 KiB, grad.10.weight (gradients) 125.0 KiB, " \
+           "opt.10.weight (optimizer) 125.0 KiB, .bss (static) 19.5 KiB" in err
+    # the image has no LR memory: N_LR and Q_LR must be given
+    rc, _, err = run_cli(capsys, elf, "--image", big_image)
+    assert rc == 1 and "the image has no LR memory, so 'n_lr' must be given" in err
+
+
+def test_board_from_marker_path_and_flag(tmp_path):
+    elf = link_tiny(tmp_path, "qemu-rv32", dirname="somewhere", marker="qemu-rv32")
+    assert board_for_elf(elf) == ("qemu-rv32", "the ELF's .qlr_board section")
+    with pytest.raises(QlrError, match="says board 'qemu-rv32', but --board is 'pulp-open'"):
+        board_for_elf(elf, "pulp-open")
+    plain = link_tiny(tmp_path, "qemu-rv32", dirname="qemu-rv32-fault-copy")
+    assert board_for_elf(plain)[0] == "qemu-rv32"
+    odd = link_tiny(tmp_path, "qemu-rv32", dirname="elsewhere")
+    with pytest.raises(QlrError, match="cannot tell which board.*pass --board NAME"):
+        board_for_elf(odd)
+
+
+def test_wrong_board_and_host_elf_are_clear_errors(elves, tmp_path, capsys):
+    rc, _, err = run_cli(capsys, elves["qemu-rv32"], "--board", "qemu-m4")
+    assert rc == 1 and "the ELF is for RISCV but board qemu-m4 (stm32) needs ARM" in err
+    rc, _, err = run_cli(capsys, elves["qemu-rv32"], "--board", "pulp-open")  # same ISA, other map
+    assert rc == 1 and "section .text at 0x80000000" in err and "outside every memory region of board pulp-open" in err
+    src = tmp_path / "native.c"
+    src.write_text("int main(void) { return 0; }\n")
+    native = tmp_path / "host" / "server.elf"
+    native.parent.mkdir()
+    subprocess.run(["gcc", str(src), "-o", str(native)], check=True)
+    rc, _, err = run_cli(capsys, native)
+    assert rc == 1 and "host board's firmware is a native executable" in err and "--board host --image" in err
+    notelf = tmp_path / "qemu-rv32" / "x.elf"
+    notelf.parent.mkdir()
+    notelf.write_bytes(b"hello")
+    rc, _, err = run_cli(capsys, notelf)
+    assert rc == 1 and "not an ELF file" in err
+
+
+def test_plan_only_for_host_and_option_errors(image, capsys):
+    rc, out, err = run_cli(capsys, "--board", "host", "--image", image, "--json")
+    assert rc == 0, err
+    rep = json.loads(out)
+    assert rep["elf"] is None and rep["notes"] and rep["plan"]["windows"]["L2"]["size"] == load_board("host").memory["L2"].size
+    rc, _, err = run_cli(capsys, "--board", "host")
+    assert rc == 1 and "give --image" in err
+    rc, _, err = run_cli(capsys)
+    assert rc == 1 and "give a firmware ELF" in err
+
+
+def test_plan_options_need_an_image(elves, capsys):
+    rc, _, err = run_cli(capsys, elves["qemu-rv32"], "--n-lr", 100)
+    assert rc == 1 and "--n-lr describe the learning event: they need --image" in err
+
+
+def test_elf_only_report_has_no_plan_rows(elves, capsys):
+    rc, out, err = run_cli(capsys, elves["qemu-m4"], "--json")
+    assert rc == 0, err
+    rep = json.loads(out)
+    assert rep["plan"] is None
+    regions = {r["region"]: r for r in rep["regions"]}
+    assert set(regions) == {"L1", "L2", "L3", "FLASH"}
+    assert regions["L3"]["used"] == 0 and "lr" not in regions["L2"]["rows"]
+
+
+# ---- the real firmware ------------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("board", ["qemu-rv32", "qemu-m4", "pulp-open", "stm32l476"])
+def test_real_firmware_and_default_event_fit_each_embedded_board(board, image, capsys):
+    from qlr.boards.build import build
+
+    out_dir = build(board, targets=("server",))
+    rc, out, err = run_cli(capsys, out_dir / "server.elf", "--image", image, "--json")
+    assert rc == 0, err
+    rep = json.loads(out)
+    assert rep["fits"] and rep["plan"]["ub"] == 128
+    regions = {r["region"]: r for r in rep["regions"]}
+    code_region = "FLASH" if load_board(board).platform == "stm32" else "L2"
+    assert regions[code_region]["rows"]["code"] > 10000  # the command server's code
+    assert regions["L2"]["rows"]["stack"] > 0 and regions["L3"]["rows"]["lr"] == rep["plan"]["lr_bytes"]
