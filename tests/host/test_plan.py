@@ -278,3 +278,36 @@ def test_every_board_fits_the_sample_at_the_papers_mini_batch():
         plan = plan_for(content, PlanConfig.from_content(content, mb=128, n_new=21), board)
         assert plan.fits() and plan.ub >= 1
         no_overlap_and_aligned(plan)
+
+
+# ---- the paper's configurations (MobileNet-V1 1.0 @ 128, REFERENCE.md) --------------------------
+
+@pytest.mark.parametrize("lr_layer,latent", [(19, (8, 8, 512)), (23, (4, 4, 512)), (27, (1, 1, 1024))])
+def test_paper_lr_memory_sizes(lr_layer, latent):
+    """LR shapes from the paper's table; sizes: l27 1500-3000 LRs 1.5-3 MB, l23 3000 at 7-8 bits
+    21-25 MB, l19 3000 about 98 MB (REFERENCE.md)."""
+    from qlr.cl.plan import content_for_network
+    from qlr.model.mobilenet import mobilenet_v1
+
+    content = content_for_network(mobilenet_v1(1.0, 128, 50), lr_layer)
+    e = latent[0] * latent[1] * latent[2]
+    for n, q in ((1500, 8), (3000, 8), (3000, 7)):
+        plan = plan_for(content, PlanConfig(n_lr=n, q_lr=q, mb=128, n_new=300), load_board("host"), strict=False)
+        assert plan.latent_shape == latent
+        assert plan.lr_bytes == n * math.ceil(e * q / 8) + 2 * n + 4
+    mb = {19: (98.0, 98.7), 23: (21.0, 21.6), 27: (3.0, 3.1)}[lr_layer]  # 3000 LRs, 7 bits (l19, l27: 8)
+    q = 7 if lr_layer == 23 else 8
+    plan = plan_for(content, PlanConfig(n_lr=3000, q_lr=q), load_board("host"), strict=False)
+    assert mb[0] <= plan.lr_bytes / 1e6 <= mb[1]
+
+
+def test_paper_scale_does_not_fit_pulp_open_and_says_why():
+    from qlr.cl.plan import content_for_network
+    from qlr.model.mobilenet import mobilenet_v1
+
+    content = content_for_network(mobilenet_v1(1.0, 128, 50), 27)
+    with pytest.raises(PlanError) as e:
+        plan_for(content, PlanConfig(n_lr=1500, q_lr=8, mb=128, n_new=300), load_board("pulp-open"))
+    # L2 first: the int8 front-end alone (3.2 M weights) is bigger than pulp-open's L2
+    assert e.value.level == "L2" and "even at micro-batch 1" in str(e.value)
+    assert "fe.26.weight (weights) 1.00 MiB" in str(e.value)  # pw13: 1024 x 1024 int8

@@ -312,6 +312,22 @@ def _geometry(content: Any) -> _Geometry:
                      _front_slots(layers, front), max(fe_tensors) if front else 0, outs, be_max, branch)
 
 
+def content_for_network(net: Any, lr_layer: int) -> Any:
+    """An `ImageContent` with only the layer table of ``net`` split at LR layer ``lr_layer``
+    (BatchNorm folded, activations fused as `qlr image pack` does), for planning a network before
+    it is quantized. Front-end requantization is taken as per channel (one multiplier and shift
+    per output channel), the upper bound of the two schemes."""
+    from qlr.image.content import ImageContent
+    from qlr.image.pack import back_records
+
+    front, back = net.fold_batchnorm().split(lr_layer)
+    frecs, _ = back_records(front, 0, _NO_INPUT)
+    for r in frecs:
+        r.stage = _FRONT
+    brecs, _ = back_records(back, len(frecs), len(frecs) - 1)
+    return ImageContent(layers=frecs + brecs)
+
+
 # ----------------------------------------------------------------------------- the plan
 
 
@@ -562,7 +578,7 @@ def plan_for(content: Any, config: Any, board: Any, windows: Mapping[str, Window
     rows, tile, kernel = _tiles(w1, ub, row, cfg.q_lr)
     notes = []
     if ub < cfg.mb:
-        notes.append(f"micro-batch {ub} < mini-batch {cfg.mb}: L2 holds the activations of {ub} samples at a time")
+        notes.append(f"micro-batch {ub} < mini-batch {cfg.mb}: L2 holds the activations of {ub} sample{'s' if ub > 1 else ''} at a time")
     if data_level == "L3" and cfg.n_new:
         notes.append("the event's images and new latents are kept in L3 (they do not fit L2 next to the training buffers)")
     if rows == 0:
