@@ -270,6 +270,11 @@ def test_too_big_for_l2_even_at_micro_batch_1(tmp_path, big_image, capsys):
     # and the firmware's .bss (20000 bytes of big_bss and 64 of the wrapper)
     assert "biggest: be.10.weight (weights) 125.0 KiB, grad.10.weight (gradients) 125.0 KiB, " \
            "opt.10.weight (optimizer) 125.0 KiB, .bss (static) 19.5 KiB" in err
+    # every region that does not fit is named: 2000 latents of 12 bytes at 0, 2000 labels at
+    # 24000 (a multiple of 64), the scale at 28032: 28036 bytes in a 16 KiB L3
+    rc, _, err = run_cli(capsys, elf, "--image", big_image, "--n-lr", 2000, "--q-lr", 8, "--n-new", 0)
+    assert rc == 1 and "L2 of board stm32l476" in err
+    assert err.rstrip().endswith(f"; also L3 over by {28036 - 16384} bytes (11.4 KiB)")
     # the image has no LR memory: N_LR and Q_LR must be given
     rc, _, err = run_cli(capsys, elf, "--image", big_image)
     assert rc == 1 and "the image has no LR memory, so 'n_lr' must be given" in err

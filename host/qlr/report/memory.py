@@ -81,12 +81,15 @@ class MemoryReport:
         return all(r.fits for r in self.regions)
 
     def failure(self) -> str | None:
-        """One line naming the first region that does not fit (None when all fit)."""
-        for r in self.regions:
-            if not r.fits:
-                ub = f" (at micro-batch {self.plan.ub} of {self.plan.config.mb})" if self.plan is not None else ""
-                return f"{r.region} of board {self.board} {r.shortfall()}{ub}"
-        return None
+        """One line naming the first region that does not fit, its excess and biggest consumers,
+        and the excess of every other region that does not fit (None when all fit)."""
+        bad = [r for r in self.regions if not r.fits]
+        if not bad:
+            return None
+        ub = f" (at micro-batch {self.plan.ub} of {self.plan.config.mb})" if self.plan is not None else ""
+        also = "".join(f"; also {r.region} over by {r.used - r.budget} bytes ({fmt_bytes(r.used - r.budget)})"
+                       for r in bad[1:])
+        return f"{bad[0].region} of board {self.board} {bad[0].shortfall()}{ub}{also}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
