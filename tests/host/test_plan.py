@@ -311,3 +311,15 @@ def test_paper_scale_does_not_fit_pulp_open_and_says_why():
     # L2 first: the int8 front-end alone (3.2 M weights) is bigger than pulp-open's L2
     assert e.value.level == "L2" and "even at micro-batch 1" in str(e.value)
     assert "fe.26.weight (weights) 1.00 MiB" in str(e.value)  # pw13: 1024 x 1024 int8
+
+
+def test_config_from_another_object_with_overrides():
+    from types import SimpleNamespace
+
+    other = SimpleNamespace(lr_layer=19, n_lr=300, q_lr=6, epochs=2, mb=64, lr=0.01, momentum=0.0)
+    cfg = PlanConfig.of(other, n_new=50, per_channel=True)
+    assert (cfg.n_lr, cfg.q_lr, cfg.mb, cfg.n_new, cfg.epochs, cfg.per_channel, cfg.momentum) == (300, 6, 64, 50, 2, True, 0.0)
+    plan = plan_for(chain_content(), other, BOARD)  # any object: n_new takes its default
+    assert plan.config.n_lr == 300 and plan.category_bytes("optimizer") == 0
+    with pytest.raises(QlrError, match="'q_lr' is None"):
+        PlanConfig.of(SimpleNamespace(n_lr=10, q_lr=None))

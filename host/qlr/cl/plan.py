@@ -167,12 +167,22 @@ class PlanConfig:
         return cls(**d)
 
 
+    @classmethod
+    def of(cls, config: Any, **overrides: Any) -> "PlanConfig":
+        """From any object carrying some of these fields (e.g. `qlr.cl.session.CLConfig`, which has
+        no ``n_new`` or ``per_channel``: pass them here), then overrides (None values ignored)."""
+        if isinstance(config, PlanConfig) and not overrides:
+            return config
+        names = ("n_lr", "q_lr", "mb", "n_new", "epochs", "per_channel", "momentum")
+        d = {n: getattr(config, n) for n in names if hasattr(config, n)}
+        d.update({k: v for k, v in overrides.items() if v is not None})
+        if d.get("q_lr", 0) is None:
+            raise QlrError("plan config: field 'q_lr' is None (FP32 latents): a device stores Q-bit codes, 1..8")
+        return cls(**d)
+
+
 def _as_config(config: Any) -> PlanConfig:
-    if isinstance(config, PlanConfig):
-        return config
-    names = ("n_lr", "q_lr", "mb", "n_new", "epochs", "per_channel", "momentum")
-    d = {n: getattr(config, n) for n in names if hasattr(config, n)}
-    return PlanConfig(**d)
+    return PlanConfig.of(config)
 
 
 def align_up(n: int, a: int = ALIGN) -> int:
