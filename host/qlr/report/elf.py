@@ -181,10 +181,12 @@ def read_firmware(path: str | os.PathLike, board: Board | str) -> FirmwareMemory
             writable = bool(flags & SH_FLAGS.SHF_WRITE)
             if "stack" in name:
                 cat = "stack"
+            elif name.startswith(_STATIC_PREFIXES):
+                cat = "static"
             elif name.startswith(_CODE_PREFIXES) or not writable:
                 cat = "code"
             else:
-                cat = "static"  # _STATIC_PREFIXES and any other writable section
+                cat = "static"  # any other writable section (.l1, ...)
             region = _region_of(b, addr, size)
             if region is None:
                 raise QlrError(f"{path}: section {name} at 0x{addr:08x}..0x{addr + size:08x} lies outside every "
