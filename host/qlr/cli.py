@@ -17,8 +17,10 @@ from qlr.errors import QlrError
 COMMANDS: dict[str, tuple[str, str]] = {
     "boards": ("qlr.boards.cli_boards", "List the boards, their memory maps and runners"),
     "build": ("qlr.boards.cli_build", "Build the firmware for a board (wraps `scons board=NAME`)"),
+    "experiment": ("qlr.cl.cli_experiment", "Continual-learning experiments on the golden model: LR layer x N_LR x Q_LR sweep, baselines"),
     "image": ("qlr.image.cli", "Binary images for a device: pack a quantized network, inspect, verify"),
     "kernel": ("qlr.kernels.cli", "Run one kernel op on a board or the golden model; list ops; write the op reference"),
+    "learn": ("qlr.cl.cli_learn", "Continual learning with latent replays on a board or the golden twin (run record, plot)"),
     "link": ("qlr.link.cli", "Talk to a running firmware over the link: ping, info, memory, self-tests"),
     "memreport": ("qlr.report.cli_memreport", "Memory use per region of a firmware ELF and a learning event's plan, against the board"),
     "model": ("qlr.model.cli", "Describe networks: per-layer shapes, parameters and MACs"),

@@ -1,0 +1,95 @@
+"""`qlr experiment`: the LR layer x N_LR x Q_LR sweep with baselines, on the golden model.
+
+Example (the sweep of docs/results.md):
+    nice qlr experiment --lr-layers 19,23,27 --n-lr 500,1500,3000 --q-lr fp32,8,7,6,5,4 --seeds 3 \
+        --out results.json --plot docs/cl-pareto.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+
+from qlr.errors import QlrError
+
+# --quick: a seconds-long run for tests and smoke checks (tiny stream, one layer, few configs)
+QUICK = {"lr_layers": "27", "n_lr": "100", "q_lr": "fp32,8,4", "seeds": 2, "events": 3, "event_size": 50,
+         "n_initial": 300, "test_per_class": 20, "pretrain_epochs": 1, "mb": 32}
+
+
+def _ints(text: str, what: str) -> list[int]:
+    try:
+        return [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise QlrError(f"{what}: expected comma-separated integers, got {text!r}") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from qlr.cl.cli_learn import add_protocol_arguments
+
+    add_protocol_arguments(parser, events=20)
+    parser.add_argument("--lr-layers", default="19,23,27", help="LR layers to sweep (default 19,23,27)")
+    parser.add_argument("--n-lr", default="500,1500,3000", help="N_LR values (default 500,1500,3000)")
+    parser.add_argument("--q-lr", default="fp32,8,7,6,5,4", help="Q_LR values: bits 1..8 or fp32 "
+                        "(default fp32,8,7,6,5,4)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0..S-1 (default 3)")
+    parser.add_argument("--baselines", default="naive,cumulative", help="baselines to run: naive, cumulative, "
+                        "or 'none' (default naive,cumulative)")
+    parser.add_argument("--epochs", type=int, default=4, help="epochs per learning event (default 4)")
+    parser.add_argument("--mb", type=int, default=128, help="mini-batch size (default 128)")
+    parser.add_argument("--lr", type=float, default=0.01, help="back-end SGD learning rate (default 0.01)")
+    parser.add_argument("--momentum", type=float, default=0.9)
+    parser.add_argument("--weight-decay", type=float, default=5e-4)
+    parser.add_argument("--quick", action="store_true", help="a tiny sweep that runs in seconds (for tests): "
+                        + ", ".join(f"{k.replace('_', '-')} {v}" for k, v in QUICK.items()))
+    parser.add_argument("--out", help="write the results (JSON, every run's accuracy curve) here")
+    parser.add_argument("--plot", help="write the Pareto plot (accuracy vs LR memory, PNG) here")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+
+
+def main(args: argparse.Namespace) -> int:
+    from qlr.cl.cli_learn import git_commit, log_err, protocol_from_args
+    from qlr.cl.experiment import BASELINES, ExperimentConfig, format_table, run_experiment
+    from qlr.cl.protocol import load_model, load_pool
+    from qlr.cl.record import write_json
+    from qlr.cl.session import CLConfig, parse_q
+
+    if args.quick:
+        for k, v in QUICK.items():
+            setattr(args, k, v)
+    baselines = [] if args.baselines.strip() == "none" else [b.strip() for b in args.baselines.split(",") if b.strip()]
+    bad = [b for b in baselines if b not in BASELINES]
+    if bad:
+        raise QlrError(f"--baselines: unknown {bad} (known: {', '.join(BASELINES)}, or none)")
+    if args.seeds < 1:
+        raise QlrError("--seeds must be >= 1")
+    pcfg = protocol_from_args(args)
+    base = CLConfig(epochs=args.epochs, mb=args.mb, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
+    q_lrs = [parse_q(q.strip()) for q in args.q_lr.split(",") if q.strip()]
+    ecfg = ExperimentConfig(_ints(args.lr_layers, "--lr-layers"), _ints(args.n_lr, "--n-lr"), q_lrs,
+                            list(range(args.seeds)), baselines, base, pcfg)
+    if not ecfg.lr_layers or not ecfg.n_lrs or not ecfg.q_lrs:
+        raise QlrError("--lr-layers, --n-lr and --q-lr need at least one value each")
+    for n in ecfg.n_lrs:
+        CLConfig(n_lr=n)  # validates
+    progress = not args.quiet
+    net, pool, model_desc = load_model(args.model, lambda size, ch: load_pool(pcfg.data, pcfg.test_per_class, size, ch),
+                                       pcfg, progress, log_err)
+    res = run_experiment(net, pool, ecfg, progress, log_err)
+    res.update({"model": model_desc, "commit": git_commit(), "date": time.strftime("%Y-%m-%d"),
+                "command": "qlr " + " ".join(shlex.quote(a) for a in sys.argv[1:])})
+    if args.out:
+        write_json(args.out, res)
+    if args.plot:
+        from qlr.cl.plot import plot_pareto
+
+        plot_pareto(res["rows"], res["baselines"], args.plot)
+    if args.json:
+        print(json.dumps({k: v for k, v in res.items() if k != "runs"}, indent=1))
+    else:
+        print(format_table(res))
+    return 0

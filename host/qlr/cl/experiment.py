@@ -1,0 +1,269 @@
+"""Experiments on the golden model: accuracy and LR memory over LR layer x N_LR x Q_LR x seeds.
+
+Every configuration runs the protocol (`qlr.cl.protocol`) with the golden twin's learning event
+(`GoldenTwin.event_codes`: the same mixing, replacement policy, SGD and RNG as `qlr learn`), on
+latents computed once: per LR layer, the int8 front-end (and, for Q_LR = fp32, the FP32
+front-end) runs once over every image any seed's stream uses and the test set; each Q_LR then
+only requantizes the cached u8 latents (integers) and trains the back-end in float32 NumPy.
+
+Baselines (per LR layer and seed, UINT-8 latents from the int8 front-end):
+- ``naive``: fine-tuning without replay (N_LR = 0: every mini-batch holds new latents only) --
+  the lower bound;
+- ``cumulative``: every event trains E epochs over ALL latents seen so far (the initial batch and
+  every event up to this one), shuffled with ``Rng(seed)``, in mini-batches of ``mb`` -- the upper
+  bound a replay memory tries to approach.
+
+The final accuracy is the test accuracy after the last event; rows give its mean and standard
+deviation (population, ddof 0) over the seeds.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from qlr.cl.event import BackEnd, GoldenTwin
+from qlr.cl.protocol import Pool, ProtocolConfig, make_stream
+from qlr.cl.rng import Rng
+from qlr.cl.session import CLConfig, build_setup, lr_memory_bytes
+from qlr.errors import QlrError
+from qlr.model.graph import Network
+
+BASELINES = ("naive", "cumulative")
+
+
+@dataclass
+class ExperimentConfig:
+    lr_layers: list[int]
+    n_lrs: list[int]
+    q_lrs: list[int | None]
+    seeds: list[int]
+    baselines: list[str] = field(default_factory=lambda: list(BASELINES))
+    base: CLConfig = field(default_factory=CLConfig)
+    protocol: ProtocolConfig = field(default_factory=ProtocolConfig)
+
+    def runs(self) -> int:
+        return len(self.lr_layers) * len(self.seeds) * (len(self.n_lrs) * len(self.q_lrs) + len(self.baselines))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"lr_layers": self.lr_layers, "n_lr": self.n_lrs,
+                "q_lr": ["fp32" if q is None else q for q in self.q_lrs], "seeds": self.seeds,
+                "baselines": self.baselines, "cl": self.base.to_dict(), "protocol": self.protocol.to_dict()}
+
+
+class LatentCache:
+    """Latents of one LR layer, computed once per image: u8 (int8 front-end) and FP32 (on demand)."""
+
+    def __init__(self, net: Network, pool: Pool, lr_layer: int, calib: np.ndarray, batch: int = 500) -> None:
+        from qlr.quant.ptq import quantize_front_end
+
+        self.net, self.pool, self.batch = net, pool, batch
+        self.front, self.back = net.split(lr_layer)
+        self.qfe = quantize_front_end(self.front, calib)
+        shape = tuple(self.back.input_shape)
+        n = len(pool.train_y)
+        self._u8 = np.zeros((n,) + shape, np.uint8)
+        self._f32: np.ndarray | None = None
+        self._have_u8 = np.zeros(n, bool)
+        self._have_f32 = np.zeros(n, bool)
+        self.test_u8 = self._run_u8(pool.test_x)
+        self._test_f32: np.ndarray | None = None
+        self.seconds = 0.0
+
+    def _run_u8(self, x: np.ndarray) -> np.ndarray:
+        return np.concatenate([self.qfe.run(x[s : s + self.batch]) for s in range(0, len(x), self.batch)])
+
+    def _run_f32(self, x: np.ndarray) -> np.ndarray:
+        from qlr.quant.ptq import to_input
+
+        return np.concatenate([self.front.forward(to_input(x[s : s + self.batch])).astype(np.float32)
+                               for s in range(0, len(x), self.batch)])
+
+    def u8(self, idx: np.ndarray) -> np.ndarray:
+        miss = np.unique(idx[~self._have_u8[idx]])
+        if len(miss):
+            t0 = time.perf_counter()
+            self._u8[miss] = self._run_u8(self.pool.train_x[miss])
+            self._have_u8[miss] = True
+            self.seconds += time.perf_counter() - t0
+        return self._u8[idx]
+
+    def f32(self, idx: np.ndarray) -> np.ndarray:
+        if self._f32 is None:
+            self._f32 = np.zeros(self._u8.shape, np.float32)
+        miss = np.unique(idx[~self._have_f32[idx]])
+        if len(miss):
+            t0 = time.perf_counter()
+            self._f32[miss] = self._run_f32(self.pool.train_x[miss])
+            self._have_f32[miss] = True
+            self.seconds += time.perf_counter() - t0
+        return self._f32[idx]
+
+    @property
+    def test_f32(self) -> np.ndarray:
+        if self._test_f32 is None:
+            self._test_f32 = self._run_f32(self.pool.test_x)
+        return self._test_f32
+
+    def latents(self, idx: np.ndarray, q: int | None) -> np.ndarray:
+        return self.f32(idx) if q is None else self.u8(idx)
+
+    def test(self, q: int | None) -> np.ndarray:
+        return self.test_f32 if q is None else self.test_u8
+
+
+def run_replay(net: Network, cache: LatentCache, stream, cfg: CLConfig) -> list[float]:
+    """One replay run: accuracy before the first event and after every event."""
+    pool = stream.pool
+    init = stream.initial_index
+    setup = build_setup(net, cfg, None, initial_labels=pool.train_y[init],
+                        initial_latents=cache.latents(init, cfg.q_lr), qfe=cache.qfe)
+    twin = GoldenTwin(setup)
+    enc = setup.codec.encode
+    test_codes = enc(cache.test(cfg.q_lr))
+    accs = [twin.evaluate_codes(test_codes, pool.test_y).accuracy]
+    for i, idx in enumerate(stream.event_index):
+        twin.event_codes(enc(cache.latents(idx, cfg.q_lr)), pool.train_y[idx], event=i)
+        accs.append(twin.evaluate_codes(test_codes, pool.test_y).accuracy)
+    return accs
+
+
+def run_cumulative(net: Network, cache: LatentCache, stream, cfg: CLConfig) -> list[float]:
+    """The upper bound: every event trains E epochs over everything seen so far (UINT-8 latents)."""
+    pool = stream.pool
+    setup = build_setup(net, cfg.with_(n_lr=0, q_lr=8), None, qfe=cache.qfe)
+    codec = setup.codec
+    back = BackEnd(setup.back)
+    params = {k: v.copy() for k, v in setup.state.params.items()}
+    momentum = {k: np.zeros_like(v) for k, v in params.items()}
+    back.bind(params)
+    rng = Rng(cfg.seed)
+    test_x = codec.decode(codec.encode(cache.test_u8))
+
+    def acc() -> float:
+        return float(np.mean(np.argmax(back.logits(test_x), axis=1) == pool.test_y))
+
+    accs = [acc()]
+    seen = [stream.initial_index]
+    for idx in stream.event_index:
+        seen.append(idx)
+        all_idx = np.concatenate(seen)
+        x = codec.decode(codec.encode(cache.u8(all_idx)))
+        y = pool.train_y[all_idx]
+        for _ in range(cfg.epochs):
+            perm = rng.shuffle(len(all_idx))
+            for s in range(0, len(perm), cfg.mb):
+                b = perm[s : s + cfg.mb]
+                loss = back.train_step(x[b], y[b], momentum, cfg.lr, cfg.momentum, cfg.weight_decay)
+                if not math.isfinite(loss):
+                    raise QlrError(f"cumulative baseline diverged (loss {loss}); lower --lr")
+        accs.append(acc())
+    return accs
+
+
+def _stats(values: list[float]) -> tuple[float, float]:
+    a = np.array(values, dtype=np.float64)
+    return float(a.mean()), float(a.std())
+
+
+def run_experiment(net: Network, pool: Pool, ecfg: ExperimentConfig, progress: bool = True,
+                   log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run every configuration; returns the results (see `format_table` for the columns)."""
+    from tqdm import tqdm
+
+    t0 = time.perf_counter()
+    if any(l.kind == "batchnorm" for l in net.layers):
+        net = net.fold_batchnorm()
+    streams = {s: make_stream(pool, ecfg.protocol, s) for s in ecfg.seeds}
+    first = next(iter(streams.values()))
+    calib = pool.train_x[first.initial_index[:1000]]
+    runs: list[dict[str, Any]] = []
+    bar = tqdm(total=ecfg.runs(), desc="experiment", unit="run", disable=not progress)
+    latent_seconds = 0.0
+    shapes: dict[str, list[int]] = {}
+    for l in ecfg.lr_layers:
+        bar.set_postfix(layer=l, stage="latents")
+        try:
+            cache = LatentCache(net, pool, l, calib)
+        except QlrError as e:
+            raise QlrError(f"--lr-layers {l}: {e}") from None
+        elements = int(np.prod(cache.back.input_shape))
+        shapes[str(l)] = list(cache.back.input_shape)
+        for seed, stream in streams.items():
+            for n_lr in ecfg.n_lrs:
+                for q in ecfg.q_lrs:
+                    cfg = ecfg.base.with_(lr_layer=l, n_lr=n_lr, q_lr=q, seed=seed)
+                    bar.set_postfix(layer=l, seed=seed, n_lr=n_lr, q="fp32" if q is None else q)
+                    ts = time.perf_counter()
+                    accs = run_replay(net, cache, stream, cfg)
+                    runs.append({"kind": "replay", "lr_layer": l, "n_lr": n_lr, "q_lr": cfg.q_name, "seed": seed,
+                                 "accuracy": accs, "final": accs[-1], "lr_bytes": lr_memory_bytes(n_lr, elements, q),
+                                 "seconds": time.perf_counter() - ts})
+                    bar.update()
+            for kind in ecfg.baselines:
+                cfg = ecfg.base.with_(lr_layer=l, n_lr=0, q_lr=8, seed=seed)
+                bar.set_postfix(layer=l, seed=seed, baseline=kind)
+                ts = time.perf_counter()
+                if kind == "naive":
+                    accs = run_replay(net, cache, stream, cfg)
+                elif kind == "cumulative":
+                    accs = run_cumulative(net, cache, stream, cfg)
+                else:
+                    raise QlrError(f"unknown baseline {kind!r} (known: {', '.join(BASELINES)})")
+                runs.append({"kind": kind, "lr_layer": l, "n_lr": 0, "q_lr": "8", "seed": seed, "accuracy": accs,
+                             "final": accs[-1], "lr_bytes": 0, "seconds": time.perf_counter() - ts})
+                bar.update()
+        latent_seconds += cache.seconds
+    bar.close()
+    rows, baselines = summarize(runs, ecfg)
+    return {"format": "qlr-cl-experiment/1", "config": ecfg.to_dict(), "rows": rows, "baselines": baselines,
+            "runs": runs, "latent_shapes": shapes, "seconds": time.perf_counter() - t0,
+            "latent_seconds": latent_seconds,
+            "streams": {str(s): st.describe() for s, st in streams.items()}}
+
+
+def summarize(runs: list[dict[str, Any]], ecfg: ExperimentConfig) -> tuple[list[dict], list[dict]]:
+    rows, baselines = [], []
+    for l in ecfg.lr_layers:
+        for n_lr in ecfg.n_lrs:
+            for q in ecfg.q_lrs:
+                qn = "fp32" if q is None else str(q)
+                sel = [r for r in runs if r["kind"] == "replay" and r["lr_layer"] == l and r["n_lr"] == n_lr
+                       and r["q_lr"] == qn]
+                if not sel:
+                    continue
+                m, s = _stats([r["final"] for r in sel])
+                rows.append({"lr_layer": l, "n_lr": n_lr, "q_lr": qn, "lr_bytes": sel[0]["lr_bytes"],
+                             "acc_mean": m, "acc_std": s, "finals": [r["final"] for r in sel],
+                             "initial_mean": _stats([r["accuracy"][0] for r in sel])[0], "seeds": len(sel)})
+        for kind in ecfg.baselines:
+            sel = [r for r in runs if r["kind"] == kind and r["lr_layer"] == l]
+            if sel:
+                m, s = _stats([r["final"] for r in sel])
+                baselines.append({"kind": kind, "lr_layer": l, "acc_mean": m, "acc_std": s,
+                                  "finals": [r["final"] for r in sel], "seeds": len(sel)})
+    return rows, baselines
+
+
+def format_table(res: dict[str, Any]) -> str:
+    """The results as a text table (accuracy in %, memory in bytes)."""
+    rows, base = res["rows"], res["baselines"]
+    seeds = len(res["config"]["seeds"])
+    lines = [f"{'layer':>5} {'N_LR':>6} {'Q_LR':>5} {'LR memory (B)':>14} {'final accuracy (%)':>22} "
+             f"{'vs fp32':>8}"]
+    for r in rows:
+        ref = next((x for x in rows if x["lr_layer"] == r["lr_layer"] and x["n_lr"] == r["n_lr"]
+                    and x["q_lr"] == "fp32"), None)
+        d = "" if ref is None or r is ref else f"{100 * (r['acc_mean'] - ref['acc_mean']):+8.2f}"
+        lines.append(f"{'l' + str(r['lr_layer']):>5} {r['n_lr']:>6} {r['q_lr']:>5} {r['lr_bytes']:>14,} "
+                     f"{100 * r['acc_mean']:>13.2f} ± {100 * r['acc_std']:5.2f} {d:>8}")
+    for b in base:
+        lines.append(f"{'l' + str(b['lr_layer']):>5} {'-':>6} {'-':>5} {b['kind'] + ' baseline':>14} "
+                     f"{100 * b['acc_mean']:>13.2f} ± {100 * b['acc_std']:5.2f}")
+    lines.append(f"mean ± std over {seeds} seed(s); {res['seconds']:.0f} s in all "
+                 f"({res['latent_seconds']:.0f} s computing latents)")
+    return "\n".join(lines)
