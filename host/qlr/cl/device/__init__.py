@@ -1,0 +1,20 @@
+"""The device side of continual learning, host half: open an image on the CL firmware and run
+its front-end (`image_frontend`), and the `qlr learn` backend for boards (`backend`)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `qlr learn` for device boards."""
+    g = parser.add_argument_group("device boards")
+    g.add_argument("--cores", type=int, default=None, help="worker cores of the team (default: all the board has)")
+    g.add_argument("--gvsoc", default=None, help="GVSoC launcher for pulp-open (default: $GVSOC)")
+
+
+def make_backend(board: str, args: Any = None):  # noqa: ANN201 (a qlr.cl.driver.Backend)
+    from qlr.cl.device.backend import make_backend as make
+
+    return make(board, args)
