@@ -93,17 +93,23 @@ def _padding(p: Params) -> tuple[int, int, int, int]:
     return (int(p["pad_top"]), int(p["pad_bottom"]), int(p["pad_left"]), int(p["pad_right"]))
 
 
+def _spread(acc: np.ndarray) -> np.ndarray:
+    """Per-channel standard deviation of accumulators (channels last); channels seen at fewer than
+    8 positions take the spread over every element instead (a 1x1 output has no spread of its
+    own). At least 1."""
+    a = np.asarray(acc, dtype=np.float64).reshape(-1, acc.shape[-1])
+    std = a.std(axis=0) if a.shape[0] >= 8 else np.full(a.shape[1], a.std())
+    return np.maximum(std, 1.0)
+
+
 def multipliers_for(acc: np.ndarray, per_channel: bool, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """(mult int32, shift uint8) that map accumulators ``acc`` (channels last) to about 20..60
     output steps per standard deviation: realistic, mostly unsaturated outputs."""
-    a = np.asarray(acc, dtype=np.float64).reshape(-1, acc.shape[-1])
     if per_channel:
-        std = a.std(axis=0)
-        steps = rng.uniform(20.0, 60.0, size=std.shape)
+        std = _spread(acc)
     else:
-        std = np.array([a.std()])
-        steps = rng.uniform(20.0, 60.0, size=1)
-    real = steps / np.maximum(std, 1.0)
+        std = np.array([max(float(np.asarray(acc, dtype=np.float64).std()), 1.0)])
+    real = rng.uniform(20.0, 60.0, size=std.shape) / std
     mult, shift = quantize_multiplier(real)
     return mult.astype(np.int32), shift.astype(np.uint8)
 
@@ -121,7 +127,7 @@ def centring_bias(acc0: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     plus noise of half their spread: what a folded BatchNorm does to a real layer's
     pre-activations, so that ReLU keeps about half of the outputs."""
     a = np.asarray(acc0, dtype=np.float64).reshape(-1, acc0.shape[-1])
-    mean, std = a.mean(axis=0), a.std(axis=0)
+    mean, std = a.mean(axis=0), _spread(acc0)
     b = np.rint(-mean + rng.normal(0.0, 1.0, size=mean.shape) * 0.5 * std)
     return np.clip(b, -(2**30), 2**30).astype(np.int32)
 
