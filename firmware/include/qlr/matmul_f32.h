@@ -36,6 +36,16 @@ void qlr_matmul_f32_nn(const qlr_matmul_f32_args_t *p);
 void qlr_matmul_f32_nt(const qlr_matmul_f32_args_t *p);
 void qlr_matmul_f32_tn(const qlr_matmul_f32_args_t *p);
 
+/* The part of C one core computes: rows [i0, i1) x columns [j0, j1). */
+typedef struct {
+    uint32_t i0, i1, j0, j1;
+} qlr_matmul_f32_part_t;
+
+/* The split the kernels above use for core `id` of `count` over an m x n C: the 4-row blocks
+ * of C are shared out, or the 4-column blocks, whichever leaves the busiest core the least
+ * work (rows on a tie). Parts are disjoint, cover C, and may be empty. */
+void qlr_matmul_f32_part(uint32_t m, uint32_t n, unsigned id, unsigned count, qlr_matmul_f32_part_t *part);
+
 /* The [begin, end) share of `total` items for core `id` of `count` (contiguous, sizes differ by
  * at most one, the larger shares first). */
 static inline void qlr_share(uint32_t total, unsigned id, unsigned count, uint32_t *begin, uint32_t *end)
