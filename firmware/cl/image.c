@@ -979,7 +979,7 @@ static int check_layers(qlr_image_t *img, const qlr_section_t *net, qlr_image_er
             }
             if ((k == QLR_LAYER_FLATTEN || k == QLR_LAYER_RELU || k == QLR_LAYER_RELU6) &&
                 (r.in_zp != r.out_zp || r.in_scale != r.out_scale)) {
-                return err_layer(e, i, k, "out_zp", "must keep its input's scale and zero point");
+                return err_layer(e, i, k, NULL, "a flatten, relu or relu6 layer must keep its input's scale and zero point");
             }
         } else if (r.in_zp != 0u || r.out_zp != 0u || r.act_min != 0u || r.act_max != 0u || r.w_zp != 0 ||
                    r.in_zp_b != 0u || r.in_scale != 0.0f || r.out_scale != 0.0f || r.in_scale_b != 0.0f) {

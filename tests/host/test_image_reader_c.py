@@ -1,0 +1,311 @@
+"""The firmware's image reader (firmware/cl/image.c) against the host reader (qlr.image.decode_image).
+
+The C reader is compiled for the host with AddressSanitizer and UBSan around a harness
+(tests/host/image_harness/image_main.c) that places every image in a heap block ending exactly
+where the image ends, so any read past it is caught. For every image both readers must agree:
+both accept it (and the C reader's summary and a checksum of every byte it hands out through its
+accessors equal what the host decoded), or both reject it naming the same section index, the same
+layer index and a field the host's message names too. Images: valid ones (every section type, every
+layer kind, LR memories at Q = 1..8, a packed MobileNet-V1 slice, images without a network), the
+host's one-rejection-per-rule cases (test_image_format.CASES), and seeded random mutations
+(flipped bytes, forged section contents, table entries and header fields with their CRCs fixed,
+truncations, trailing bytes).
+
+Known host-reader difference, kept out of the fuzz: the host's name check (`re.match` with `$`)
+accepts a section name ending in a newline ("abc\\n"); the spec and the C reader reject it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import shutil
+import struct
+import subprocess
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from qlr import REPO_ROOT
+from qlr.image import QlrImageError, decode_image, encode_image, parse_container
+from qlr.image.content import DataBatch, ImageContent
+from qlr.image.format import Stage
+from qlr.image.pack import build_content
+from qlr.image.sample import sample_content
+from qlr.model.mobilenet import mobilenet_v1
+from qlr.quant.latent import pack_latents
+from qlr.quant.ptq import quantize_front_end
+from test_image_format import CASES  # the host's one-rejection-per-rule mutations
+
+EXAMPLES = int(os.environ.get("QLR_FUZZ_EXAMPLES", "400"))
+FUZZ = settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+CASE_TIMEOUT_S = 20.0  # per image under ASan on a loaded machine; real: well under 10 ms
+SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
+WARN = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-Wshadow", "-Wconversion", "-Wvla", "-Wmissing-prototypes"]
+
+
+class CReader:
+    """The harness as a long-running process: one image in, one line out."""
+
+    def __init__(self, exe: Path) -> None:
+        self.proc = subprocess.Popen([str(exe)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, bufsize=0)
+        self._buf = b""
+
+    def _fail(self, why: str) -> None:
+        self.proc.kill()
+        err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+        pytest.fail(f"C image reader {why}; stderr:\n{err[-4000:]}")
+
+    def open(self, data: bytes, shift: int = 0) -> str:
+        try:
+            self.proc.stdin.write(struct.pack("<II", len(data), shift) + data)
+        except BrokenPipeError:
+            self._fail(f"exited with status {self.proc.wait()}")
+        deadline = time.monotonic() + CASE_TIMEOUT_S
+        while b"\n" not in self._buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._fail(f"did not answer within {CASE_TIMEOUT_S} s (hang?)")
+            ready, _, _ = select.select([self.proc.stdout], [], [], left)
+            if ready:
+                chunk = os.read(self.proc.stdout.fileno(), 65536)
+                if not chunk:
+                    self._fail(f"exited with status {self.proc.wait()} (crash or sanitizer report)")
+                self._buf += chunk
+        line, self._buf = self._buf.split(b"\n", 1)
+        return line.decode()
+
+    def close(self) -> int:
+        self.proc.stdin.write(b"\xff\xff\xff\xff")
+        self.proc.stdin.close()
+        return self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory):
+    cc = shutil.which("gcc")
+    if cc is None:
+        pytest.fail("gcc is needed to build the image reader's test harness (run tools/setup)")
+    exe = tmp_path_factory.mktemp("image") / "image_reader"
+    srcs = [REPO_ROOT / "firmware/cl/image.c", REPO_ROOT / "firmware/link/crc32.c",
+            REPO_ROOT / "tests/host/image_harness/image_main.c"]
+    cmd = [cc, *WARN, "-O1", "-g", *SANITIZE, f"-I{REPO_ROOT / 'firmware/include'}", *map(str, srcs), "-o", str(exe)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 0, f"{' '.join(cmd)}\n{proc.stderr}"
+    r = CReader(exe)
+    yield r
+    assert r.close() == 0, "the image reader harness ended with an error"
+
+
+# ---- what the host says ------------------------------------------------------------------------
+
+def _u32(v: int) -> int:
+    return v & 0xFFFFFFFF
+
+
+def host_summary(data: bytes, content: ImageContent) -> list[int]:
+    """The harness's OK fields, computed from the host's decoding."""
+    layers = content.layers
+    front = [r for r in layers if r.stage == Stage.FRONT]
+    lat = front[-1].out_shape if front else (0, 0, 0)
+    classes = layers[-1].out_shape[2] if layers and layers[-1].out_shape[:2] == (1, 1) else 0
+    lr = content.lr
+    s = 0
+    for i, r in enumerate(layers):
+        p = content.front.get(i)
+        if p is not None:
+            for a in (p.weight, p.bias, p.mult, p.shift):
+                if a is not None:
+                    s += int(np.asarray(a, np.int64).sum())
+        b = content.back.get(i)
+        if b is not None:
+            for a in (b.weight, b.bias):
+                if a is not None:
+                    s += int(np.asarray(a, np.float32).view(np.uint32).astype(np.int64).sum())
+    if lr is not None:
+        s += int(pack_latents(lr.codes, lr.bits).astype(np.int64).sum()) + int(np.asarray(lr.labels).sum())
+        s += int(np.asarray(lr.scale, np.float32).view(np.uint32).astype(np.int64).sum())
+        if lr.code_max is not None:
+            s += int(np.asarray(lr.code_max, np.int64).sum())
+    for b in content.batches.values():
+        s += int(b.images.astype(np.int64).sum()) + int(np.asarray(b.labels).sum())
+    return [len(parse_container(data)), len(layers), len(front), len(layers) - len(front), *lat, classes,
+            lr.codes.shape[0] if lr is not None else 0, lr.bits if lr is not None else 0,
+            lr.scale.shape[0] if lr is not None else 0, int(lr is not None and lr.code_max is not None),
+            len(content.batches), _u32(s)]
+
+
+def assert_agree(reader: CReader, data: bytes, what: str = "") -> str:
+    """Both readers accept with the same summary, or both reject at the same place; returns the C line."""
+    line = reader.open(data)
+    try:
+        content = decode_image(data)
+    except QlrImageError as e:
+        host = str(e)
+        assert line.startswith("E "), f"{what}: the host rejects ({host}) but the C reader accepts: {line}"
+        _, sec, lay, _other, field, text = line.split(" ", 5)
+        hs, hl = re.search(r"section (\d+)", host), re.search(r"layer (\d+)", host)
+        assert int(sec) == (int(hs.group(1)) if hs else -1), f"{what}: section differs\n  host: {host}\n  C:    {text}"
+        assert int(lay) == (int(hl.group(1)) if hl else -1), f"{what}: layer differs\n  host: {host}\n  C:    {text}"
+        if field != "-":
+            assert f"'{field}'" in host, f"{what}: field '{field}' not in the host's diagnosis\n  host: {host}\n  C:    {text}"
+        return line
+    assert line.startswith("OK "), f"{what}: the host accepts but the C reader rejects: {line}"
+    got = [int(v) for v in line.split()[1:]]
+    assert got == host_summary(data, content), f"{what}: summary/checksum differ: C {got}"
+    return line
+
+
+# ---- valid images --------------------------------------------------------------------------------
+
+def _mobilenet_image(lr_layer: int = 5, scheme: str = "per_channel") -> bytes:
+    net = mobilenet_v1(width=0.125, input_size=(13, 11), num_classes=4, in_channels=3, seed=2)
+    x = np.random.default_rng(3).integers(0, 256, size=(8, 13, 11, 3), dtype=np.uint8)
+    front, back = net.fold_batchnorm().split(lr_layer)
+    qfe = quantize_front_end(front, x, scheme=scheme)
+    batches = {1: DataBatch(x[:3], np.array([0, 3, 1]))}
+    return encode_image(build_content(qfe, back, None, batches, {"test": "mobilenet", "lr_layer": lr_layer}))
+
+
+VALID = {
+    **{f"sample seed {s} Q{q} {'per-channel' if pc else 'per-tensor'}": (s, q, pc)
+       for s, q, pc in [(0, 5, True), (1, 1, False), (2, 8, True), (3, 3, False), (4, 7, True)]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_accepts_sample_images(reader: CReader, name: str) -> None:
+    seed, q, pc = VALID[name]
+    data = encode_image(sample_content(seed=seed, lr_bits=q, lr_count=5, per_channel=pc))
+    assert reader.open(data).startswith("OK ")
+    assert_agree(reader, data, name)
+
+
+def test_accepts_a_packed_mobilenet_and_images_without_parts(reader: CReader) -> None:
+    for scheme in ("per_channel", "per_layer"):
+        assert_agree(reader, _mobilenet_image(scheme=scheme), f"mobilenet {scheme}")
+    c = sample_content(seed=5)
+    only_data = ImageContent(batches=c.batches)
+    no_lr = ImageContent(c.layers, c.front, c.back, None, c.batches, None)
+    only_lr = ImageContent(lr=c.lr)
+    for what, content in (("only data", only_data), ("no LR memory", no_lr), ("only an LR memory", only_lr)):
+        line = assert_agree(reader, encode_image(content), what)
+        assert line.startswith("OK "), what
+
+
+def test_base_must_be_64_byte_aligned(reader: CReader) -> None:
+    data = encode_image(sample_content(seed=0))
+    assert reader.open(data, shift=0).startswith("OK ")
+    for shift in (1, 4, 32):
+        line = reader.open(data, shift=shift)
+        assert line.startswith("E ") and "64-byte aligned" in line and f"{shift} bytes past" in line, line
+
+
+# ---- the host's rejections ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def base_image() -> bytes:
+    return encode_image(sample_content(seed=0))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_rejects_like_the_host(reader: CReader, base_image: bytes, case: str) -> None:
+    bad = CASES[case][0](base_image)
+    line = assert_agree(reader, bad, case)
+    assert line.startswith("E "), f"{case}: accepted"
+
+
+def test_error_text_names_section_field_and_value(reader: CReader, base_image: bytes) -> None:
+    """The formatted diagnosis a person reads (also the device's CL_IMAGE_OPEN error reply)."""
+    line = reader.open(CASES["section crc"][0](base_image))
+    assert line.endswith("section 2 'fe.0.weight' (FE_WEIGHT, group 0): field 'crc32': does not match the section data")
+    line = reader.open(CASES["unknown version"][0](base_image))
+    assert line.endswith("header: field 'version' is 2: this reader knows only version 1")
+    line = reader.open(CASES["accumulator overflow"][0](base_image))
+    assert line.endswith("NETWORK layer 0 (conv2d): int32 accumulator could overflow in output channel 0")
+    line = reader.open(CASES["orphan section"][0](base_image))
+    assert line.endswith("NETWORK layer 9 (linear): section BE_WEIGHT group 9: is missing")
+
+
+# ---- seeded random mutations -------------------------------------------------------------------
+
+def _entries(buf: bytes) -> list[tuple[int, int]]:
+    """(offset, size) of the table entries that lie inside the buffer."""
+    count = min(struct.unpack_from("<I", buf, 20)[0], 4096)
+    return [struct.unpack_from("<II", buf, 64 + 128 * i + 8) for i in range(count) if 64 + 128 * (i + 1) <= len(buf)]
+
+
+def _reseal(b: bytearray) -> None:
+    count = struct.unpack_from("<I", b, 20)[0]
+    end = 64 + 128 * count
+    if end <= len(b):
+        struct.pack_into("<I", b, 36, zlib.crc32(bytes(b[64:end])))
+    struct.pack_into("<I", b, 60, zlib.crc32(bytes(b[:60])))
+
+
+def _names_have_newline(b: bytes) -> bool:
+    try:
+        count = struct.unpack_from("<I", b, 20)[0]
+    except struct.error:
+        return False
+    return any(b"\n" in b[64 + 128 * i + 48: 64 + 128 * i + 80] for i in range(min(count, 4096))
+               if 64 + 128 * i + 80 <= len(b))
+
+
+@st.composite
+def mutated(draw) -> bytes:
+    bases = _bases()
+    b = bytearray(bases[draw(st.integers(0, len(bases) - 1))])
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["flip", "section", "section", "network", "entry", "header", "truncate",
+                                     "append"]))
+        ents = _entries(bytes(b)) if len(b) >= 64 else []
+        if kind == "flip" and b:
+            b[draw(st.integers(0, len(b) - 1))] ^= draw(st.integers(1, 255))
+        elif kind in ("section", "network") and ents:
+            i = 0 if kind == "network" else draw(st.integers(0, len(ents) - 1))
+            off, size = ents[i]
+            if off + size > len(b) or size == 0:
+                continue
+            b[off + draw(st.integers(0, size - 1))] = draw(st.integers(0, 255))
+            struct.pack_into("<I", b, 64 + 128 * i + 20, zlib.crc32(bytes(b[off:off + size])))
+            _reseal(b)
+        elif kind == "entry" and ents:
+            i = draw(st.integers(0, len(ents) - 1))
+            pos = 64 + 128 * i + draw(st.integers(0, 127))
+            b[pos] = draw(st.sampled_from([0, 1, 2, 7, 9, 0x10, 0x40, 0x80, 0xFF, draw(st.integers(0, 255))]))
+            _reseal(b)
+        elif kind == "header" and len(b) >= 64:
+            b[draw(st.integers(0, 59))] = draw(st.integers(0, 255))
+            _reseal(b)
+        elif kind == "truncate":
+            del b[draw(st.integers(0, len(b))):]
+        elif kind == "append":
+            b += draw(st.binary(min_size=1, max_size=80))
+    return bytes(b)
+
+
+_BASES: list[bytes] = []
+
+
+def _bases() -> list[bytes]:
+    if not _BASES:
+        _BASES.append(encode_image(sample_content(seed=0, lr_bits=3)))
+        _BASES.append(encode_image(sample_content(seed=6, lr_bits=8, per_channel=False, scheme="per_layer")))
+    return _BASES
+
+
+@FUZZ
+@given(data=st.data())
+def test_random_mutations_agree_and_never_crash(reader: CReader, data) -> None:
+    bad = data.draw(mutated())
+    assume(not _names_have_newline(bad))
+    assert_agree(reader, bad, "mutation")
