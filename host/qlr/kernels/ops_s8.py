@@ -86,6 +86,9 @@ def _requant(a: Arrays, p: Params) -> Requant:
 
 
 def _out(n: int, k: int, s: int, p0: int, p1: int) -> int:
+    """Output size; 0 when the window does not fit (the device then rejects the call by name)."""
+    if s < 1 or n + p0 + p1 < k:
+        return 0
     return (n + p0 + p1 - k) // s + 1
 
 
@@ -240,8 +243,8 @@ DWCONV2D = OpSpec(
 # ---- pwconv_s8 -----------------------------------------------------------------------------
 
 def _pw_shapes(p: Params) -> dict[str, tuple[int, ...]]:
-    oh = (p["in_h"] - 1) // p["stride_h"] + 1
-    ow = (p["in_w"] - 1) // p["stride_w"] + 1
+    oh = _out(p["in_h"], 1, p["stride_h"], 0, 0)
+    ow = _out(p["in_w"], 1, p["stride_w"], 0, 0)
     return {"x": (p["n"], p["in_h"], p["in_w"], p["in_c"]), "w": (p["out_c"], p["in_c"]),
             "y": (p["n"], oh, ow, p["out_c"])}
 
