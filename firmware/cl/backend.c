@@ -70,7 +70,7 @@ const char *qlr_cl_backend_check(const qlr_cl_backend_t *bk)
         default:
             return "back-end layer kind not trainable on the device";
         }
-        if (has_params(l) && (l->w == NULL || l->dw == NULL || l->vw == NULL)) {
+        if (has_params(l) && l->w == NULL) {
             return "back-end layer without parameter buffers";
         }
     }

@@ -167,6 +167,16 @@ qlr_link_status_t qlr_cmd_cl_setup(const qlr_frame_t *req, qlr_link_reply_t *rep
             l->b = b;
         }
     }
+    if (bad == NULL) {
+        size_t fe_size = qlr_frontend_scratch_size(img);
+        void *fe_scratch = fe_size != 0u ? qlr_cl_alloc(cl, fe_size) : NULL;
+        if (fe_scratch == NULL) {
+            bad = fe_size == 0u ? "image: the front-end cannot run on this board"
+                                : "L2 work area too small for the front-end buffers";
+        } else if (qlr_cl_frontend_prepare(img, fe_scratch, fe_size) != QLR_OK) {
+            bad = "image: the front-end could not be prepared";
+        }
+    }
     if (bad != NULL) {
         reply->message = bad;
         return QLR_LINK_E_ARGUMENT;
@@ -207,7 +217,7 @@ qlr_link_status_t qlr_cmd_cl_setup(const qlr_frame_t *req, qlr_link_reply_t *rep
             qlr_link_put_u32(d + at, l2_offset(v));
             qlr_link_put_u32(d + at + 4, cnt);
             qlr_link_put_u32(d + at + 8, l2_offset(m));
-            qlr_link_put_u32(d + at + 12, i);
+            qlr_link_put_u32(d + at + 12, i | (k << 16)); /* back-end layer, 0 weight / 1 bias */
             at += 16;
             n++;
         }

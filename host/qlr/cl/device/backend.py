@@ -108,7 +108,18 @@ class DeviceBackend:
         keys = setup.param_keys()
         if len(keys) != ntens:
             raise QlrError(f"the device reports {ntens} parameter tensors, the back-end has {len(keys)}")
-        self.keys = keys
+        # Device tensors are (back-end layer, weight/bias); map them to the state's keys.
+        first = len(setup.qfe.layers)
+        by_place = {}
+        for key, pos in setup.param_positions().items():
+            by_place[(pos - first, 1 if key.endswith(".bias") else 0)] = key
+        self.keys = []
+        for off, count, moff, tag in self.tensors:
+            place = (tag & 0xFFFF, tag >> 16)
+            if place not in by_place:
+                raise QlrError(f"the device reports a parameter of back-end layer {place[0]} that the state lacks")
+            self.keys.append(by_place[place])
+        keys = self.keys
         self.memory = {"l2_work_used": work_used, "l2_window": self.l2_window, "l3_lr_bytes": self.l3_end,
                        "l3_window": self.l3_window, "image_bytes": len(image)}
         # Momentum (non-zero when resuming) goes to the device; parameters came with the image.
