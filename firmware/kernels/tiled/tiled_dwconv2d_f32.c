@@ -88,7 +88,7 @@ static float *at(const dw_exec_t *e, uint32_t s, size_t off)
     return (float *)(void *)(e->set[s & 1u] + off);
 }
 
-static void dw_issue_in(const void *ctx, uint32_t s, qlr_copy_t *job)
+static void dw_issue_in(void *ctx, uint32_t s, qlr_copy_t *job)
 {
     const dw_exec_t *e = ctx;
     const qlr_dwconv2d_f32_fw_args_t *a = e->a;
@@ -103,7 +103,7 @@ static void dw_issue_in(const void *ctx, uint32_t s, qlr_copy_t *job)
     }
 }
 
-static void dw_issue_out(const void *ctx, uint32_t s, qlr_copy_t *job)
+static void dw_issue_out(void *ctx, uint32_t s, qlr_copy_t *job)
 {
     const dw_exec_t *e = ctx;
     const qlr_dwconv2d_f32_fw_args_t *a = e->a;
@@ -113,7 +113,7 @@ static void dw_issue_out(const void *ctx, uint32_t s, qlr_copy_t *job)
     qlr_copy_2d(job, y, at(e, s, e->lay.y_off), row, (size_t)e->ho * e->wo, stride, row);
 }
 
-static void dw_compute(const void *ctx, uint32_t s)
+static void dw_compute(void *ctx, uint32_t s)
 {
     const dw_exec_t *e = ctx;
     const qlr_dwconv2d_f32_fw_args_t *a = e->a;
@@ -129,14 +129,14 @@ static void dw_compute(const void *ctx, uint32_t s)
     (void)qlr_dwconv2d_f32_fw(&t); /* the geometry was checked before the first step */
 }
 
-static int dw_always(const void *ctx, uint32_t s)
+static int dw_always(void *ctx, uint32_t s)
 {
     (void)ctx;
     (void)s;
     return 1;
 }
 
-static uint32_t dw_out_buf(const void *ctx, uint32_t s)
+static uint32_t dw_out_buf(void *ctx, uint32_t s)
 {
     (void)ctx;
     return s & 1u;

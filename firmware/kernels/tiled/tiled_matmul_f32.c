@@ -75,72 +75,93 @@ static uint32_t mac_cost(qlr_matmul_kind_t kind, uint32_t mh, uint32_t nw, uint3
 #define BLOCK_COST (8u * 80u)   /* setup and C store of one 4x4 block */
 #define STEP_COST (8u * 600u)   /* barrier, copy programming and waits of one step */
 #define KT_MAX 64u              /* deepest K step: the fixed-stride kernels' depth */
+#define MAX_CAND 12u
+#define KT_LEVELS 2u            /* K depths tried: the deepest that fits, and half of it */
 
-/* Cost of one step on an mh x nw x kd tile: the busiest core's blocks (fits 32 bits: at most
- * 64 x 64 blocks of 16 x 64 MACs at cost 27). */
-static uint32_t step_cost(qlr_matmul_kind_t kind, uint32_t mh, uint32_t nw, uint32_t kd, unsigned cores)
+/* A candidate tile extent along M or N and what the cost needs, computed once per plan:
+ * [0] the full tiles, [1] the remainder tile. */
+typedef struct {
+    uint32_t t;
+    uint32_t cnt[2], ext[2], blk[2], share[2]; /* count, extent, 4-blocks, 4-blocks per core */
+} cand_t;
+
+typedef struct {
+    cand_t m[MAX_CAND], n[MAX_CAND];
+} plan_scratch_t;
+
+static unsigned add_cand(cand_t *c, unsigned n, uint32_t t, uint32_t dim, unsigned cores)
 {
-    uint32_t rb = ceil_div(mh, 4u), cb = ceil_div(nw, 4u);
-    uint32_t by_rows = ceil_div(rb, cores) * cb, by_cols = ceil_div(cb, cores) * rb;
-    uint32_t blocks = by_rows < by_cols ? by_rows : by_cols;
-    return blocks * (16u * kd * mac_cost(kind, mh, nw, kd) + BLOCK_COST) + STEP_COST;
+    for (unsigned i = 0; i < n; i++) {
+        if (c[i].t == t) {
+            return n;
+        }
+    }
+    cand_t *x = &c[n];
+    x->t = t;
+    x->cnt[0] = dim / t;
+    x->cnt[1] = dim % t ? 1u : 0u;
+    x->ext[0] = t;
+    x->ext[1] = dim % t;
+    for (unsigned i = 0; i < 2u; i++) {
+        x->blk[i] = ceil_div(x->ext[i], 4u);
+        x->share[i] = ceil_div(x->blk[i], cores);
+    }
+    return n + 1u;
 }
 
-/* Total cost of a plan: full and remainder tiles along M, N and K. */
-static uint64_t plan_cost(qlr_matmul_kind_t kind, uint32_t m, uint32_t n, uint32_t k, uint32_t mt, uint32_t nt,
-                          uint32_t kt, unsigned cores)
+/* Candidates along a dimension: powers of two from 4 (from 1 for tiny budgets), the whole
+ * dimension, and halves and thirds of it in multiples of 4 (they balance uneven sizes); sorted
+ * ascending, so the tile set grows along the list. */
+static unsigned make_cands(uint32_t dim, unsigned cores, int tiny, cand_t *c)
 {
-    const uint32_t mh[2] = {mt, m % mt}, mc[2] = {m / mt, m % mt ? 1u : 0u};
-    const uint32_t nw[2] = {nt, n % nt}, nc[2] = {n / nt, n % nt ? 1u : 0u};
-    const uint32_t kd[2] = {kt, k % kt}, kc[2] = {k / kt, k % kt ? 1u : 0u};
+    unsigned n = 0;
+    for (uint32_t t = tiny ? 1u : 4u; t < dim && t <= 256u; t *= 2u) {
+        n = add_cand(c, n, t, dim, cores);
+    }
+    for (uint32_t d = 2u; d <= 3u; d++) {
+        uint32_t t = (ceil_div(dim, d) + 3u) & ~3u;
+        if (t > 4u && t < dim && t <= 256u) {
+            n = add_cand(c, n, t, dim, cores);
+        }
+    }
+    if (dim <= 256u) {
+        n = add_cand(c, n, dim, dim, cores);
+    }
+    for (unsigned i = 1; i < n; i++) { /* insertion sort by extent */
+        cand_t x = c[i];
+        unsigned j = i;
+        for (; j > 0u && c[j - 1u].t > x.t; j--) {
+            c[j] = c[j - 1u];
+        }
+        c[j] = x;
+    }
+    return n;
+}
+
+/* Cost of a plan: for each kind of tile (full or remainder along M, N and K), the count times the
+ * busiest core's blocks times their cost, plus the per-step cost. */
+static uint64_t plan_cost(qlr_matmul_kind_t kind, const cand_t *m, const cand_t *n, const uint32_t kc[2],
+                          const uint32_t kd[2])
+{
     uint64_t total = 0;
     for (unsigned i = 0; i < 2u; i++) {
         for (unsigned j = 0; j < 2u; j++) {
-            uint64_t tiles = (uint64_t)mc[i] * nc[j];
-            for (unsigned l = 0; l < 2u && tiles != 0u; l++) {
+            uint32_t tiles = m->cnt[i] * n->cnt[j];
+            if (tiles == 0u) {
+                continue;
+            }
+            uint32_t by_rows = m->share[i] * n->blk[j], by_cols = n->share[j] * m->blk[i];
+            uint32_t blocks = by_rows < by_cols ? by_rows : by_cols;
+            for (unsigned l = 0; l < 2u; l++) {
                 if (kc[l] != 0u) {
-                    total += tiles * kc[l] * step_cost(kind, mh[i], nw[j], kd[l], cores);
+                    uint32_t step = blocks * (16u * kd[l] * mac_cost(kind, m->ext[i], n->ext[j], kd[l]) + BLOCK_COST) +
+                                    STEP_COST;
+                    total += (uint64_t)(tiles * kc[l]) * step;
                 }
             }
         }
     }
     return total;
-}
-
-/* Candidate tile extents along a dimension of size `dim`: the sizes of the list that are below
- * dim, and dim itself when it is not too large. */
-static const uint32_t CANDIDATES[] = {1u, 2u, 4u, 8u, 12u, 16u, 20u, 24u, 32u, 40u, 48u, 64u, 96u, 128u, 256u};
-#define NCAND (sizeof CANDIDATES / sizeof CANDIDATES[0])
-
-static unsigned candidates(uint32_t dim, uint32_t out[NCAND + 1u])
-{
-    unsigned n = 0;
-    for (unsigned i = 0; i < NCAND && CANDIDATES[i] < dim; i++) {
-        out[n++] = CANDIDATES[i];
-    }
-    if (dim <= 256u) {
-        out[n++] = dim;
-    }
-    return n;
-}
-
-/* The deepest K step (<= KT_MAX, <= k) whose set fits the budget with an mt x nt C tile; 0 if
- * none. */
-static uint32_t deepest_kt(qlr_matmul_kind_t kind, uint32_t mt, uint32_t nt, uint32_t k, size_t budget)
-{
-    uint32_t kt = k < KT_MAX ? k : KT_MAX;
-    size_t fixed = set_layout(kind, mt, nt, 0u).bytes + 2u * ALIGN_BYTES; /* C tile and rounding */
-    if (fixed > budget) {
-        return 0;
-    }
-    size_t fit = (budget - fixed) / (4u * ((size_t)mt + nt));
-    if (fit < kt) {
-        kt = (uint32_t)fit;
-    }
-    while (kt > 0u && set_layout(kind, mt, nt, kt).bytes > budget) { /* rounding at the edge */
-        kt--;
-    }
-    return kt;
 }
 
 static size_t budget_of(const qlr_tiled_l1_t *l1)
@@ -164,7 +185,8 @@ size_t qlr_tiled_matmul_f32_min_budget(void)
     return set_layout(QLR_MATMUL_NN, 1u, 1u, 1u).bytes;
 }
 
-qlr_status_t qlr_tiled_matmul_f32_plan(const qlr_tiled_matmul_f32_args_t *a, unsigned cores, qlr_tiled_plan_t *plan)
+/* Arguments every core checks alike before any copy or barrier. */
+static qlr_status_t validate(const qlr_tiled_matmul_f32_args_t *a)
 {
     const qlr_matmul_f32_args_t *mm = &a->mm;
     if (a->kind != QLR_MATMUL_NN && a->kind != QLR_MATMUL_NT && a->kind != QLR_MATMUL_TN) {
@@ -180,29 +202,56 @@ qlr_status_t qlr_tiled_matmul_f32_plan(const qlr_tiled_matmul_f32_args_t *a, uns
     if (st != QLR_OK) {
         return st;
     }
+    if (a->l1.l1_size < sizeof(plan_scratch_t)) {
+        return QLR_E_NOMEM;
+    }
+    return QLR_OK;
+}
+
+/* The search, with its candidate tables in `scr` (L1: a cluster core's stack is 1 KiB). */
+static qlr_status_t plan_with(const qlr_tiled_matmul_f32_args_t *a, unsigned cores, qlr_tiled_plan_t *plan,
+                              plan_scratch_t *scr)
+{
+    const qlr_matmul_f32_args_t *mm = &a->mm;
     if (cores < 1u) {
         cores = 1u;
     }
     const size_t budget = budget_of(&a->l1);
-    uint32_t mc[NCAND + 1u], nc[NCAND + 1u];
-    unsigned nm = candidates(mm->m, mc), nn = candidates(mm->n, nc);
+    if (mm->k <= KT_MAX && set_layout(a->kind, mm->m, mm->n, mm->k).bytes <= budget) {
+        /* Everything in one step: more steps could not balance the cores better. */
+        plan->mt = mm->m;
+        plan->nt = mm->n;
+        plan->kt = mm->k;
+        plan->set_bytes = set_layout(a->kind, mm->m, mm->n, mm->k).bytes;
+        plan->steps = 1u;
+        return QLR_OK;
+    }
+    cand_t *mc = scr->m, *nc = scr->n;
+    const int tiny = set_layout(a->kind, 4u, 4u, 4u).bytes > budget;
+    unsigned nm = make_cands(mm->m, cores, tiny, mc), nn = make_cands(mm->n, cores, tiny, nc);
     uint64_t best = UINT64_MAX;
-    /* For each C tile, the deepest K step that fits: deeper steps mean fewer steps and C stores. */
-    for (unsigned i = 0; i < nm; i++) {
-        for (unsigned j = 0; j < nn; j++) {
-            uint32_t kt = deepest_kt(a->kind, mc[i], nc[j], mm->k, budget);
-            if (kt == 0u) {
-                continue;
-            }
-            uint64_t cost = plan_cost(a->kind, mm->m, mm->n, mm->k, mc[i], nc[j], kt, cores);
-            if (cost < best) {
-                best = cost;
-                plan->mt = mc[i];
-                plan->nt = nc[j];
-                plan->kt = kt;
-                plan->set_bytes = set_layout(a->kind, mc[i], nc[j], kt).bytes;
+    unsigned levels = 0;
+    for (uint32_t kt = mm->k < KT_MAX ? mm->k : KT_MAX; kt > 0u && levels < KT_LEVELS; kt /= 2u) {
+        const uint32_t kc[2] = {mm->k / kt, mm->k % kt ? 1u : 0u}, kd[2] = {kt, mm->k % kt};
+        int fits = 0;
+        for (unsigned i = 0; i < nm; i++) {
+            for (unsigned j = 0; j < nn; j++) {
+                size_t bytes = set_layout(a->kind, mc[i].t, nc[j].t, kt).bytes;
+                if (bytes > budget) {
+                    break; /* the sets grow along the list */
+                }
+                fits = 1;
+                uint64_t cost = plan_cost(a->kind, &mc[i], &nc[j], kc, kd);
+                if (cost < best) {
+                    best = cost;
+                    plan->mt = mc[i].t;
+                    plan->nt = nc[j].t;
+                    plan->kt = kt;
+                    plan->set_bytes = bytes;
+                }
             }
         }
+        levels += fits ? 1u : 0u;
     }
     if (best == UINT64_MAX) {
         return QLR_E_NOMEM;
@@ -211,12 +260,22 @@ qlr_status_t qlr_tiled_matmul_f32_plan(const qlr_tiled_matmul_f32_args_t *a, uns
     return QLR_OK;
 }
 
+qlr_status_t qlr_tiled_matmul_f32_plan(const qlr_tiled_matmul_f32_args_t *a, unsigned cores, qlr_tiled_plan_t *plan)
+{
+    qlr_status_t st = validate(a);
+    if (st != QLR_OK) {
+        return st;
+    }
+    return plan_with(a, cores, plan, (plan_scratch_t *)(void *)a->l1.l1);
+}
+
 /* ---- the executor ------------------------------------------------------------------------ */
 
 typedef struct {
     uint32_t m0, n0, k0, mh, nw, kd;
     uint32_t tile;      /* index of its C tile */
     int first, last;    /* first / last K step of its C tile */
+    uint32_t index;     /* the step */
 } step_t;
 
 typedef struct {
@@ -225,22 +284,52 @@ typedef struct {
     set_layout_t lay;
     uint32_t tiles_n, steps_k;
     uint8_t *set[2];
+    step_t cache[2];    /* steps s and s+1 (slot s & 1): each core walks them in order */
 } exec_t;
 
-static step_t step_at(const exec_t *e, uint32_t s)
+static void step_extents(const exec_t *e, step_t *st)
 {
     const qlr_matmul_f32_args_t *mm = &e->a->mm;
-    step_t st;
-    uint32_t ki = s % e->steps_k, t = s / e->steps_k;
-    st.tile = t;
-    st.m0 = (t / e->tiles_n) * e->plan.mt;
-    st.n0 = (t % e->tiles_n) * e->plan.nt;
-    st.k0 = ki * e->plan.kt;
-    st.mh = min_u32(e->plan.mt, mm->m - st.m0);
-    st.nw = min_u32(e->plan.nt, mm->n - st.n0);
-    st.kd = min_u32(e->plan.kt, mm->k - st.k0);
-    st.first = ki == 0u;
-    st.last = ki + 1u == e->steps_k;
+    st->mh = min_u32(e->plan.mt, mm->m - st->m0);
+    st->nw = min_u32(e->plan.nt, mm->n - st->n0);
+    st->kd = min_u32(e->plan.kt, mm->k - st->k0);
+    st->last = st->k0 + st->kd == mm->k;
+    st->first = st->k0 == 0u;
+}
+
+/* Step s, from the cache, from step s - 1 without divisions, or from scratch. */
+static const step_t *step_at(exec_t *e, uint32_t s)
+{
+    step_t *st = &e->cache[s & 1u];
+    if (st->index == s) {
+        return st;
+    }
+    const step_t *prev = &e->cache[(s - 1u) & 1u];
+    if (s > 0u && prev->index == s - 1u) {
+        st->m0 = prev->m0;
+        st->n0 = prev->n0;
+        st->k0 = prev->k0;
+        st->tile = prev->tile;
+        if (!prev->last) {
+            st->k0 += e->plan.kt;
+        } else {
+            st->k0 = 0;
+            st->tile++;
+            st->n0 += e->plan.nt;
+            if (st->n0 >= e->a->mm.n) {
+                st->n0 = 0;
+                st->m0 += e->plan.mt;
+            }
+        }
+    } else {
+        uint32_t ki = s % e->steps_k, t = s / e->steps_k;
+        st->tile = t;
+        st->m0 = (t / e->tiles_n) * e->plan.mt;
+        st->n0 = (t % e->tiles_n) * e->plan.nt;
+        st->k0 = ki * e->plan.kt;
+    }
+    st->index = s;
+    step_extents(e, st);
     return st;
 }
 
@@ -264,57 +353,57 @@ static float *set_c(const exec_t *e, uint32_t tile)
 }
 
 /* Core 0: copies of step s into its set (and the C tile when accumulating). */
-static void issue_inputs(const void *ctx, uint32_t s, qlr_copy_t *job)
+static void issue_inputs(void *ctx, uint32_t s, qlr_copy_t *job)
 {
-    const exec_t *e = ctx;
+    exec_t *e = ctx;
     const qlr_matmul_f32_args_t *mm = &e->a->mm;
-    step_t st = step_at(e, s);
+    const step_t *st = step_at(e, s);
     switch (e->a->kind) {
     case QLR_MATMUL_NN:
-        copy_tile(job, set_a(e, s), mm->a + (size_t)st.m0 * mm->lda + st.k0, st.mh, st.kd, mm->lda);
-        copy_tile(job, set_b(e, s), mm->b + (size_t)st.k0 * mm->ldb + st.n0, st.kd, st.nw, mm->ldb);
+        copy_tile(job, set_a(e, s), mm->a + (size_t)st->m0 * mm->lda + st->k0, st->mh, st->kd, mm->lda);
+        copy_tile(job, set_b(e, s), mm->b + (size_t)st->k0 * mm->ldb + st->n0, st->kd, st->nw, mm->ldb);
         break;
     case QLR_MATMUL_NT:
-        copy_tile(job, set_a(e, s), mm->a + (size_t)st.m0 * mm->lda + st.k0, st.mh, st.kd, mm->lda);
-        copy_tile(job, set_b(e, s), mm->b + (size_t)st.n0 * mm->ldb + st.k0, st.nw, st.kd, mm->ldb);
+        copy_tile(job, set_a(e, s), mm->a + (size_t)st->m0 * mm->lda + st->k0, st->mh, st->kd, mm->lda);
+        copy_tile(job, set_b(e, s), mm->b + (size_t)st->n0 * mm->ldb + st->k0, st->nw, st->kd, mm->ldb);
         break;
     default:
-        copy_tile(job, set_a(e, s), mm->a + (size_t)st.k0 * mm->lda + st.m0, st.kd, st.mh, mm->lda);
-        copy_tile(job, set_b(e, s), mm->b + (size_t)st.k0 * mm->ldb + st.n0, st.kd, st.nw, mm->ldb);
+        copy_tile(job, set_a(e, s), mm->a + (size_t)st->k0 * mm->lda + st->m0, st->kd, st->mh, mm->lda);
+        copy_tile(job, set_b(e, s), mm->b + (size_t)st->k0 * mm->ldb + st->n0, st->kd, st->nw, mm->ldb);
         break;
     }
-    if (st.first && mm->accumulate) {
-        copy_tile(job, set_c(e, st.tile), mm->c + (size_t)st.m0 * mm->ldc + st.n0, st.mh, st.nw, mm->ldc);
+    if (st->first && mm->accumulate) {
+        copy_tile(job, set_c(e, st->tile), mm->c + (size_t)st->m0 * mm->ldc + st->n0, st->mh, st->nw, mm->ldc);
     }
 }
 
-static void issue_output(const void *ctx, uint32_t s, qlr_copy_t *job)
+static void issue_output(void *ctx, uint32_t s, qlr_copy_t *job)
 {
-    const exec_t *e = ctx;
+    exec_t *e = ctx;
     const qlr_matmul_f32_args_t *mm = &e->a->mm;
-    step_t st = step_at(e, s);
-    float *dst = mm->c + (size_t)st.m0 * mm->ldc + st.n0;
-    qlr_copy_2d(job, dst, set_c(e, st.tile), 4u * (size_t)st.nw, st.mh, 4u * (size_t)mm->ldc, 4u * (size_t)st.nw);
+    const step_t *st = step_at(e, s);
+    float *dst = mm->c + (size_t)st->m0 * mm->ldc + st->n0;
+    qlr_copy_2d(job, dst, set_c(e, st->tile), 4u * (size_t)st->nw, st->mh, 4u * (size_t)mm->ldc, 4u * (size_t)st->nw);
 }
 
 /* All cores: step s from its set. */
-static void compute(const void *ctx, uint32_t s)
+static void compute(void *ctx, uint32_t s)
 {
-    const exec_t *e = ctx;
+    exec_t *e = ctx;
     const qlr_tiled_matmul_f32_args_t *a = e->a;
-    step_t st = step_at(e, s);
+    const step_t *st = step_at(e, s);
     qlr_matmul_f32_args_t t;
     t.a = set_a(e, s);
     t.b = set_b(e, s);
-    t.c = set_c(e, st.tile);
-    t.bias = st.first && !a->mm.accumulate && a->mm.bias != NULL ? a->mm.bias + st.n0 : NULL;
-    t.m = st.mh;
-    t.n = st.nw;
-    t.k = st.kd;
-    t.lda = a->kind == QLR_MATMUL_TN ? st.mh : st.kd;
-    t.ldb = a->kind == QLR_MATMUL_NT ? st.kd : st.nw;
-    t.ldc = st.nw;
-    t.accumulate = !st.first || a->mm.accumulate;
+    t.c = set_c(e, st->tile);
+    t.bias = st->first && !a->mm.accumulate && a->mm.bias != NULL ? a->mm.bias + st->n0 : NULL;
+    t.m = st->mh;
+    t.n = st->nw;
+    t.k = st->kd;
+    t.lda = a->kind == QLR_MATMUL_TN ? st->mh : st->kd;
+    t.ldb = a->kind == QLR_MATMUL_NT ? st->kd : st->nw;
+    t.ldc = st->nw;
+    t.accumulate = !st->first || a->mm.accumulate;
     switch (a->kind) {
     case QLR_MATMUL_NN:
         qlr_matmul_f32_nn(&t);
@@ -326,41 +415,60 @@ static void compute(const void *ctx, uint32_t s)
         qlr_matmul_f32_tn(&t);
         break;
     }
-    if (a->a_sum != NULL && st.n0 == 0u) {
+    if (a->a_sum != NULL && st->n0 == 0u) {
         /* Column sums of the A tile ([kd][mh]) for this core's columns, into a_sum in place. */
         uint32_t i0, i1;
-        qlr_share(st.mh, qlr_core_id(), qlr_core_count(), &i0, &i1);
+        qlr_share(st->mh, qlr_core_id(), qlr_core_count(), &i0, &i1);
         for (uint32_t i = i0; i < i1; i++) {
             const float *col = t.a + i;
             float s0 = 0.0f;
-            for (uint32_t r = 0; r < st.kd; r++) {
-                s0 += col[(size_t)r * st.mh];
+            for (uint32_t r = 0; r < st->kd; r++) {
+                s0 += col[(size_t)r * st->mh];
             }
-            float *dst = a->a_sum + st.m0 + i;
-            *dst = (st.first && !a->mm.accumulate) ? s0 : *dst + s0;
+            float *dst = a->a_sum + st->m0 + i;
+            *dst = (st->first && !a->mm.accumulate) ? s0 : *dst + s0;
         }
     }
 }
 
-static int step_first(const void *ctx, uint32_t s)
+static int step_first(void *ctx, uint32_t s)
 {
-    return step_at(ctx, s).first;
+    return step_at(ctx, s)->first;
 }
 
-static int step_last(const void *ctx, uint32_t s)
+static int step_last(void *ctx, uint32_t s)
 {
-    return step_at(ctx, s).last;
+    return step_at(ctx, s)->last;
 }
 
-static uint32_t step_out_buf(const void *ctx, uint32_t s)
+static uint32_t step_out_buf(void *ctx, uint32_t s)
 {
-    return step_at(ctx, s).tile & 1u;
+    return step_at(ctx, s)->tile & 1u;
 }
 
 qlr_status_t qlr_tiled_matmul_f32(const qlr_tiled_matmul_f32_args_t *a)
 {
     exec_t e;
-    qlr_status_t st = qlr_tiled_matmul_f32_plan(a, qlr_core_count(), &e.plan);
+    qlr_status_t st = validate(a);
+    if (st != QLR_OK) {
+        return st;
+    }
+    /* Core 0 plans with its tables in L1 and leaves the result there for the team. */
+    typedef struct {
+        qlr_status_t st;
+        qlr_tiled_plan_t plan;
+    } mailbox_t;
+    volatile mailbox_t *box = (volatile mailbox_t *)(void *)a->l1.l1;
+    if (qlr_core_id() == 0u) {
+        mailbox_t m;
+        m.st = plan_with(a, qlr_core_count(), &m.plan, (plan_scratch_t *)(void *)a->l1.l1);
+        box->st = m.st;
+        box->plan = m.plan;
+    }
+    qlr_team_barrier();
+    st = box->st;
+    e.plan = box->plan;
+    qlr_team_barrier(); /* everyone has the plan: the tiles may overwrite the mailbox */
     if (st != QLR_OK) {
         return st;
     }
@@ -370,6 +478,7 @@ qlr_status_t qlr_tiled_matmul_f32(const qlr_tiled_matmul_f32_args_t *a)
     e.steps_k = ceil_div(a->mm.k, e.plan.kt);
     e.set[0] = a->l1.l1;
     e.set[1] = a->l1.l1 + e.lay.bytes;
+    e.cache[0].index = e.cache[1].index = UINT32_MAX;
     const qlr_tiled_pipeline_t pipe = {&e, e.plan.steps, issue_inputs, compute, issue_output,
                                        step_first, step_last, step_out_buf};
     qlr_tiled_run(&pipe);

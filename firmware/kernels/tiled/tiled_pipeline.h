@@ -16,14 +16,14 @@
 #include "qlr/runtime.h"
 
 typedef struct {
-    const void *ctx;
+    void *ctx;
     uint32_t steps;
-    void (*issue_in)(const void *ctx, uint32_t s, qlr_copy_t *job);   /* core 0 */
-    void (*compute)(const void *ctx, uint32_t s);                     /* every core */
-    void (*issue_out)(const void *ctx, uint32_t s, qlr_copy_t *job);  /* core 0, when last(s) */
-    int (*first)(const void *ctx, uint32_t s);
-    int (*last)(const void *ctx, uint32_t s);
-    uint32_t (*out_buf)(const void *ctx, uint32_t s);
+    void (*issue_in)(void *ctx, uint32_t s, qlr_copy_t *job);   /* core 0 */
+    void (*compute)(void *ctx, uint32_t s);                     /* every core */
+    void (*issue_out)(void *ctx, uint32_t s, qlr_copy_t *job);  /* core 0, when last(s) */
+    int (*first)(void *ctx, uint32_t s);
+    int (*last)(void *ctx, uint32_t s);
+    uint32_t (*out_buf)(void *ctx, uint32_t s);
 } qlr_tiled_pipeline_t;
 
 void qlr_tiled_run(const qlr_tiled_pipeline_t *p);
