@@ -183,6 +183,12 @@ qlr_status_t qlr_cl_event(qlr_cl_t *cl, const uint8_t *images, const uint16_t *l
                     qlr_cl_unpack_dequant(cl->rows[cur] + (size_t)j * cl->row_bytes, cl->elems, c->q_bits, c->scale,
                                           x0 + (size_t)(nb + j) * cl->elems);
                     cl->bk.labels[nb + j] = (int32_t)cl->labels[slot];
+#ifdef QLR_FAULT_CL_DEQUANT
+                    float *bad = x0 + (size_t)(nb + j) * cl->elems; /* broken on purpose: scale off by a bit */
+                    for (uint32_t e = 0; e < cl->elems; e++) {
+                        bad[e] *= 0.5f;
+                    }
+#endif
                 }
             }
             rep->counter[QLR_CL_PHASE_LR_LOAD] += qlr_counter() - a;
@@ -206,6 +212,11 @@ qlr_status_t qlr_cl_event(qlr_cl_t *cl, const uint8_t *images, const uint16_t *l
                                       cl->slots);
     uint32_t hh, fill;
     qlr_cl_admitted(c->n_lr, cl->filled, cl->updates, n_new, &hh, &fill);
+#ifdef QLR_FAULT_CL_POLICY
+    for (uint32_t j = fill; j < h; j++) { /* broken on purpose: replaced slots shifted by one */
+        cl->slots[j] = (cl->slots[j] + 1u) % cl->filled;
+    }
+#endif
     for (uint32_t j = 0; j < h; j++) {
         uint32_t idx = cl->new_index[j], slot = cl->slots[j];
         qlr_cl_pack_row(cl->new_codes + (size_t)idx * cl->elems, cl->elems, c->q_bits, cl->rows[0]);

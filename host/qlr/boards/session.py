@@ -16,9 +16,10 @@ from qlr.errors import QlrError
 @contextlib.contextmanager
 def server_session(board: str, *, program: str = "server", cores: int | None = None,
                    gvsoc: str | None = None, rebuild: bool = True, timeout: float | None = None,
-                   retries: int = 2) -> Iterator[object]:
+                   retries: int = 2, fault: str = "") -> Iterator[object]:
     """Yields a Link to `program` running on `board` (the link's `device` attribute is the
-    runner's Device). `rebuild` runs SCons first (only what changed recompiles)."""
+    runner's Device). `rebuild` runs SCons first (only what changed recompiles). `fault` picks a
+    firmware built with a fault injected on purpose (tests of the tests)."""
     from qlr.link import open_device_link
 
     b = load_board(board)
@@ -26,11 +27,12 @@ def server_session(board: str, *, program: str = "server", cores: int | None = N
         gvsoc = find_gvsoc(gvsoc)
         if gvsoc is None:
             raise QlrError(f"board {board} needs GVSoC. {GVSOC_HELP}")
-    bdir = build(board) if rebuild else None
-    if bdir is None:
+    if rebuild:
+        bdir = build(board, fault=fault)
+    else:
         from qlr.boards.build import build_dir
 
-        bdir = build_dir(board)
+        bdir = build_dir(board, "", fault)
     elf = bdir / f"{program}.elf"
     if timeout is None:
         timeout = 120.0 if b.runner.get("kind") == "gvsoc" else 10.0

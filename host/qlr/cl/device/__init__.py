@@ -12,6 +12,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("device boards")
     g.add_argument("--cores", type=int, default=None, help="worker cores of the team (default: all the board has)")
     g.add_argument("--gvsoc", default=None, help="GVSoC launcher for pulp-open (default: $GVSOC)")
+    g.add_argument("--fault", default="", choices=("", "cl-policy", "cl-dequant"),
+                   help="run a firmware broken on purpose (shows that --check catches it)")
 
 
 def make_backend(board: str, args: Any = None):  # noqa: ANN201 (a qlr.cl.driver.Backend)

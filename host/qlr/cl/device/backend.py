@@ -44,12 +44,13 @@ class DeviceBackend:
     """A `qlr.cl.driver.Backend` on a board's CL firmware."""
 
     def __init__(self, board: str, *, cores: int | None = None, gvsoc: str | None = None,
-                 rebuild: bool = True) -> None:
+                 rebuild: bool = True, fault: str = "") -> None:
         self.name = board
         self.board = board
         self.cores = cores
         self.gvsoc = gvsoc
         self.rebuild = rebuild
+        self.fault = fault
         self._ctx = None
         self.link = None
         self.setup: SessionSetup | None = None
@@ -68,7 +69,7 @@ class DeviceBackend:
         self.setup = setup
         cfg = setup.config
         self._ctx = server_session(self.board, program="cl", cores=None, gvsoc=self.gvsoc, rebuild=self.rebuild,
-                                   timeout=None)
+                                   timeout=None, fault=self.fault)
         self.link = self._ctx.__enter__()
         info = self.link.info()
         self.team = int(info["team_max"])
@@ -205,7 +206,7 @@ class DeviceBackend:
             new_index=new_index, slots=slots, params={k: v.copy() for k, v in params.items()},
             seconds={"upload": t1 - t0, "device": t2 - t1, "readback": t3 - t2, "total": t3 - t0},
             counters={"unit": self.link.info()["counter_unit"], **dict(zip(PHASES, counters)),
-                      "cycles_total": int(sum(counters)), "cores": self.cores_used,
+                      "counter_total": int(sum(counters)), "cores": self.cores_used,
                       "l2_work_used": work_used, "l3_lr_bytes": l3_end})
 
     def _read_params(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -265,4 +266,5 @@ class DeviceBackend:
 
 
 def make_backend(board: str, args: Any = None) -> DeviceBackend:
-    return DeviceBackend(board, cores=getattr(args, "cores", None), gvsoc=getattr(args, "gvsoc", None))
+    return DeviceBackend(board, cores=getattr(args, "cores", None), gvsoc=getattr(args, "gvsoc", None),
+                         fault=getattr(args, "fault", "") or "")
