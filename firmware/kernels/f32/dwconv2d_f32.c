@@ -59,14 +59,14 @@ static void fw_pixel(const void *vctx, uint32_t pix, uint32_t c_lo, uint32_t c_h
             s2 = a->b[c + 2u];
             s3 = a->b[c + 3u];
         }
-        for (int32_t i = 0; i < ni; i++) {
-            const float *xr = x00 + (size_t)i * xrow + c, *wr = w00 + (size_t)i * wrow + c;
-            for (int32_t j = 0; j < nj; j++) {
-                const float *xp = xr + (size_t)j * C, *wp = wr + (size_t)j * C;
-                s0 += xp[0] * wp[0];
-                s1 += xp[1] * wp[1];
-                s2 += xp[2] * wp[2];
-                s3 += xp[3] * wp[3];
+        const float *xr = x00 + c, *wr = w00 + c;
+        for (int32_t i = 0; i < ni; i++, xr += xrow, wr += wrow) {
+            const float *xp = xr, *wp = wr;
+            for (int32_t j = 0; j < nj; j++, xp += C, wp += C) {
+                s0 = QLR_F32_MAC(s0, xp[0], wp[0]);
+                s1 = QLR_F32_MAC(s1, xp[1], wp[1]);
+                s2 = QLR_F32_MAC(s2, xp[2], wp[2]);
+                s3 = QLR_F32_MAC(s3, xp[3], wp[3]);
             }
         }
         yp[c] = s0;
@@ -76,10 +76,11 @@ static void fw_pixel(const void *vctx, uint32_t pix, uint32_t c_lo, uint32_t c_h
     }
     for (; c < c_hi; c++) {
         float s = a->b != NULL ? a->b[c] : 0.0f;
-        for (int32_t i = 0; i < ni; i++) {
-            const float *xr = x00 + (size_t)i * xrow + c, *wr = w00 + (size_t)i * wrow + c;
-            for (int32_t j = 0; j < nj; j++) {
-                s += xr[(size_t)j * C] * wr[(size_t)j * C];
+        const float *xr = x00 + c, *wr = w00 + c;
+        for (int32_t i = 0; i < ni; i++, xr += xrow, wr += wrow) {
+            const float *xp = xr, *wp = wr;
+            for (int32_t j = 0; j < nj; j++, xp += C, wp += C) {
+                s = QLR_F32_MAC(s, *xp, *wp);
             }
         }
         yp[c] = s;
@@ -130,18 +131,21 @@ static void bw_input_pixel(const void *vctx, uint32_t pix, uint32_t c_lo, uint32
     /* dy at the smallest reached output (p, q): tap first + k*s reaches o_first - k. */
     const float *dy0 = a->dy + (((size_t)n * ctx->ho + (ti.o_first + 1u - (uint32_t)ni)) * ctx->wo +
                                 (tj.o_first + 1u - (uint32_t)nj)) * C;
-    const float *w00 = a->w + ((size_t)ti.first * g->kw + (size_t)tj.first) * C;
+    /* The last reaching tap (first + (ni-1)*s) reaches the smallest output index. */
+    const float *wlast = a->w + ((size_t)(ti.first + (ni - 1) * (int32_t)g->sh) * g->kw +
+                                 (size_t)(tj.first + (nj - 1) * (int32_t)g->sw)) * C;
     uint32_t c = c_lo;
     for (; c + G <= c_hi; c += G) {
         float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-        for (int32_t i = 0; i < ni; i++) {
-            const float *dr = dy0 + (size_t)(ni - 1 - i) * dy_row + c, *wr = w00 + (size_t)i * w_step_i + c;
-            for (int32_t j = 0; j < nj; j++) {
-                const float *dp = dr + (size_t)(nj - 1 - j) * C, *wp = wr + (size_t)j * w_step_j;
-                s0 += dp[0] * wp[0];
-                s1 += dp[1] * wp[1];
-                s2 += dp[2] * wp[2];
-                s3 += dp[3] * wp[3];
+        /* Taps in reverse (last reaching tap first) so that dy is walked forwards. */
+        const float *dr = dy0 + c, *wr = wlast + c;
+        for (int32_t i = 0; i < ni; i++, dr += dy_row, wr -= w_step_i) {
+            const float *dp = dr, *wp = wr;
+            for (int32_t j = 0; j < nj; j++, dp += C, wp -= w_step_j) {
+                s0 = QLR_F32_MAC(s0, dp[0], wp[0]);
+                s1 = QLR_F32_MAC(s1, dp[1], wp[1]);
+                s2 = QLR_F32_MAC(s2, dp[2], wp[2]);
+                s3 = QLR_F32_MAC(s3, dp[3], wp[3]);
             }
         }
         dxp[c] = s0;
@@ -151,10 +155,11 @@ static void bw_input_pixel(const void *vctx, uint32_t pix, uint32_t c_lo, uint32
     }
     for (; c < c_hi; c++) {
         float s = 0.0f;
-        for (int32_t i = 0; i < ni; i++) {
-            const float *dr = dy0 + (size_t)(ni - 1 - i) * dy_row + c, *wr = w00 + (size_t)i * w_step_i + c;
-            for (int32_t j = 0; j < nj; j++) {
-                s += dr[(size_t)(nj - 1 - j) * C] * wr[(size_t)j * w_step_j];
+        const float *dr = dy0 + c, *wr = wlast + c;
+        for (int32_t i = 0; i < ni; i++, dr += dy_row, wr -= w_step_i) {
+            const float *dp = dr, *wp = wr;
+            for (int32_t j = 0; j < nj; j++, dp += C, wp -= w_step_j) {
+                s = QLR_F32_MAC(s, *dp, *wp);
             }
         }
         dxp[c] = s;
@@ -210,20 +215,20 @@ static void bw_weight_item(const qlr_dwconv2d_f32_bw_weight_args_t *a, uint32_t 
                 const float *xp = a->x + (((size_t)n * g->h + yi) * g->w + (q0 * g->sw + j - g->pad_left)) * C + c;
                 if (nc == G) {
                     for (int32_t q = 0; q < nq; q++, dp += C, xp += x_step) {
-                        s0 += dp[0] * xp[0];
-                        s1 += dp[1] * xp[1];
-                        s2 += dp[2] * xp[2];
-                        s3 += dp[3] * xp[3];
+                        s0 = QLR_F32_MAC(s0, dp[0], xp[0]);
+                        s1 = QLR_F32_MAC(s1, dp[1], xp[1]);
+                        s2 = QLR_F32_MAC(s2, dp[2], xp[2]);
+                        s3 = QLR_F32_MAC(s3, dp[3], xp[3]);
                     }
                 } else {
                     /* The last group of a C that is not a multiple of 4: 1..3 channels. */
                     for (int32_t q = 0; q < nq; q++, dp += C, xp += x_step) {
-                        s0 += dp[0] * xp[0];
+                        s0 = QLR_F32_MAC(s0, dp[0], xp[0]);
                         if (nc > 1u) {
-                            s1 += dp[1] * xp[1];
+                            s1 = QLR_F32_MAC(s1, dp[1], xp[1]);
                         }
                         if (nc > 2u) {
-                            s2 += dp[2] * xp[2];
+                            s2 = QLR_F32_MAC(s2, dp[2], xp[2]);
                         }
                     }
                 }

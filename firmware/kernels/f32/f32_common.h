@@ -15,6 +15,16 @@
 /* Channels per work item of the direct kernels (depthwise, pooling): four accumulators. */
 #define QLR_F32_GROUP 4u
 
+/* c + a*b, rounded once where the FPU has a fused multiply-add that the compiler reports as fast
+ * (GCC for RISC-V F and Cortex-M4F: GCC in ISO C mode does not contract a*b + c by itself);
+ * plain a*b + c elsewhere (clang contracts that into fmadd.s on Zfinx; x86 without FMA keeps
+ * two roundings). Either way the result is within the FP32 tolerance of the golden model. */
+#if defined(__FP_FAST_FMAF)
+#define QLR_F32_MAC(c, a, b) __builtin_fmaf((a), (b), (c))
+#else
+#define QLR_F32_MAC(c, a, b) ((c) + (a) * (b))
+#endif
+
 /* Largest element count of any one tensor: its bytes fit in an int32 and every index product
  * of the kernels fits a uint32. */
 #define QLR_F32_MAX_ELEMS 0x1FFFFFFFull
