@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from qlr import REPO_ROOT
-from qlr.image import QlrImageError, decode_image, encode_image, parse_container
+from qlr.image import QlrImageError, decode_image, encode_image, parse_container, write_container
 from qlr.image.content import DataBatch, ImageContent
 from qlr.image.format import Stage
 from qlr.image.pack import build_content
@@ -157,6 +157,11 @@ def assert_agree(reader: CReader, data: bytes, what: str = "") -> str:
         assert int(lay) == (int(hl.group(1)) if hl else -1), f"{what}: layer differs\n  host: {host}\n  C:    {text}"
         if field != "-":
             assert f"'{field}'" in host, f"{what}: field '{field}' not in the host's diagnosis\n  host: {host}\n  C:    {text}"
+        for pat in (r"channel (\d+)", r"packed latent (\d+)", r"label (\d+)"):  # the element at fault
+            h = re.search(pat, host)
+            if h:
+                c = re.search(pat, text)
+                assert c and c.group(1) == h.group(1), f"{what}: {pat} differs\n  host: {host}\n  C:    {text}"
         return line
     assert line.startswith("OK "), f"{what}: the host accepts but the C reader rejects: {line}"
     got = [int(v) for v in line.split()[1:]]
@@ -233,6 +238,105 @@ def test_error_text_names_section_field_and_value(reader: CReader, base_image: b
     assert line.endswith("NETWORK layer 0 (conv2d): int32 accumulator could overflow in output channel 0")
     line = reader.open(CASES["orphan section"][0](base_image))
     assert line.endswith("NETWORK layer 9 (linear): section BE_WEIGHT group 9: is missing")
+
+
+def _forge(buf: bytes, name: str, fn) -> bytes:
+    """Change section `name`'s bytes with fn(bytearray) and fix its CRC and the table's."""
+    b = bytearray(buf)
+    for i, sec in enumerate(parse_container(buf)):
+        if sec.name == name:
+            data = bytearray(b[sec.offset:sec.offset + sec.size])
+            fn(data)
+            b[sec.offset:sec.offset + sec.size] = data
+            struct.pack_into("<I", b, 64 + 128 * i + 20, zlib.crc32(bytes(data)))
+            _reseal(b)
+            return bytes(b)
+    raise KeyError(name)
+
+
+@pytest.mark.parametrize("q", range(1, 9))
+def test_packed_padding_bits_at_every_tail(reader: CReader, q: int) -> None:
+    """Rows of E = 9 and 13 codes leave every possible number of padding bits (E * Q mod 8 = 1..7
+    over the Q); each padding bit of the last row's last byte, when set, is rejected by both."""
+    from qlr.image.content import LRMemory
+
+    rng = np.random.default_rng(q)
+    for e in (9, 13):
+        codes = rng.integers(0, 1 << q, size=(3, 1, 1, e), dtype=np.uint8)
+        lr = LRMemory(codes, np.array([0, 1, 2]), q, np.array([0.5], np.float32))
+        data = encode_image(ImageContent(lr=lr))
+        assert_agree(reader, data, f"Q={q} E={e}").startswith("OK ")
+        used = (e * q) % 8
+        row = -(-e * q // 8)
+        for bit in range(used, 8 if used else 0):
+            bad = _forge(data, "lr.latents", lambda d, bit=bit: d.__setitem__(3 * row - 1, d[3 * row - 1] | (1 << bit)))
+            line = assert_agree(reader, bad, f"Q={q} E={e} padding bit {bit}")
+            assert line.startswith("E ") and "packed latent 2" in line, line
+
+
+def test_accumulator_bound_names_the_first_worst_channel(reader: CReader, base_image: bytes) -> None:
+    """Two channels tie for the worst bound: both readers name the first (fe.0.bias has 6 entries)."""
+    for chans in ((0, 3), (2, 5), (4,)):
+        def poke(d: bytearray, chans=chans) -> None:
+            for c in chans:
+                struct.pack_into("<i", d, 4 * c, -(2**31 - 50))
+        line = assert_agree(reader, _forge(base_image, "fe.0.bias", poke), f"channels {chans}")
+        assert line.endswith(f"output channel {chans[0]}"), line
+
+
+def _with_meta(base: bytes, payload: bytes) -> bytes:
+    """`base` re-laid out with META's bytes replaced by `payload` (any bytes, valid JSON or not)."""
+    secs = parse_container(base)
+    for sec in secs:
+        sec.data = payload if sec.name == "meta" else bytes(sec.data)
+        if sec.name == "meta":
+            sec.shape = (len(payload),)
+    return write_container(secs)
+
+
+META_CASES = [
+    b'{"a": [1, 2.5e-3, -0, true, false, null, NaN, -Infinity, Infinity, "\\u00e9\\n\\"\\/"], "b": {}}',
+    b' \t\r\n{"k": 1E+5, "l": [], "m": {"n": [[]]}}\n ', "{\"\u00e9\": \"\u00fc\U0001f600\"}".encode(),
+    b'{"s": "\\ud800"}', b"[" * 60 + b"]" * 60, b'{"a": ' + b"[" * 60 + b"]" * 60 + b"}",
+    b"[1]", b'"text"', b"5", b"null",
+    b'{"a": 01}', b'{"a": 1.}', b'{"a": .5}', b'{"a": 1e}', b'{"a": -}', b'{"a": +1}', b'{"a": tru}',
+    b'{"a": 1,}', b'{"a" 1}', b'{a: 1}', b"{} x", b" ", b'{"a": "\\x"}', b'{"a": "\\u12g4"}',
+    b'{"\x01": 1}', b'{"a": "\xff"}', b'{"a": "\xed\xa0\x80"}', b'{"a": "\xc0\x80"}', b'{"a": "\xf4\x90\x80\x80"}',
+    b"\xef\xbb\xbf{}", b'{"a": [1 2]}', b'{"a": -NaN}', b"{}\x00",
+]
+
+
+@pytest.mark.parametrize("k", range(len(META_CASES)))
+def test_meta_json_is_judged_like_python(reader: CReader, base_image: bytes, k: int) -> None:
+    assert_agree(reader, _with_meta(base_image, META_CASES[k]), f"META {META_CASES[k]!r}")
+
+
+def test_overlapping_sections_are_rejected_like_the_host(reader: CReader) -> None:
+    from test_image_format import edit_entry, entries
+
+    from qlr.image import Section, SectionType
+
+    a = np.arange(128, dtype=np.uint8)
+    for what, half in (("over the first half", 0), ("over the second half", 64)):
+        secs = [Section(int(SectionType.DATA_IMAGES), "a", 1, (2, 4, 4, 4), a.tobytes(), 0),
+                Section(int(SectionType.DATA_LABELS), "al", 3, (2,), bytes(4), 0),
+                Section(int(SectionType.DATA_IMAGES), "b", 1, (1, 4, 4, 4), a[half:half + 64].tobytes(), 1),
+                Section(int(SectionType.DATA_LABELS), "bl", 3, (1,), bytes(2), 1)]
+        buf = write_container(secs)
+        assert assert_agree(reader, buf, "disjoint").startswith("OK ")
+        bad = edit_entry(buf, 2, offset=entries(buf)[0]["offset"] + half)  # same bytes, same CRC
+        line = assert_agree(reader, bad, what)
+        assert line.startswith("E ") and "overlaps" in line and {line.split()[1], line.split()[3]} == {"0", "2"}, line
+    # a one-byte overlap: "a" has 65 bytes, "b" moved to a's offset + 64 (its CRC fixed)
+    secs = [Section(int(SectionType.DATA_IMAGES), "a", 1, (65, 1, 1, 1), bytes(range(1, 66)), 0),
+            Section(int(SectionType.DATA_LABELS), "al", 3, (65,), bytes(130), 0),
+            Section(int(SectionType.DATA_IMAGES), "b", 1, (1, 4, 4, 4), bytes(64), 1),
+            Section(int(SectionType.DATA_LABELS), "bl", 3, (1,), bytes(2), 1)]
+    buf = write_container(secs)
+    at = entries(buf)[0]["offset"] + 64
+    bad = edit_entry(buf, 2, offset=at, crc32=zlib.crc32(buf[at:at + 64]))
+    line = assert_agree(reader, bad, "one byte")
+    assert line.startswith("E ") and "overlaps" in line, line
 
 
 # ---- seeded random mutations -------------------------------------------------------------------
