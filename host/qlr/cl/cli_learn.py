@@ -20,6 +20,11 @@ import sys
 
 from qlr.errors import QlrError
 
+# The golden back-end multiplies small matrices (<= 256 x 256, mini-batches of 128): one BLAS
+# thread is as fast as two on an idle machine and ~15x faster on a busy one (threads spin-wait
+# for each other). Set before NumPy loads; an explicit OPENBLAS_NUM_THREADS wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 
 def add_protocol_arguments(p: argparse.ArgumentParser, events: int = 10) -> None:
     """Options of the data stream (shared with `qlr experiment`)."""

@@ -120,6 +120,12 @@ def make_backend(board: str, args: Any = None) -> Backend:
     """``golden``, or a device backend from `DEVICE_MODULE`."""
     if board == "golden":
         return GoldenBackend()
+    from qlr.boards import load_board
+
+    try:
+        load_board(board)
+    except QlrError as e:
+        raise QlrError(f"--board: {e} (or golden, the host's golden twin)") from None
     mod = device_module()
     if mod is None or not hasattr(mod, "make_backend"):
         raise QlrError(f"--board {board}: no device backend is installed ({DEVICE_MODULE}.make_backend); "

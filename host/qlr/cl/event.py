@@ -36,6 +36,10 @@ from qlr.model.graph import LEARNABLE, Network
 from qlr.train.backprop import backward, forward_train
 
 
+class Diverged(QlrError):
+    """The loss became NaN or infinite."""
+
+
 def front_latents(setup: SessionSetup, images: np.ndarray, batch: int = 500) -> np.ndarray:
     """The front-end's latents of uint8 images: u8 from the int8 front-end, or float32 in FP32 mode."""
     from qlr.quant.ptq import to_input
@@ -218,14 +222,8 @@ class GoldenTwin:
         plan = plan_event(rng, len(codes), st.filled, cfg.n_lr, st.updates, cfg.epochs, cfg.mb)
         x_new = self.codec.decode(codes)
         x_mem = self.codec.decode(st.lr_codes[: st.filled])
-        losses = []
-        for e, t, new, rp in plan.batches():
-            xb = np.concatenate([x_new[new], x_mem[rp]]) if len(rp) else x_new[new]
-            yb = np.concatenate([labels[new], st.lr_labels[rp]]) if len(rp) else labels[new]
-            loss = self.back.train_step(xb, yb, st.momentum, cfg.lr, cfg.momentum, cfg.weight_decay)
-            if not np.isfinite(loss):
-                raise QlrError(f"event {ev}: training diverged at epoch {e}, iteration {t} (loss {loss}); lower --lr")
-            losses.append(loss)
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected in _train
+            losses = self._train(plan, x_new, x_mem, labels, st, ev)
         t1 = time.perf_counter()
         upd = plan.update
         assert upd is not None
@@ -244,6 +242,19 @@ class GoldenTwin:
             {"iterations": iters, "samples": int(sum(len(n) + len(r) for _, _, n, r in plan.batches())),
              "rng_draws": rng.draws},
             plan)
+
+    def _train(self, plan: EventPlan, x_new: np.ndarray, x_mem: np.ndarray, labels: np.ndarray,
+               st: CLState, ev: int) -> list[float]:
+        cfg = self.config
+        losses = []
+        for e, t, new, rp in plan.batches():
+            xb = np.concatenate([x_new[new], x_mem[rp]]) if len(rp) else x_new[new]
+            yb = np.concatenate([labels[new], st.lr_labels[rp]]) if len(rp) else labels[new]
+            loss = self.back.train_step(xb, yb, st.momentum, cfg.lr, cfg.momentum, cfg.weight_decay)
+            if not np.isfinite(loss):
+                raise Diverged(f"event {ev}: training diverged at epoch {e}, iteration {t} (loss {loss}); lower --lr")
+            losses.append(loss)
+        return losses
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, images: np.ndarray, labels: np.ndarray) -> EvalReport:

@@ -14,7 +14,8 @@ Baselines (per LR layer and seed, UINT-8 latents from the int8 front-end):
   bound a replay memory tries to approach.
 
 The final accuracy is the test accuracy after the last event; rows give its mean and standard
-deviation (population, ddof 0) over the seeds.
+deviation (population, ddof 0) over the seeds. A run whose loss becomes NaN or infinite is
+recorded as diverged (accuracy NaN from that event on) and left out of the mean; rows count them.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from qlr.cl.event import BackEnd, GoldenTwin
+from qlr.cl.event import BackEnd, Diverged, GoldenTwin
 from qlr.cl.protocol import Pool, ProtocolConfig, make_stream
 from qlr.cl.rng import Rng
 from qlr.cl.session import CLConfig, build_setup, lr_memory_bytes
@@ -127,7 +128,10 @@ def run_replay(net: Network, cache: LatentCache, stream, cfg: CLConfig) -> list[
     test_codes = enc(cache.test(cfg.q_lr))
     accs = [twin.evaluate_codes(test_codes, pool.test_y).accuracy]
     for i, idx in enumerate(stream.event_index):
-        twin.event_codes(enc(cache.latents(idx, cfg.q_lr)), pool.train_y[idx], event=i)
+        try:
+            twin.event_codes(enc(cache.latents(idx, cfg.q_lr)), pool.train_y[idx], event=i)
+        except Diverged:
+            return accs + [math.nan] * (len(stream.event_index) - i)
         accs.append(twin.evaluate_codes(test_codes, pool.test_y).accuracy)
     return accs
 
@@ -158,16 +162,19 @@ def run_cumulative(net: Network, cache: LatentCache, stream, cfg: CLConfig) -> l
             perm = rng.shuffle(len(all_idx))
             for s in range(0, len(perm), cfg.mb):
                 b = perm[s : s + cfg.mb]
-                loss = back.train_step(x[b], y[b], momentum, cfg.lr, cfg.momentum, cfg.weight_decay)
+                with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected from the loss
+                    loss = back.train_step(x[b], y[b], momentum, cfg.lr, cfg.momentum, cfg.weight_decay)
                 if not math.isfinite(loss):
-                    raise QlrError(f"cumulative baseline diverged (loss {loss}); lower --lr")
+                    return accs + [math.nan] * (len(stream.event_index) + 1 - len(accs))
         accs.append(acc())
     return accs
 
 
 def _stats(values: list[float]) -> tuple[float, float]:
+    """Mean and std over the runs that did not diverge (NaN when all did)."""
     a = np.array(values, dtype=np.float64)
-    return float(a.mean()), float(a.std())
+    a = a[np.isfinite(a)]
+    return (float(a.mean()), float(a.std())) if len(a) else (math.nan, math.nan)
 
 
 def run_experiment(net: Network, pool: Pool, ecfg: ExperimentConfig, progress: bool = True,
@@ -239,13 +246,15 @@ def summarize(runs: list[dict[str, Any]], ecfg: ExperimentConfig) -> tuple[list[
                 m, s = _stats([r["final"] for r in sel])
                 rows.append({"lr_layer": l, "n_lr": n_lr, "q_lr": qn, "lr_bytes": sel[0]["lr_bytes"],
                              "acc_mean": m, "acc_std": s, "finals": [r["final"] for r in sel],
+                             "diverged": sum(1 for r in sel if not math.isfinite(r["final"])),
                              "initial_mean": _stats([r["accuracy"][0] for r in sel])[0], "seeds": len(sel)})
         for kind in ecfg.baselines:
             sel = [r for r in runs if r["kind"] == kind and r["lr_layer"] == l]
             if sel:
                 m, s = _stats([r["final"] for r in sel])
                 baselines.append({"kind": kind, "lr_layer": l, "acc_mean": m, "acc_std": s,
-                                  "finals": [r["final"] for r in sel], "seeds": len(sel)})
+                                  "finals": [r["final"] for r in sel], "seeds": len(sel),
+                                  "diverged": sum(1 for r in sel if not math.isfinite(r["final"]))})
     return rows, baselines
 
 
@@ -259,11 +268,13 @@ def format_table(res: dict[str, Any]) -> str:
         ref = next((x for x in rows if x["lr_layer"] == r["lr_layer"] and x["n_lr"] == r["n_lr"]
                     and x["q_lr"] == "fp32"), None)
         d = "" if ref is None or r is ref else f"{100 * (r['acc_mean'] - ref['acc_mean']):+8.2f}"
+        div = f"  ({r['diverged']}/{r['seeds']} diverged)" if r.get("diverged") else ""
         lines.append(f"{'l' + str(r['lr_layer']):>5} {r['n_lr']:>6} {r['q_lr']:>5} {r['lr_bytes']:>14,} "
-                     f"{100 * r['acc_mean']:>13.2f} ± {100 * r['acc_std']:5.2f} {d:>8}")
+                     f"{100 * r['acc_mean']:>13.2f} ± {100 * r['acc_std']:5.2f} {d:>8}{div}")
     for b in base:
-        lines.append(f"{'l' + str(b['lr_layer']):>5} {'-':>6} {'-':>5} {b['kind'] + ' baseline':>14} "
-                     f"{100 * b['acc_mean']:>13.2f} ± {100 * b['acc_std']:5.2f}")
+        div = f"  ({b['diverged']}/{b['seeds']} diverged)" if b.get("diverged") else ""
+        lines.append(f"{'l' + str(b['lr_layer']):>5} {b['kind']:>12} {'8':>5} {0:>14,} "
+                     f"{100 * b['acc_mean']:>13.2f} ± {100 * b['acc_std']:5.2f}{div}")
     lines.append(f"mean ± std over {seeds} seed(s); {res['seconds']:.0f} s in all "
                  f"({res['latent_seconds']:.0f} s computing latents)")
     return "\n".join(lines)

@@ -16,6 +16,7 @@ record. `prepare` decides what happens when a record already exists (see its doc
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -32,10 +33,22 @@ def checkpoint_path(record_path: str) -> str:
     return base + ".ckpt.npz"
 
 
+def strict(o: Any) -> Any:
+    """A copy with NaN/infinite floats as None, so the file is strict JSON."""
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
+    if isinstance(o, dict):
+        return {k: strict(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [strict(v) for v in o]
+    return o
+
+
 def write_json(path: str, data: dict[str, Any]) -> None:
+    """Write strict JSON (NaN as null) atomically (tmp file + rename)."""
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
-        json.dump(data, f, indent=1, sort_keys=False, default=_jsonable)
+        json.dump(strict(data), f, indent=1, sort_keys=False, default=_jsonable, allow_nan=False)
         f.write("\n")
         f.flush()
         os.fsync(f.fileno())
@@ -153,7 +166,7 @@ def _describe(path: str) -> str:
         with open(path) as f:
             data = json.load(f)
         n = len(data.get("events", []))
-        total = data.get("run", {}).get("protocol", {}).get("events", "?")
+        total = (data.get("protocol") or data.get("run", {}).get("protocol") or {}).get("events", "?")
         return f"holds a {data.get('status', 'unknown')} run ({n}/{total} events)"
     except (OSError, ValueError, AttributeError):
         return "exists but is not a readable run record"

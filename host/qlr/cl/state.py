@@ -158,7 +158,8 @@ def load_checkpoint(path: str | os.PathLike, config: dict[str, Any] | None = Non
         with np.load(path, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as e:
-        raise CheckpointError(f"{path}: not a readable checkpoint ({e.__class__.__name__}: {e})") from None
+        raise CheckpointError(f"{path}: the checkpoint is corrupted or truncated, it cannot be read "
+                              f"({e.__class__.__name__}: {e})") from None
     blob = arrays.pop("__meta__", None)
     if blob is None:
         raise CheckpointError(f"{path}: no __meta__ entry (not a qlr checkpoint)")
