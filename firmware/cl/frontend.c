@@ -55,7 +55,8 @@ static int64_t last_use(const qlr_image_t *img, int32_t r)
     return last;
 }
 
-/* Kernel scratch a layer needs on `cores` cores. */
+/* Kernel scratch a layer needs on `cores` cores: the kernel's own size function on the layer's
+ * complete geometry (every field but the pointers, exactly as run_layer fills them). */
 static size_t layer_scratch(const qlr_layer_t *r, unsigned cores)
 {
     if (r->kind == QLR_LAYER_CONV2D) {
@@ -63,6 +64,8 @@ static size_t layer_scratch(const qlr_layer_t *r, unsigned cores)
         memset(&a, 0, sizeof a);
         a.n = 1u, a.in_h = r->in_h, a.in_w = r->in_w, a.in_c = r->in_c, a.out_c = r->out_c;
         a.k_h = r->kernel_h, a.k_w = r->kernel_w, a.stride_h = r->stride_h, a.stride_w = r->stride_w;
+        a.pad_top = r->pad_top, a.pad_bottom = r->pad_bottom, a.pad_left = r->pad_left, a.pad_right = r->pad_right;
+        a.in_zp = r->in_zp, a.w_zp = r->w_zp;
         return qlr_conv2d_s8_scratch_size(&a, cores);
     }
     if (r->kind == QLR_LAYER_DWCONV2D) {
@@ -70,6 +73,8 @@ static size_t layer_scratch(const qlr_layer_t *r, unsigned cores)
         memset(&a, 0, sizeof a);
         a.n = 1u, a.in_h = r->in_h, a.in_w = r->in_w, a.c = r->in_c;
         a.k_h = r->kernel_h, a.k_w = r->kernel_w, a.stride_h = r->stride_h, a.stride_w = r->stride_w;
+        a.pad_top = r->pad_top, a.pad_bottom = r->pad_bottom, a.pad_left = r->pad_left, a.pad_right = r->pad_right;
+        a.in_zp = r->in_zp, a.w_zp = r->w_zp;
         return qlr_dwconv2d_s8_scratch_size(&a, cores);
     }
     return 0u;
