@@ -69,11 +69,15 @@ qlr_status_t qlr_requant_check(const qlr_requant_t *rq, uint32_t channels, uint3
  * One accumulator to u8 exactly as the golden `requantize`:
  *     y = clamp(((acc * mult + 2^(shift-1)) >> shift) + out_zp, act_min, act_max)
  * with the 64-bit product rounded half up (towards +infinity) and an arithmetic (flooring)
- * shift. No 64-bit division and no 64-bit shift: one 32x32->64 multiply (SMULL, mul/mulh) and
- * 32-bit operations. For shift >= 33 (the usual case: multipliers below 2^-2) only the high word
- * of the product matters: floor((hi*2^32 + lo + 2^(s-1)) / 2^s) = (hi + 2^(s-33)) >> (s-32)
- * because lo / 2^32 < 1 cannot carry past an integer. Preconditions: mult in [0, 2^31 - 1],
- * shift in [1, 62], out_zp and act_min <= act_max in [0, 255] (qlr_requant_check).
+ * shift. No division and no 64-bit shift: one 32x32->64 multiply (SMULL; mul/mulh on RV32) and
+ * 32-bit operations.
+ * - shift >= 33 (the usual case: multipliers below 1/4): only the high word hi of the product
+ *   matters, floor((hi*2^32 + lo + 2^(s-1)) / 2^s) = (hi + 2^(s-33)) >> (s-32), because
+ *   lo / 2^32 < 1 cannot carry past an integer (one SMMUL/mulh, an add and a shift);
+ * - shift == 32: hi plus the top bit of lo;
+ * - shift < 32: the sum is shifted as two words and may exceed int32: it saturates.
+ * Preconditions: mult in [0, 2^31 - 1], shift in [1, 62], out_zp and act_min <= act_max in
+ * [0, 255] (qlr_requant_check).
  */
 static inline uint8_t qlr_requant_u8(int32_t acc, int32_t mult, uint32_t shift, int32_t out_zp, int32_t act_min,
                                      int32_t act_max)
@@ -117,6 +121,12 @@ typedef struct {
 } qlr_requant_u8_args_t;
 
 qlr_status_t qlr_requant_u8_run(const qlr_requant_u8_args_t *a);
+
+/* y[i * y_step] = qlr_requant_u8(acc[i * acc_step], mult, shift, ...) for i < n: one channel's
+ * outputs. The loop for shift >= 33 keeps 2^(shift-33) and every parameter in registers. Used by
+ * kernels that gather a row of accumulators first (depthwise). */
+void qlr_requant_u8_strided(const int32_t *acc, size_t acc_step, uint8_t *y, size_t y_step, uint32_t n, int32_t mult,
+                            uint32_t shift, int32_t out_zp, int32_t act_min, int32_t act_max);
 
 /* ---- geometry and bias folding ---------------------------------------------------------- */
 

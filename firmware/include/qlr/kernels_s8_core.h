@@ -28,7 +28,7 @@
  * the whole: 1 for `a` items (ceil(a/cores)/a <= ceil(b/cores)/b; ties go to a), 0 for `b`. */
 static inline int qlr_s8_split_first(uint32_t a, uint32_t b, unsigned cores)
 {
-    uint64_t ca = ((uint64_t)a + cores - 1u) / cores, cb = ((uint64_t)b + cores - 1u) / cores;
+    uint64_t ca = a / cores + (a % cores != 0u), cb = b / cores + (b % cores != 0u); /* ceilings, 32-bit division */
     return ca * b <= cb * a;
 }
 

@@ -2,29 +2,42 @@
  * int8 depthwise 2-D convolution, channel multiplier 1, any kernel, stride and padding
  * (qlr/kernels_s8.h).
  *
- * Channels are taken four at a time (one 32-bit word of HWC input). For each block of four the
- * core first writes the centred weights w - w_zp of every tap to its scratch slice (so the zero
- * point costs nothing in the inner loop), then walks its output pixels: only the taps inside the
- * input are visited; with a non-zero input zero point the taps in the padding add
- * in_zp * (w - w_zp) afterwards (they hold in_zp; the folded bias subtracted it). A last block of
- * fewer than four channels goes one channel at a time.
+ * Channels go four at a time (one 32-bit word of HWC input). For each block of four, a core
+ * first writes the centred weights w - w_zp of every tap to its scratch (so the weight zero point
+ * costs nothing in the inner loop), then works output row by output row in two passes:
+ *   1. accumulators of the whole row, bias included, into the scratch ([out_w][4] int32):
+ *      columns whose window lies wholly inside the input run through a tight loop (3x3 windows
+ *      fully unrolled); border columns visit only their taps inside the input, and with a
+ *      non-zero input zero point add in_zp * (w - w_zp) for the taps in the padding (they hold
+ *      in_zp; the folded bias subtracted them);
+ *   2. requantization channel by channel (qlr_requant_u8_strided), the channel's multiplier and
+ *      shift in registers.
+ * A last block of fewer than four channels goes one channel at a time.
  *
- * Cortex-M4 DSP path per tap and four channels: LDR, UXTB16 x2 (lanes c0,c2 and c1,c3), 2 LDR of
- * packed int16 weight pairs, SMLABB/SMLATT x2 each. Portable path: 4 byte loads, 4 multiply-adds.
+ * Cortex-M4 DSP path per tap and four channels: LDR, UXTB16 x2 (lanes c0,c2 and c1,c3), LDRD of
+ * two packed int16 weight pairs, SMLABB/SMLATT x2 each. Portable path: 4 byte loads and 4
+ * multiply-adds against int32 centred weights.
  *
- * Split over the team by output rows, or by channel blocks when they balance better (e.g. 4x4
- * outputs on 8 cores).
+ * Split over the team by output rows, or by channel blocks when they balance better (e.g. a 4x4
+ * output on 8 cores).
  */
 #include "qlr/kernels_s8.h"
 #include "qlr/kernels_s8_core.h"
 #include "qlr/matmul_f32.h" /* qlr_share */
 #include "qlr/runtime.h"
 
-#define TAP_BYTES 16u /* scratch per tap and block: 4 int32 (portable) or 2 int16 pairs (DSP) */
+#define TAP_BYTES 16u /* per tap and block: 4 int32 (portable) or 2 int16 pairs (DSP); per column: 4 int32 */
+
+/* Per core: the centred weights of one block and the accumulators of one output row. */
+static size_t core_bytes(const qlr_dwconv2d_s8_args_t *a)
+{
+    uint32_t ow = qlr_s8_out_size(a->in_w, a->k_w, a->stride_w, a->pad_left, a->pad_right);
+    return ((size_t)a->k_h * a->k_w + ow) * TAP_BYTES;
+}
 
 size_t qlr_dwconv2d_s8_scratch_size(const qlr_dwconv2d_s8_args_t *a, unsigned cores)
 {
-    return (size_t)cores * a->k_h * a->k_w * TAP_BYTES;
+    return (size_t)cores * core_bytes(a);
 }
 
 static qlr_status_t dw_check(const qlr_dwconv2d_s8_args_t *a, uint32_t *oh, uint32_t *ow)
@@ -60,13 +73,12 @@ static int32_t wc_get(const int32_t *wb, uint32_t t, uint32_t j)
 #endif
 }
 
-static void prepare(const qlr_dwconv2d_s8_args_t *a, uint32_t c, uint32_t nc, int32_t *wb)
+static void prepare(const int8_t *w, uint32_t ch, int32_t w_zp, uint32_t taps, uint32_t c, uint32_t nc, int32_t *wb)
 {
-    uint32_t taps = a->k_h * a->k_w;
     for (uint32_t t = 0; t < taps; t++) {
         int32_t v[4];
         for (uint32_t j = 0; j < 4u; j++) {
-            v[j] = j < nc ? (int32_t)a->w[(size_t)t * a->c + c + j] - a->w_zp : 0;
+            v[j] = j < nc ? (int32_t)w[(size_t)t * ch + c + j] - w_zp : 0;
         }
 #if QLR_S8_DSP
         wb[2u * t] = (int32_t)(((uint32_t)v[0] & 0xFFFFu) | ((uint32_t)v[2] << 16));
@@ -79,45 +91,149 @@ static void prepare(const qlr_dwconv2d_s8_args_t *a, uint32_t c, uint32_t nc, in
     }
 }
 
-/* acc[j] += sum over the taps [ky0,ky1) x [kx0,kx1) of x * wc, four channels at xp. */
-static void taps4(const uint8_t *xp, size_t row_step, size_t col_step, const int32_t *wb, uint32_t k_w, uint32_t ky0,
-                  uint32_t ky1, uint32_t kx0, uint32_t kx1, uint32_t acc[4])
+/* Running sums of four channels. */
+typedef struct {
+#if QLR_S8_DSP
+    int32_t a0, a1, a2, a3;
+#else
+    uint32_t a0, a1, a2, a3; /* modulo 2^32 */
+#endif
+} acc4_t;
+
+/* One tap: four channels of input at p against the block's centred weights w of that tap. */
+QLR_S8_INLINE void tap4(acc4_t *s, const uint8_t *p, const int32_t *w)
 {
 #if QLR_S8_DSP
-    int32_t a0 = (int32_t)acc[0], a1 = (int32_t)acc[1], a2 = (int32_t)acc[2], a3 = (int32_t)acc[3];
-    for (uint32_t ky = ky0; ky < ky1; ky++, xp += row_step) {
-        const uint8_t *p = xp;
-        const int32_t *w = wb + 2u * (ky * k_w + kx0);
-        for (uint32_t kx = kx0; kx < kx1; kx++, p += col_step, w += 2) {
-            uint32_t v = qlr_s8_load4(p);
-            int32_t xe = (int32_t)__uxtb16(v), xo = (int32_t)qlr_s8_uxtb16_ror8(v);
-            a0 = __smlabb(xe, w[0], a0);
-            a2 = __smlatt(xe, w[0], a2);
-            a1 = __smlabb(xo, w[1], a1);
-            a3 = __smlatt(xo, w[1], a3);
-        }
-    }
-    acc[0] = (uint32_t)a0;
-    acc[1] = (uint32_t)a1;
-    acc[2] = (uint32_t)a2;
-    acc[3] = (uint32_t)a3;
+    uint32_t v = qlr_s8_load4(p);
+    int32_t xe = (int32_t)__uxtb16(v), xo = (int32_t)qlr_s8_uxtb16_ror8(v);
+    s->a0 = __smlabb(xe, w[0], s->a0);
+    s->a2 = __smlatt(xe, w[0], s->a2);
+    s->a1 = __smlabb(xo, w[1], s->a1);
+    s->a3 = __smlatt(xo, w[1], s->a3);
 #else
-    uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-    for (uint32_t ky = ky0; ky < ky1; ky++, xp += row_step) {
-        const uint8_t *p = xp;
-        const int32_t *w = wb + 4u * (ky * k_w + kx0);
-        for (uint32_t kx = kx0; kx < kx1; kx++, p += col_step, w += 4) {
-            a0 += (uint32_t)((int32_t)p[0] * w[0]);
-            a1 += (uint32_t)((int32_t)p[1] * w[1]);
-            a2 += (uint32_t)((int32_t)p[2] * w[2]);
-            a3 += (uint32_t)((int32_t)p[3] * w[3]);
+    s->a0 += (uint32_t)((int32_t)p[0] * w[0]);
+    s->a1 += (uint32_t)((int32_t)p[1] * w[1]);
+    s->a2 += (uint32_t)((int32_t)p[2] * w[2]);
+    s->a3 += (uint32_t)((int32_t)p[3] * w[3]);
+#endif
+}
+
+#if QLR_S8_DSP
+#define TAP_WORDS 2u
+#else
+#define TAP_WORDS 4u
+#endif
+
+QLR_S8_INLINE void store4(int32_t *ra, const acc4_t *s)
+{
+    ra[0] = (int32_t)s->a0;
+    ra[1] = (int32_t)s->a1;
+    ra[2] = (int32_t)s->a2;
+    ra[3] = (int32_t)s->a3;
+}
+
+QLR_S8_INLINE void load4(acc4_t *s, const int32_t *v)
+{
+#if QLR_S8_DSP
+    s->a0 = v[0];
+    s->a1 = v[1];
+    s->a2 = v[2];
+    s->a3 = v[3];
+#else
+    s->a0 = (uint32_t)v[0];
+    s->a1 = (uint32_t)v[1];
+    s->a2 = (uint32_t)v[2];
+    s->a3 = (uint32_t)v[3];
+#endif
+}
+
+/* Pass 1 for `count` consecutive output columns whose k_h x k_w window lies wholly inside the
+ * input: xp is the window's top-left input at the block's first channel, x_step the input step
+ * between output columns. */
+static void interior_run(const uint8_t *xp, size_t x_step, size_t row_step, size_t ch, const int32_t *wb,
+                         uint32_t k_h, uint32_t k_w, const int32_t bias[4], int32_t *ra, uint32_t count)
+{
+    if (k_h == 3u && k_w == 3u) { /* the MobileNet case, unrolled */
+        const size_t ch2 = 2u * ch;
+        for (; count != 0u; count--, xp += x_step, ra += 4) {
+            acc4_t s;
+            load4(&s, bias);
+            const uint8_t *p = xp;
+            tap4(&s, p, wb);
+            tap4(&s, p + ch, wb + TAP_WORDS);
+            tap4(&s, p + ch2, wb + 2u * TAP_WORDS);
+            p += row_step;
+            tap4(&s, p, wb + 3u * TAP_WORDS);
+            tap4(&s, p + ch, wb + 4u * TAP_WORDS);
+            tap4(&s, p + ch2, wb + 5u * TAP_WORDS);
+            p += row_step;
+            tap4(&s, p, wb + 6u * TAP_WORDS);
+            tap4(&s, p + ch, wb + 7u * TAP_WORDS);
+            tap4(&s, p + ch2, wb + 8u * TAP_WORDS);
+            store4(ra, &s);
+        }
+        return;
+    }
+    for (; count != 0u; count--, xp += x_step, ra += 4) {
+        acc4_t s;
+        load4(&s, bias);
+        const uint8_t *prow = xp;
+        const int32_t *w = wb;
+        for (uint32_t ky = 0; ky < k_h; ky++, prow += row_step) {
+            const uint8_t *p = prow;
+            for (uint32_t kx = 0; kx < k_w; kx++, p += ch, w += TAP_WORDS) {
+                tap4(&s, p, w);
+            }
+        }
+        store4(ra, &s);
+    }
+}
+
+/* Pass 1 for one output column in general: the taps [ky0,ky1) x [kx0,kx1) inside the input
+ * (xp at the first of them), then in_zp times the weights of the taps in the padding. */
+static void border_column(const uint8_t *xp, size_t row_step, size_t ch, const int32_t *wb, uint32_t k_h, uint32_t k_w,
+                          uint32_t ky0, uint32_t ky1, uint32_t kx0, uint32_t kx1, uint32_t nc, uint32_t zx,
+                          const int32_t bias[4], int32_t *ra)
+{
+    uint32_t acc[4] = {(uint32_t)bias[0], (uint32_t)bias[1], (uint32_t)bias[2], (uint32_t)bias[3]};
+    if (nc == 4u) {
+        acc4_t s;
+        load4(&s, bias);
+        for (uint32_t ky = ky0; ky < ky1; ky++, xp += row_step) {
+            const uint8_t *p = xp;
+            for (uint32_t kx = kx0; kx < kx1; kx++, p += ch) {
+                tap4(&s, p, wb + TAP_WORDS * (ky * k_w + kx));
+            }
+        }
+        store4(ra, &s);
+        for (uint32_t j = 0; j < 4u; j++) {
+            acc[j] = (uint32_t)ra[j];
+        }
+    } else {
+        for (uint32_t j = 0; j < nc; j++) {
+            const uint8_t *xr = xp + j;
+            for (uint32_t ky = ky0; ky < ky1; ky++, xr += row_step) {
+                for (uint32_t kx = kx0; kx < kx1; kx++) {
+                    acc[j] += (uint32_t)((int32_t)xr[(size_t)(kx - kx0) * ch] * wc_get(wb, ky * k_w + kx, j));
+                }
+            }
         }
     }
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
-#endif
+    if (zx != 0u && (ky1 - ky0 != k_h || kx1 - kx0 != k_w)) { /* taps in the padding hold in_zp */
+        for (uint32_t ky = 0; ky < k_h; ky++) {
+            for (uint32_t kx = 0; kx < k_w; kx++) {
+                if (ky >= ky0 && ky < ky1 && kx >= kx0 && kx < kx1) {
+                    continue;
+                }
+                for (uint32_t j = 0; j < nc; j++) {
+                    acc[j] += zx * (uint32_t)wc_get(wb, ky * k_w + kx, j);
+                }
+            }
+        }
+    }
+    for (uint32_t j = 0; j < 4u; j++) {
+        ra[j] = (int32_t)acc[j];
+    }
 }
 
 qlr_status_t qlr_dwconv2d_s8(const qlr_dwconv2d_s8_args_t *a)
@@ -127,8 +243,10 @@ qlr_status_t qlr_dwconv2d_s8(const qlr_dwconv2d_s8_args_t *a)
     if (st != QLR_OK) {
         return st;
     }
-    const qlr_requant_t *rq = &a->rq;
-    uint32_t rows = a->n * oh, blocks = (a->c + 3u) / 4u, taps = a->k_h * a->k_w;
+    const uint32_t ch = a->c, in_h = a->in_h, in_w = a->in_w, k_h = a->k_h, k_w = a->k_w;
+    const uint32_t sh = a->stride_h, sw = a->stride_w, pt = a->pad_top, pl = a->pad_left;
+    const uint32_t zx = (uint32_t)a->in_zp, taps = k_h * k_w;
+    uint32_t rows = a->n * oh, blocks = (ch + 3u) / 4u;
     unsigned id = qlr_core_id(), cores = qlr_core_count();
     uint32_t r0 = 0, r1 = rows, b0 = 0, b1 = blocks;
     if (qlr_s8_split_first(rows, blocks, cores)) {
@@ -136,63 +254,60 @@ qlr_status_t qlr_dwconv2d_s8(const qlr_dwconv2d_s8_args_t *a)
     } else {
         qlr_share(blocks, id, cores, &b0, &b1);
     }
-    if (r0 == r1 || b0 == b1) {
-        return QLR_OK;
-    }
-    int32_t *wb = (int32_t *)(void *)((uint8_t *)a->scratch + (size_t)id * taps * TAP_BYTES);
-    size_t col_step = a->c, row_step = (size_t)a->in_w * a->c;
-    uint32_t zx = (uint32_t)a->in_zp;
+    int32_t *wb = (int32_t *)(void *)((uint8_t *)a->scratch + (size_t)id * core_bytes(a));
+    int32_t *rowacc = (int32_t *)(void *)((uint8_t *)wb + (size_t)taps * TAP_BYTES); /* [ow][4] */
+    const size_t row_step = (size_t)in_w * ch;
+    /* Output columns whose window lies wholly inside the input: [ox_in0, ox_in1). */
+    uint32_t ox_in0 = (pl + sw - 1u) / sw;
+    uint32_t ox_in1 = in_w + pl >= k_w ? (in_w + pl - k_w) / sw + 1u : 0u; /* in_w < 2^31, pl < 2^8 */
+    ox_in1 = ox_in1 > ow ? ow : ox_in1;
+    ox_in0 = ox_in0 > ox_in1 ? ox_in1 : ox_in0;
     for (uint32_t blk = b0; blk < b1; blk++) {
-        uint32_t c = 4u * blk, nc = a->c - c < 4u ? a->c - c : 4u;
-        prepare(a, c, nc, wb);
+        uint32_t c = 4u * blk, nc = ch - c < 4u ? ch - c : 4u;
+        prepare(a->w, ch, a->w_zp, taps, c, nc, wb);
+        int32_t bias[4] = {0, 0, 0, 0};
+        for (uint32_t j = 0; j < nc && a->bias != NULL; j++) {
+            bias[j] = a->bias[c + j];
+        }
         for (uint32_t row = r0; row < r1; row++) {
             uint32_t b = row / oh, oy = row % oh;
-            int64_t iy0 = (int64_t)oy * a->stride_h - a->pad_top;
-            uint32_t ky0 = qlr_s8_clip_taps(-iy0, a->k_h), ky1 = qlr_s8_clip_taps((int64_t)a->in_h - iy0, a->k_h);
+            int64_t iy0 = (int64_t)oy * sh - pt;
+            uint32_t ky0 = qlr_s8_clip_taps(-iy0, k_h), ky1 = qlr_s8_clip_taps((int64_t)in_h - iy0, k_h);
             ky1 = ky1 < ky0 ? ky0 : ky1;
-            uint8_t *y = a->y + ((size_t)b * oh + oy) * ow * a->c + c;
-            for (uint32_t ox = 0; ox < ow; ox++, y += a->c) {
-                int64_t ix0 = (int64_t)ox * a->stride_w - a->pad_left;
-                uint32_t kx0 = qlr_s8_clip_taps(-ix0, a->k_w), kx1 = qlr_s8_clip_taps((int64_t)a->in_w - ix0, a->k_w);
+            /* input row of the first valid tap, at column 0, channel c */
+            const uint8_t *xrow = a->x + c; /* stays unread when no input row is in the window */
+            if (ky1 > ky0) {
+                xrow += (((size_t)b * in_h + (size_t)(iy0 + (int64_t)ky0)) * in_w) * ch;
+            }
+            uint32_t run0 = ox_in0, run1 = ox_in1; /* the interior run, empty unless 4 channels, all rows */
+            if (nc != 4u || ky1 - ky0 != k_h) {
+                run0 = run1 = ow;
+            }
+            if (run1 > run0) {
+                interior_run(xrow + ((size_t)run0 * sw - pl) * ch, (size_t)sw * ch, row_step, ch, wb, k_h, k_w, bias,
+                             rowacc + 4u * run0, run1 - run0);
+            }
+            for (uint32_t ox = 0; ox < ow; ox++) {
+                if (ox == run0) {
+                    ox = run1;
+                    if (ox == ow) {
+                        break;
+                    }
+                }
+                int64_t ix0 = (int64_t)ox * sw - pl;
+                uint32_t kx0 = qlr_s8_clip_taps(-ix0, k_w), kx1 = qlr_s8_clip_taps((int64_t)in_w - ix0, k_w);
                 kx1 = kx1 < kx0 ? kx0 : kx1;
-                uint32_t acc[4] = {0, 0, 0, 0};
+                const uint8_t *xp = xrow; /* stays unread when no tap is inside the input */
                 if (ky1 > ky0 && kx1 > kx0) {
-                    /* first tap inside the input: row iy0 + ky0, column ix0 + kx0 */
-                    const uint8_t *xp = a->x + (((size_t)b * a->in_h + (size_t)(iy0 + ky0)) * a->in_w +
-                                                (size_t)(ix0 + kx0)) * a->c + c;
-                    if (nc == 4u) {
-                        taps4(xp, row_step, col_step, wb, a->k_w, ky0, ky1, kx0, kx1, acc);
-                    } else {
-                        for (uint32_t j = 0; j < nc; j++) {
-                            const uint8_t *xr = xp + j;
-                            for (uint32_t ky = ky0; ky < ky1; ky++, xr += row_step) {
-                                for (uint32_t kx = kx0; kx < kx1; kx++) {
-                                    acc[j] += (uint32_t)((int32_t)xr[(size_t)(kx - kx0) * col_step] *
-                                                         wc_get(wb, ky * a->k_w + kx, j));
-                                }
-                            }
-                        }
-                    }
+                    xp += (size_t)(ix0 + (int64_t)kx0) * ch;
                 }
-                if (zx != 0u && (ky0 > 0u || ky1 < a->k_h || kx0 > 0u || kx1 < a->k_w)) {
-                    /* taps in the padding hold in_zp */
-                    for (uint32_t ky = 0; ky < a->k_h; ky++) {
-                        for (uint32_t kx = 0; kx < a->k_w; kx++) {
-                            if (ky >= ky0 && ky < ky1 && kx >= kx0 && kx < kx1) {
-                                continue;
-                            }
-                            for (uint32_t j = 0; j < nc; j++) {
-                                acc[j] += zx * (uint32_t)wc_get(wb, ky * a->k_w + kx, j);
-                            }
-                        }
-                    }
-                }
-                for (uint32_t j = 0; j < nc; j++) {
-                    uint32_t q = rq->n != 1u ? c + j : 0u;
-                    uint32_t bias = a->bias != NULL ? (uint32_t)a->bias[c + j] : 0u;
-                    y[j] = qlr_requant_u8((int32_t)(bias + acc[j]), rq->mult[q], rq->shift[q], rq->out_zp,
-                                          rq->act_min, rq->act_max);
-                }
+                border_column(xp, row_step, ch, wb, k_h, k_w, ky0, ky1, kx0, kx1, nc, zx, bias, rowacc + 4u * ox);
+            }
+            uint8_t *y = a->y + (size_t)row * ow * ch + c;
+            for (uint32_t j = 0; j < nc; j++) {
+                uint32_t q = a->rq.n != 1u ? c + j : 0u;
+                qlr_requant_u8_strided(rowacc + j, 4u, y + j, ch, ow, a->rq.mult[q], a->rq.shift[q], a->rq.out_zp,
+                                       a->rq.act_min, a->rq.act_max);
             }
         }
     }

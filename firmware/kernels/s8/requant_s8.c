@@ -55,6 +55,25 @@ qlr_status_t qlr_requant_u8_run(const qlr_requant_u8_args_t *a)
     return QLR_OK;
 }
 
+void qlr_requant_u8_strided(const int32_t *acc, size_t acc_step, uint8_t *y, size_t y_step, uint32_t n, int32_t mult,
+                            uint32_t shift, int32_t out_zp, int32_t act_min, int32_t act_max)
+{
+    const int32_t *end = acc + (size_t)n * acc_step;
+    if (shift >= 33u) {
+        /* qlr_requant_u8's shift >= 33 path; |q| < 2^30, so q + out_zp cannot overflow */
+        const int32_t rnd = (int32_t)(1u << (shift - 33u)), sh = (int32_t)(shift - 32u);
+        for (; acc != end; acc += acc_step, y += y_step) {
+            int32_t q = (((int32_t)(((int64_t)*acc * mult) >> 32) + rnd) >> sh) + out_zp;
+            q = q < act_min ? act_min : q;
+            *y = (uint8_t)(q > act_max ? act_max : q);
+        }
+        return;
+    }
+    for (; acc != end; acc += acc_step, y += y_step) {
+        *y = qlr_requant_u8(*acc, mult, shift, out_zp, act_min, act_max);
+    }
+}
+
 uint32_t qlr_s8_out_size(uint32_t n, uint32_t k, uint32_t s, uint32_t p0, uint32_t p1)
 {
     uint64_t padded = (uint64_t)n + p0 + p1;

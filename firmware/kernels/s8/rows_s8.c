@@ -12,42 +12,55 @@
  */
 #include "qlr/kernels_s8_core.h"
 
+#if QLR_S8_DSP
+/* 4 taps of the nr x nc block: a[r * 2 + j] += x_r . w_j; advances the row pointers. */
+QLR_S8_INLINE void step4(const uint8_t **p0, const uint8_t **p1, const int8_t **q0, const int8_t **q1, int nr, int nc,
+                         int32_t a[4])
+{
+    uint32_t v = qlr_s8_load4(*p0);
+    *p0 += 4;
+    int32_t x0e = (int32_t)__uxtb16(v), x0o = (int32_t)qlr_s8_uxtb16_ror8(v);
+    int32_t x1e = 0, x1o = 0;
+    if (nr == 2) {
+        v = qlr_s8_load4(*p1);
+        *p1 += 4;
+        x1e = (int32_t)__uxtb16(v);
+        x1o = (int32_t)qlr_s8_uxtb16_ror8(v);
+    }
+    v = qlr_s8_load4(*q0);
+    *q0 += 4;
+    int32_t we = __sxtb16((int32_t)v), wo = qlr_s8_sxtb16_ror8(v);
+    a[0] = __smlad(x0o, wo, __smlad(x0e, we, a[0]));
+    if (nr == 2) {
+        a[2] = __smlad(x1o, wo, __smlad(x1e, we, a[2]));
+    }
+    if (nc == 2) {
+        v = qlr_s8_load4(*q1);
+        *q1 += 4;
+        we = __sxtb16((int32_t)v);
+        wo = qlr_s8_sxtb16_ror8(v);
+        a[1] = __smlad(x0o, wo, __smlad(x0e, we, a[1]));
+        if (nr == 2) {
+            a[3] = __smlad(x1o, wo, __smlad(x1e, we, a[3]));
+        }
+    }
+}
+#endif
+
 /* acc[r * 2 + j] = sum_i xr[i] * wj[i] (mod 2^32) for r < nr, j < nc. */
 QLR_S8_INLINE void dot_block(const uint8_t *x0, const uint8_t *x1, const int8_t *w0, const int8_t *w1, uint32_t k,
                              int nr, int nc, uint32_t acc[4])
 {
     uint32_t i = 0;
 #if QLR_S8_DSP
-    int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
-    for (; i + 4u <= k; i += 4u) {
-        uint32_t v = qlr_s8_load4(x0 + i);
-        int32_t x0e = (int32_t)__uxtb16(v), x0o = (int32_t)qlr_s8_uxtb16_ror8(v);
-        int32_t x1e = 0, x1o = 0;
-        if (nr == 2) {
-            v = qlr_s8_load4(x1 + i);
-            x1e = (int32_t)__uxtb16(v);
-            x1o = (int32_t)qlr_s8_uxtb16_ror8(v);
-        }
-        v = qlr_s8_load4(w0 + i);
-        int32_t we = __sxtb16((int32_t)v), wo = qlr_s8_sxtb16_ror8(v);
-        a00 = __smlad(x0e, we, a00);
-        a00 = __smlad(x0o, wo, a00);
-        if (nr == 2) {
-            a10 = __smlad(x1e, we, a10);
-            a10 = __smlad(x1o, wo, a10);
-        }
-        if (nc == 2) {
-            v = qlr_s8_load4(w1 + i);
-            we = __sxtb16((int32_t)v);
-            wo = qlr_s8_sxtb16_ror8(v);
-            a01 = __smlad(x0e, we, a01);
-            a01 = __smlad(x0o, wo, a01);
-            if (nr == 2) {
-                a11 = __smlad(x1e, we, a11);
-                a11 = __smlad(x1o, wo, a11);
-            }
-        }
+    int32_t a[4] = {0, 0, 0, 0};
+    const uint8_t *p0 = x0, *p1 = x1, *end = x0 + (k & ~3u);
+    const int8_t *q0 = w0, *q1 = w1;
+    while (p0 != end) { /* (unrolling by 8 spills more registers than it saves) */
+        step4(&p0, &p1, &q0, &q1, nr, nc, a);
     }
+    i = k & ~3u;
+    int32_t a00 = a[0], a01 = a[1], a10 = a[2], a11 = a[3];
     uint32_t s00 = (uint32_t)a00, s01 = (uint32_t)a01, s10 = (uint32_t)a10, s11 = (uint32_t)a11;
 #else
     uint32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
