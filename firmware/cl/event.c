@@ -5,6 +5,8 @@
  */
 #include "qlr/cl_event.h"
 
+#include "qlr/cl_latent.h"
+
 #include <string.h>
 
 #define ALIGN 64u
@@ -135,10 +137,8 @@ qlr_status_t qlr_cl_event(qlr_cl_t *cl, const uint8_t *images, const uint16_t *l
         if (st != QLR_OK) {
             return st;
         }
-        uint8_t *code = cl->new_codes + (size_t)i * cl->elems;
-        for (uint32_t e = 0; e < cl->elems; e++) {
-            code[e] = qlr_cl_requant_u8(cl->latent[e], c->q_bits);
-        }
+        qlr_latent_requantize_u8(cl->latent, cl->new_codes + (size_t)i * cl->elems, 0, cl->elems, 1u, c->q_bits,
+                                 NULL, 0);
     }
     rep->counter[QLR_CL_PHASE_FRONT] = qlr_counter() - t0;
 
@@ -180,8 +180,8 @@ qlr_status_t qlr_cl_event(qlr_cl_t *cl, const uint8_t *images, const uint16_t *l
                 }
                 for (uint32_t j = 0; j < mix.rep; j++) {
                     uint32_t slot = cl->perm_rep[(t * mix.rep + j) % cl->filled];
-                    qlr_cl_unpack_dequant(cl->rows[cur] + (size_t)j * cl->row_bytes, cl->elems, c->q_bits, c->scale,
-                                          x0 + (size_t)(nb + j) * cl->elems);
+                    qlr_latent_dequantize(cl->rows[cur] + (size_t)j * cl->row_bytes, 0, cl->elems, c->q_bits, 1u,
+                                          &c->scale, 1u, x0 + (size_t)(nb + j) * cl->elems);
                     cl->bk.labels[nb + j] = (int32_t)cl->labels[slot];
 #ifdef QLR_FAULT_CL_DEQUANT
                     float *bad = x0 + (size_t)(nb + j) * cl->elems; /* broken on purpose: scale off by a bit */
@@ -219,8 +219,8 @@ qlr_status_t qlr_cl_event(qlr_cl_t *cl, const uint8_t *images, const uint16_t *l
 #endif
     for (uint32_t j = 0; j < h; j++) {
         uint32_t idx = cl->new_index[j], slot = cl->slots[j];
-        qlr_cl_pack_row(cl->new_codes + (size_t)idx * cl->elems, cl->elems, c->q_bits, cl->rows[0]);
-        if (qlr_l3_write(cl->l3_rows + slot * cl->row_bytes, cl->rows[0], cl->row_bytes) != 0 ||
+        if (qlr_latent_pack(cl->new_codes + (size_t)idx * cl->elems, cl->elems, c->q_bits, cl->rows[0], NULL) != QLR_OK ||
+            qlr_l3_write(cl->l3_rows + slot * cl->row_bytes, cl->rows[0], cl->row_bytes) != 0 ||
             qlr_l3_write(cl->l3_labels + 2u * slot, &labels[idx], 2u) != 0) {
             return QLR_E_NOMEM;
         }
@@ -253,8 +253,9 @@ qlr_status_t qlr_cl_evaluate(qlr_cl_t *cl, uint32_t l3_images, uint32_t l3_label
                 return st;
             }
             float *dst = cl->bk.act[0] + (size_t)j * cl->elems;
+            qlr_latent_requantize_u8(cl->latent, cl->latent, 0, cl->elems, 1u, c->q_bits, NULL, 0);
             for (uint32_t e = 0; e < cl->elems; e++) {
-                dst[e] = (float)qlr_cl_requant_u8(cl->latent[e], c->q_bits) * c->scale;
+                dst[e] = (float)cl->latent[e] * c->scale;
             }
         }
         uint64_t m = qlr_counter();

@@ -1,7 +1,8 @@
 """The device's integer side of a learning event (firmware/cl: RNG, mixing, replacement policy,
 LR codes) against the golden twin's Python (qlr.cl.rng, qlr.cl.policy, qlr.quant.latent): the C
 is compiled for the host into a shared library and called through ctypes, so every rule is
-checked bit for bit on thousands of random cases in a second."""
+checked bit for bit on thousands of random cases in a second (the codes through the firmware's
+qlr/cl_latent.h, which the event uses)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from qlr.cl.rng import Rng
 from qlr.quant.latent import dequantize_latent, pack_bits, requantize_u8_latent
 
 REPO = Path(__file__).resolve().parents[2]
-SOURCES = ["firmware/cl/rng.c", "firmware/cl/policy.c", "firmware/cl/lr_codes.c"]
+SOURCES = ["firmware/cl/rng.c", "firmware/cl/policy.c", "firmware/cl/latent_quant.c"]
 
 
 class Mix(ctypes.Structure):
@@ -41,10 +42,11 @@ def lib(tmp_path_factory):
     so.qlr_cl_admitted.argtypes = [u32, u32, u32, u32, p(u32), p(u32)]
     so.qlr_cl_memory_update.argtypes = [p(u32 * 4), u32, u32, u32, u32, p(u32), p(u32), p(u32)]
     so.qlr_cl_memory_update.restype = u32
-    so.qlr_cl_requant_u8.argtypes = [ctypes.c_uint8, u32]
-    so.qlr_cl_requant_u8.restype = ctypes.c_uint8
-    so.qlr_cl_pack_row.argtypes = [p(ctypes.c_uint8), u32, u32, p(ctypes.c_uint8)]
-    so.qlr_cl_unpack_dequant.argtypes = [p(ctypes.c_uint8), u32, u32, ctypes.c_float, p(ctypes.c_float)]
+    u8p = p(ctypes.c_uint8)
+    so.qlr_latent_requantize_u8.argtypes = [u8p, u8p, u32, u32, u32, ctypes.c_uint, u8p, u32]
+    so.qlr_latent_pack.argtypes = [u8p, u32, ctypes.c_uint, u8p, p(u32)]
+    so.qlr_latent_pack.restype = ctypes.c_int
+    so.qlr_latent_dequantize.argtypes = [u8p, u32, u32, ctypes.c_uint, u32, p(ctypes.c_float), u32, p(ctypes.c_float)]
     return so
 
 
@@ -124,13 +126,16 @@ def test_codes_pack_and_dequantize_match_python(lib, bits):
     rng = np.random.default_rng(bits)
     a = rng.integers(0, 256, 4096, dtype=np.uint8)
     codes_ref, scale = requantize_u8_latent(a, bits, 0.0371)
-    got = np.array([lib.qlr_cl_requant_u8(int(v), bits) for v in a], np.uint8)
+    u8p = ctypes.POINTER(ctypes.c_uint8)
+    got = np.zeros_like(a)
+    lib.qlr_latent_requantize_u8(a.ctypes.data_as(u8p), got.ctypes.data_as(u8p), 0, a.size, 1, bits, None, 0)
     np.testing.assert_array_equal(got, codes_ref)
     for e in (1, 3, 7, 11, 64, 255):
         c = codes_ref[:e].copy()
         row = (ctypes.c_uint8 * ((e * bits + 7) // 8))()
-        lib.qlr_cl_pack_row(c.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8)), e, bits, row)
+        assert lib.qlr_latent_pack(c.ctypes.data_as(u8p), e, bits, row, None) == 0
         assert bytes(row) == pack_bits(c, bits).tobytes(), (bits, e)
         out = (ctypes.c_float * e)()
-        lib.qlr_cl_unpack_dequant(row, e, bits, ctypes.c_float(float(scale[0])), out)
+        sc = (ctypes.c_float * 1)(float(scale[0]))
+        lib.qlr_latent_dequantize(row, 0, e, bits, 1, sc, 1, out)
         np.testing.assert_array_equal(np.array(out, np.float32), dequantize_latent(c, scale))

@@ -78,13 +78,6 @@ const char *qlr_cl_layout(qlr_cl_t *cl, uint8_t *work, size_t size);
 /* Bump allocation in the work area, 64-byte aligned; NULL when it does not fit. */
 void *qlr_cl_alloc(qlr_cl_t *cl, size_t bytes);
 
-/* Packs `elems` one-byte codes of `bits` bits into a row (little-endian bit stream). */
-void qlr_cl_pack_row(const uint8_t *codes, uint32_t elems, uint32_t bits, uint8_t *row);
-/* Unpacks a row and dequantizes it: out[i] = (float)code_i * scale. */
-void qlr_cl_unpack_dequant(const uint8_t *row, uint32_t elems, uint32_t bits, float scale, float *out);
-/* u8 latent -> Q-bit code, per tensor (m = 255): q = (2*a*(2^Q-1) + 255) / 510. */
-uint8_t qlr_cl_requant_u8(uint8_t a, uint32_t bits);
-
 /* One learning event on n_new images ([n][image_bytes], u8) with labels (u16). */
 qlr_status_t qlr_cl_event(qlr_cl_t *cl, const uint8_t *images, const uint16_t *labels, uint32_t n_new,
                           qlr_cl_event_report_t *rep);
