@@ -18,8 +18,8 @@
  * two packed int16 weight pairs, SMLABB/SMLATT x2 each. Portable path: 4 byte loads and 4
  * multiply-adds against int32 centred weights.
  *
- * Split over the team by output rows, or by channel blocks when they balance better (e.g. a 4x4
- * output on 8 cores).
+ * Split over the team by channel blocks (each core then centres only its own weights), or by output
+ * rows when they balance better (few channels, many rows).
  */
 #include "qlr/kernels_s8.h"
 #include "qlr/kernels_s8_core.h"
@@ -249,10 +249,10 @@ qlr_status_t qlr_dwconv2d_s8(const qlr_dwconv2d_s8_args_t *a)
     uint32_t rows = a->n * oh, blocks = (ch + 3u) / 4u;
     unsigned id = qlr_core_id(), cores = qlr_core_count();
     uint32_t r0 = 0, r1 = rows, b0 = 0, b1 = blocks;
-    if (qlr_s8_split_first(rows, blocks, cores)) {
-        qlr_share(rows, id, cores, &r0, &r1);
-    } else {
+    if (qlr_s8_split_first(blocks, rows, cores)) { /* ties go to blocks: each core centres only its weights */
         qlr_share(blocks, id, cores, &b0, &b1);
+    } else {
+        qlr_share(rows, id, cores, &r0, &r1);
     }
     int32_t *wb = (int32_t *)(void *)((uint8_t *)a->scratch + (size_t)id * core_bytes(a));
     int32_t *rowacc = (int32_t *)(void *)((uint8_t *)wb + (size_t)taps * TAP_BYTES); /* [ow][4] */
