@@ -1,7 +1,8 @@
 /*
  * Ops of the tiled family (qlr/op.h, docs/kernels.md): the FP32 layers through the tiled
- * executors of qlr/tiled.h, tensors in L2, tiles in the call's L1. Each takes the parameters of
- * the layer plus `l1_budget`: bytes of one tile set (two are used), 0 = half of the free L1.
+ * executors of qlr/tiled.h, tensors in L2, tiles in the call's L1. Each takes the parameters and
+ * tensors of the untiled op of the f32 family (ops_f32.c) plus a last parameter `l1_budget`:
+ * bytes of one tile set (two are used), 0 = half of the free L1.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -100,185 +101,141 @@ static const char *check_plan(const qlr_op_call_t *c, int32_t budget)
     return NULL;
 }
 
-/* ---- pointwise: params n, h, w, cin, cout[, accumulate], l1_budget ------------------------- */
+/* ---- pointwise and linear: the shape (pwconv: n, height, width, cin, cout; linear: n,
+ * in_features, out_features), then fw: use_bias; bw_weight: use_bias, accumulate; then
+ * l1_budget. As the untiled ops of the f32 family, plus l1_budget. ------------------------- */
 
-static const char *const pw_fw_tensors[] = {"x", "w", "b", "y"};
-static const char *const pw_bi_tensors[] = {"dy", "w", "dx"};
-static const char *const pw_bw_tensors[] = {"x", "dy", "dw", "db"};
+static const char *const mm_fw_tensors[] = {"x", "w", "b", "y"};
+static const char *const mm_bi_tensors[] = {"dy", "w", "dx"};
+static const char *const mm_bw_tensors[] = {"x", "dy", "dw", "db"};
 
-static uint64_t pw_pixels(const int32_t *q)
+typedef struct {
+    uint64_t rows, in, out;
+    unsigned flags;  /* index of the first flag parameter */
+    unsigned budget; /* index of l1_budget */
+} mm_shape_t;
+
+/* lead = 3 (pwconv: rows = n*height*width) or 1 (linear: rows = n); pass 0 fw, 1 bw_input,
+ * 2 bw_weight. */
+static mm_shape_t mm_shape(const qlr_op_call_t *c, unsigned lead, int pass)
 {
-    return (uint64_t)q[0] * (uint64_t)q[1] * (uint64_t)q[2];
-}
-
-static uint64_t pw_macs(const qlr_op_call_t *c)
-{
-    return pw_pixels(c->param) * (uint64_t)c->param[3] * (uint64_t)c->param[4];
-}
-
-static const char *pw_dims(const qlr_op_call_t *c)
-{
-    const char *e = positive(c->param, 5, "n, h, w, cin and cout must be >= 1");
-    if (e == NULL && pw_pixels(c->param) > 0xFFFFFFFFu) {
-        e = "n*h*w does not fit 32 bits";
+    const int32_t *q = c->param;
+    mm_shape_t s;
+    s.rows = 1u;
+    for (unsigned i = 0; i < lead; i++) {
+        s.rows *= (uint64_t)(uint32_t)q[i];
     }
-    return e;
+    s.in = (uint64_t)(uint32_t)q[lead];
+    s.out = (uint64_t)(uint32_t)q[lead + 1u];
+    s.flags = lead + 2u;
+    s.budget = s.flags + (pass == 0 ? 1u : pass == 2 ? 2u : 0u);
+    return s;
 }
 
-static const char *pw_fw_check(const qlr_op_call_t *c)
+static const char *mm_check(const qlr_op_call_t *c, unsigned lead, int pass)
 {
     const int32_t *q = c->param;
     const char *e;
-    uint64_t p = pw_pixels(q), ci = (uint64_t)q[3], co = (uint64_t)q[4];
-    if ((e = pw_dims(c)) || (e = check_budget(c, q[5])) || (e = qlr_op_expect_bytes(c, 0, 4u * p * ci)) ||
-        (e = qlr_op_expect_bytes(c, 1, 4u * co * ci)) || (e = qlr_op_expect_bytes(c, 2, 4u * co)) ||
-        (e = qlr_op_expect_bytes(c, 3, 4u * p * co))) {
+    if ((e = positive(q, lead + 2u, lead == 3u ? "n, height, width, cin and cout must be >= 1"
+                                               : "n, in_features and out_features must be >= 1"))) {
         return e;
     }
-    return check_plan(c, q[5]);
-}
-
-static qlr_status_t pw_fw_run(const qlr_op_call_t *c)
-{
-    const int32_t *q = c->param;
-    task_t t = {.layer = PW_FW, .l1 = l1_of(c, q[5])};
-    t.u.pw_fw = (qlr_pwconv_f32_fw_args_t){(uint32_t)pw_pixels(q), (uint32_t)q[3], (uint32_t)q[4],
-                                           F32(c, 0), F32(c, 1), F32(c, 2), F32(c, 3)};
-    return run_team(c, &t);
-}
-
-static const char *pw_bi_check(const qlr_op_call_t *c)
-{
-    const int32_t *q = c->param;
-    const char *e;
-    uint64_t p = pw_pixels(q), ci = (uint64_t)q[3], co = (uint64_t)q[4];
-    if ((e = pw_dims(c)) || (e = check_budget(c, q[5])) || (e = qlr_op_expect_bytes(c, 0, 4u * p * co)) ||
-        (e = qlr_op_expect_bytes(c, 1, 4u * co * ci)) || (e = qlr_op_expect_bytes(c, 2, 4u * p * ci))) {
-        return e;
+    mm_shape_t s = mm_shape(c, lead, pass);
+    if (s.rows > 0x7FFFFFFFu) {
+        return "the rows (n*height*width) do not fit 31 bits";
     }
-    return check_plan(c, q[5]);
-}
-
-static qlr_status_t pw_bi_run(const qlr_op_call_t *c)
-{
-    const int32_t *q = c->param;
-    task_t t = {.layer = PW_BI, .l1 = l1_of(c, q[5])};
-    t.u.pw_bi = (qlr_pwconv_f32_bw_input_args_t){(uint32_t)pw_pixels(q), (uint32_t)q[3], (uint32_t)q[4],
-                                                 F32(c, 0), F32(c, 1), F32(c, 2)};
-    return run_team(c, &t);
-}
-
-static const char *pw_bw_check(const qlr_op_call_t *c)
-{
-    const int32_t *q = c->param;
-    const char *e;
-    uint64_t p = pw_pixels(q), ci = (uint64_t)q[3], co = (uint64_t)q[4];
-    if ((e = pw_dims(c)) || (e = check_budget(c, q[6]))) {
-        return e;
+    if (pass != 1 && q[s.flags] != 0 && q[s.flags] != 1) {
+        return "use_bias must be 0 or 1";
     }
-    if (q[5] != 0 && q[5] != 1) {
+    if (pass == 2 && q[s.flags + 1u] != 0 && q[s.flags + 1u] != 1) {
         return "accumulate must be 0 or 1";
     }
-    if ((e = qlr_op_expect_bytes(c, 0, 4u * p * ci)) || (e = qlr_op_expect_bytes(c, 1, 4u * p * co)) ||
-        (e = qlr_op_expect_bytes(c, 2, 4u * co * ci)) || (e = qlr_op_expect_bytes(c, 3, 4u * co))) {
+    if ((e = check_budget(c, q[s.budget]))) {
         return e;
     }
-    return check_plan(c, q[6]);
+    const uint64_t x = 4u * s.rows * s.in, y = 4u * s.rows * s.out, w = 4u * s.out * s.in, b = 4u * s.out;
+    if (pass == 0) {
+        if ((e = qlr_op_expect_bytes(c, 0, x)) || (e = qlr_op_expect_bytes(c, 1, w)) ||
+            (e = qlr_op_expect_bytes(c, 2, b)) || (e = qlr_op_expect_bytes(c, 3, y))) {
+            return e;
+        }
+    } else if (pass == 1) {
+        if ((e = qlr_op_expect_bytes(c, 0, y)) || (e = qlr_op_expect_bytes(c, 1, w)) ||
+            (e = qlr_op_expect_bytes(c, 2, x))) {
+            return e;
+        }
+    } else {
+        if ((e = qlr_op_expect_bytes(c, 0, x)) || (e = qlr_op_expect_bytes(c, 1, y)) ||
+            (e = qlr_op_expect_bytes(c, 2, w)) || (e = qlr_op_expect_bytes(c, 3, b))) {
+            return e;
+        }
+    }
+    return check_plan(c, q[s.budget]);
 }
 
-static qlr_status_t pw_bw_run(const qlr_op_call_t *c)
+static const char *pw_fw_check(const qlr_op_call_t *c) { return mm_check(c, 3, 0); }
+static const char *pw_bi_check(const qlr_op_call_t *c) { return mm_check(c, 3, 1); }
+static const char *pw_bw_check(const qlr_op_call_t *c) { return mm_check(c, 3, 2); }
+static const char *lin_fw_check(const qlr_op_call_t *c) { return mm_check(c, 1, 0); }
+static const char *lin_bi_check(const qlr_op_call_t *c) { return mm_check(c, 1, 1); }
+static const char *lin_bw_check(const qlr_op_call_t *c) { return mm_check(c, 1, 2); }
+
+static uint64_t mm_macs(const qlr_op_call_t *c, unsigned lead)
+{
+    mm_shape_t s = mm_shape(c, lead, 1);
+    return s.rows * s.in * s.out;
+}
+
+static uint64_t pw_macs(const qlr_op_call_t *c) { return mm_macs(c, 3); }
+static uint64_t lin_macs(const qlr_op_call_t *c) { return mm_macs(c, 1); }
+
+static qlr_status_t mm_run(const qlr_op_call_t *c, unsigned lead, int pass)
 {
     const int32_t *q = c->param;
-    task_t t = {.layer = PW_BW, .l1 = l1_of(c, q[6])};
-    t.u.pw_bw = (qlr_pwconv_f32_bw_weight_args_t){(uint32_t)pw_pixels(q), (uint32_t)q[3], (uint32_t)q[4],
-                                                  F32(c, 0), F32(c, 1), F32(c, 2), F32(c, 3), q[5]};
+    mm_shape_t s = mm_shape(c, lead, pass);
+    const uint32_t rows = (uint32_t)s.rows, in = (uint32_t)s.in, out = (uint32_t)s.out;
+    task_t t;
+    t.l1 = l1_of(c, q[s.budget]);
+    if (pass == 0) {
+        const float *b = q[s.flags] ? F32(c, 2) : NULL;
+        if (lead == 3u) {
+            t.layer = PW_FW;
+            t.u.pw_fw = (qlr_pwconv_f32_fw_args_t){rows, in, out, F32(c, 0), F32(c, 1), b, F32(c, 3)};
+        } else {
+            t.layer = LIN_FW;
+            t.u.lin_fw = (qlr_linear_f32_fw_args_t){rows, in, out, F32(c, 0), F32(c, 1), b, F32(c, 3)};
+        }
+    } else if (pass == 1) {
+        if (lead == 3u) {
+            t.layer = PW_BI;
+            t.u.pw_bi = (qlr_pwconv_f32_bw_input_args_t){rows, in, out, F32(c, 0), F32(c, 1), F32(c, 2)};
+        } else {
+            t.layer = LIN_BI;
+            t.u.lin_bi = (qlr_linear_f32_bw_input_args_t){rows, in, out, F32(c, 0), F32(c, 1), F32(c, 2)};
+        }
+    } else {
+        float *db = q[s.flags] ? F32(c, 3) : NULL;
+        int acc = q[s.flags + 1u];
+        if (lead == 3u) {
+            t.layer = PW_BW;
+            t.u.pw_bw = (qlr_pwconv_f32_bw_weight_args_t){rows, in, out, F32(c, 0), F32(c, 1), F32(c, 2), db, acc};
+        } else {
+            t.layer = LIN_BW;
+            t.u.lin_bw = (qlr_linear_f32_bw_weight_args_t){rows, in, out, F32(c, 0), F32(c, 1), F32(c, 2), db, acc};
+        }
+    }
     return run_team(c, &t);
 }
 
-/* ---- linear: params n, in, out[, accumulate], l1_budget ----------------------------------- */
+static qlr_status_t pw_fw_run(const qlr_op_call_t *c) { return mm_run(c, 3, 0); }
+static qlr_status_t pw_bi_run(const qlr_op_call_t *c) { return mm_run(c, 3, 1); }
+static qlr_status_t pw_bw_run(const qlr_op_call_t *c) { return mm_run(c, 3, 2); }
+static qlr_status_t lin_fw_run(const qlr_op_call_t *c) { return mm_run(c, 1, 0); }
+static qlr_status_t lin_bi_run(const qlr_op_call_t *c) { return mm_run(c, 1, 1); }
+static qlr_status_t lin_bw_run(const qlr_op_call_t *c) { return mm_run(c, 1, 2); }
 
-static const char *const lin_fw_tensors[] = {"x", "w", "b", "y"};
-static const char *const lin_bi_tensors[] = {"dy", "w", "dx"};
-static const char *const lin_bw_tensors[] = {"x", "dy", "dw", "db"};
-
-static uint64_t lin_macs(const qlr_op_call_t *c)
-{
-    return (uint64_t)c->param[0] * (uint64_t)c->param[1] * (uint64_t)c->param[2];
-}
-
-static const char *lin_fw_check(const qlr_op_call_t *c)
-{
-    const int32_t *q = c->param;
-    const char *e;
-    uint64_t n = (uint64_t)q[0], in = (uint64_t)q[1], out = (uint64_t)q[2];
-    if ((e = positive(q, 3, "n, in and out must be >= 1")) || (e = check_budget(c, q[3])) ||
-        (e = qlr_op_expect_bytes(c, 0, 4u * n * in)) || (e = qlr_op_expect_bytes(c, 1, 4u * out * in)) ||
-        (e = qlr_op_expect_bytes(c, 2, 4u * out)) || (e = qlr_op_expect_bytes(c, 3, 4u * n * out))) {
-        return e;
-    }
-    return check_plan(c, q[3]);
-}
-
-static qlr_status_t lin_fw_run(const qlr_op_call_t *c)
-{
-    const int32_t *q = c->param;
-    task_t t = {.layer = LIN_FW, .l1 = l1_of(c, q[3])};
-    t.u.lin_fw = (qlr_linear_f32_fw_args_t){(uint32_t)q[0], (uint32_t)q[1], (uint32_t)q[2],
-                                            F32(c, 0), F32(c, 1), F32(c, 2), F32(c, 3)};
-    return run_team(c, &t);
-}
-
-static const char *lin_bi_check(const qlr_op_call_t *c)
-{
-    const int32_t *q = c->param;
-    const char *e;
-    uint64_t n = (uint64_t)q[0], in = (uint64_t)q[1], out = (uint64_t)q[2];
-    if ((e = positive(q, 3, "n, in and out must be >= 1")) || (e = check_budget(c, q[3])) ||
-        (e = qlr_op_expect_bytes(c, 0, 4u * n * out)) || (e = qlr_op_expect_bytes(c, 1, 4u * out * in)) ||
-        (e = qlr_op_expect_bytes(c, 2, 4u * n * in))) {
-        return e;
-    }
-    return check_plan(c, q[3]);
-}
-
-static qlr_status_t lin_bi_run(const qlr_op_call_t *c)
-{
-    const int32_t *q = c->param;
-    task_t t = {.layer = LIN_BI, .l1 = l1_of(c, q[3])};
-    t.u.lin_bi = (qlr_linear_f32_bw_input_args_t){(uint32_t)q[0], (uint32_t)q[1], (uint32_t)q[2],
-                                                  F32(c, 0), F32(c, 1), F32(c, 2)};
-    return run_team(c, &t);
-}
-
-static const char *lin_bw_check(const qlr_op_call_t *c)
-{
-    const int32_t *q = c->param;
-    const char *e;
-    uint64_t n = (uint64_t)q[0], in = (uint64_t)q[1], out = (uint64_t)q[2];
-    if ((e = positive(q, 3, "n, in and out must be >= 1")) || (e = check_budget(c, q[4]))) {
-        return e;
-    }
-    if (q[3] != 0 && q[3] != 1) {
-        return "accumulate must be 0 or 1";
-    }
-    if ((e = qlr_op_expect_bytes(c, 0, 4u * n * in)) || (e = qlr_op_expect_bytes(c, 1, 4u * n * out)) ||
-        (e = qlr_op_expect_bytes(c, 2, 4u * out * in)) || (e = qlr_op_expect_bytes(c, 3, 4u * out))) {
-        return e;
-    }
-    return check_plan(c, q[4]);
-}
-
-static qlr_status_t lin_bw_run(const qlr_op_call_t *c)
-{
-    const int32_t *q = c->param;
-    task_t t = {.layer = LIN_BW, .l1 = l1_of(c, q[4])};
-    t.u.lin_bw = (qlr_linear_f32_bw_weight_args_t){(uint32_t)q[0], (uint32_t)q[1], (uint32_t)q[2],
-                                                   F32(c, 0), F32(c, 1), F32(c, 2), F32(c, 3), q[3]};
-    return run_team(c, &t);
-}
-
-/* ---- depthwise forward: n, h, w, c, kh, kw, sh, sw, pad_top, pad_bottom, pad_left, pad_right,
- * l1_budget ------------------------------------------------------------------------------------ */
+/* ---- depthwise forward: n, height, width, c, kh, kw, sh, sw, pad_top, pad_bottom, pad_left,
+ * pad_right, use_bias, l1_budget (as dwconv2d_f32_fw, plus l1_budget) ------------------------------------------------------------------------------------ */
 
 static const char *const dw_tensors[] = {"x", "w", "b", "y"};
 
@@ -308,7 +265,10 @@ static const char *dw_check(const qlr_op_call_t *c)
             return "padding must be >= 0";
         }
     }
-    if ((e = check_budget(c, q[12]))) {
+    if (q[12] != 0 && q[12] != 1) {
+        return "use_bias must be 0 or 1";
+    }
+    if ((e = check_budget(c, q[13]))) {
         return e;
     }
     qlr_f32_window_t g = dw_window(q);
@@ -322,7 +282,7 @@ static const char *dw_check(const qlr_op_call_t *c)
         (e = qlr_op_expect_bytes(c, 2, 4u * ch)) || (e = qlr_op_expect_bytes(c, 3, 4u * n * ho * wo * ch))) {
         return e;
     }
-    qlr_tiled_l1_t l1 = l1_of(c, q[12]);
+    qlr_tiled_l1_t l1 = l1_of(c, q[13]);
     if (qlr_dwconv2d_f32_fw_tile_channels(&g, &l1) == 0u) {
         return "l1_budget is too small for one channel's input and output planes";
     }
@@ -332,18 +292,18 @@ static const char *dw_check(const qlr_op_call_t *c)
 static qlr_status_t dw_run(const qlr_op_call_t *c)
 {
     const int32_t *q = c->param;
-    task_t t = {.layer = DW_FW, .l1 = l1_of(c, q[12])};
-    t.u.dw_fw = (qlr_dwconv2d_f32_fw_args_t){dw_window(q), F32(c, 0), F32(c, 1), F32(c, 2), F32(c, 3)};
+    task_t t = {.layer = DW_FW, .l1 = l1_of(c, q[13])};
+    t.u.dw_fw = (qlr_dwconv2d_f32_fw_args_t){dw_window(q), F32(c, 0), F32(c, 1), q[12] ? F32(c, 2) : NULL, F32(c, 3)};
     return run_team(c, &t);
 }
 
 const qlr_op_t qlr_ops_tiled[] = {
-    {"pwconv_f32_fw_tiled", 6, 4, pw_fw_tensors, pw_fw_check, pw_macs, pw_fw_run},
-    {"pwconv_f32_bw_input_tiled", 6, 3, pw_bi_tensors, pw_bi_check, pw_macs, pw_bi_run},
-    {"pwconv_f32_bw_weight_tiled", 7, 4, pw_bw_tensors, pw_bw_check, pw_macs, pw_bw_run},
-    {"linear_f32_fw_tiled", 4, 4, lin_fw_tensors, lin_fw_check, lin_macs, lin_fw_run},
-    {"linear_f32_bw_input_tiled", 4, 3, lin_bi_tensors, lin_bi_check, lin_macs, lin_bi_run},
-    {"linear_f32_bw_weight_tiled", 5, 4, lin_bw_tensors, lin_bw_check, lin_macs, lin_bw_run},
-    {"dwconv2d_f32_fw_tiled", 13, 4, dw_tensors, dw_check, dw_macs, dw_run},
+    {"pwconv_f32_fw_tiled", 7, 4, mm_fw_tensors, pw_fw_check, pw_macs, pw_fw_run},
+    {"pwconv_f32_bw_input_tiled", 6, 3, mm_bi_tensors, pw_bi_check, pw_macs, pw_bi_run},
+    {"pwconv_f32_bw_weight_tiled", 8, 4, mm_bw_tensors, pw_bw_check, pw_macs, pw_bw_run},
+    {"linear_f32_fw_tiled", 5, 4, mm_fw_tensors, lin_fw_check, lin_macs, lin_fw_run},
+    {"linear_f32_bw_input_tiled", 4, 3, mm_bi_tensors, lin_bi_check, lin_macs, lin_bi_run},
+    {"linear_f32_bw_weight_tiled", 6, 4, mm_bw_tensors, lin_bw_check, lin_macs, lin_bw_run},
+    {"dwconv2d_f32_fw_tiled", 14, 4, dw_tensors, dw_check, dw_macs, dw_run},
     {NULL, 0, 0, NULL, NULL, NULL, NULL},
 };
