@@ -156,11 +156,21 @@ def summary_text(data: dict, args: argparse.Namespace) -> str:
              f"{mem['labels_bytes']:,} B labels + {mem['scale_bytes']} B scale"]
     if ev:
         tot = np.mean([e["seconds"].get("total", 0.0) for e in ev])
-        phases = ", ".join(f"{k} {np.mean([e['seconds'].get(k, 0.0) for e in ev]):.2f} s" for k in ("front", "train", "update"))
+        keys = [k for k in ev[-1]["seconds"] if k != "total"]  # the phases this backend times
+        phases = ", ".join(f"{k} {np.mean([e['seconds'].get(k, 0.0) for e in ev]):.2f} s" for k in keys)
         lines.append(f"per event: {tot:.2f} s ({phases})")
         counters = [k for k, v in ev[-1].get("counters", {}).items() if "cycle" in k and isinstance(v, (int, float))]
         for k in counters:
             lines.append(f"{k} per event: {np.mean([e['counters'][k] for e in ev]):,.0f}")
+        c = ev[-1].get("counters", {})
+        if "counter_total" in c:  # a device: its own counter (cycles, or instructions under QEMU)
+            unit = c.get("unit", "counts")
+            per = {k: np.mean([e["counters"].get(k, 0) for e in ev]) for k in
+                   ("front", "lr_load", "forward", "backward", "update", "counter_total")}
+            lines.append(f"device {unit} per event: {per['counter_total']:,.0f} (front-end {per['front']:,.0f}, "
+                         f"LR load {per['lr_load']:,.0f}, forward {per['forward']:,.0f}, backward "
+                         f"{per['backward']:,.0f}, update {per['update']:,.0f}) on {c.get('cores', '?')} core(s); "
+                         f"L2 work area {c.get('l2_work_used', 0):,} B, L3 LR memory {c.get('l3_lr_bytes', 0):,} B")
     if data.get("check"):
         lines.append("golden-twin check: passed after every event")
     if args.record:
