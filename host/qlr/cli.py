@@ -15,6 +15,7 @@ from qlr.errors import QlrError
 
 # name -> (module, one-line description). Keep sorted by name.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "bench": ("qlr.bench.cli", "Kernel MAC/cycle and parallel speedup on a board for the paper's layer shapes"),
     "boards": ("qlr.boards.cli_boards", "List the boards, their memory maps and runners"),
     "build": ("qlr.boards.cli_build", "Build the firmware for a board (wraps `scons board=NAME`)"),
     "experiment": ("qlr.cl.cli_experiment", "Continual-learning experiments on the golden model: LR layer x N_LR x Q_LR sweep, baselines"),

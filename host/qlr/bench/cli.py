@@ -1,0 +1,149 @@
+"""qlr bench: MAC per cycle (per instruction under QEMU) and parallel speedup of the FP32 training
+kernels on a board, for the paper's layer shapes (see qlr.bench.layers).
+
+It builds the board's firmware, starts its command server (QEMU, GVSoC or the host itself), fills
+the inputs on the device, and times forward, input-gradient and weight-gradient passes on 1, 2, 4
+and 8 cores (capped by the board's team). Boards with a DMA and a small L1 (pulp-open) run the
+tiled ops wherever the tensors do not fit L1; the row says which op ran.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import subprocess
+import sys
+
+from qlr import REPO_ROOT
+from qlr.bench import layers as L
+from qlr.bench import report
+from qlr.bench.run import plan, run_bench
+from qlr.errors import QlrError
+
+KINDS = ("pw", "dw", "linear")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--board", required=True, help="board to measure (see `qlr boards`)")
+    p.add_argument("--cores", default=None,
+                   help="comma-separated team sizes (default 1,2,4,8 capped by the board's team)")
+    p.add_argument("--op", default=None,
+                   help="comma-separated filter: passes (fw, bw_input, bw_weight) and/or layer kinds (pw, dw, linear)")
+    p.add_argument("--layer", default=None,
+                   help="comma-separated filter: layer indices (20 or l20) or model names (pw10, fc)")
+    p.add_argument("--quick", action="store_true",
+                   help=f"a small subset: layers {', '.join(map(str, L.QUICK))} and at most 2 cores (for tests)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON instead of the table")
+    p.add_argument("--plot", metavar="FILE.png", default=None, help="also save a plot (needs matplotlib)")
+    p.add_argument("--gvsoc", default=None, help="GVSoC launcher for pulp-open (default: $GVSOC)")
+    p.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed for one kernel run")
+    p.add_argument("--seed", type=int, default=1, help="seed of the inputs filled on the device")
+    p.add_argument("--no-build", action="store_true", help="use the firmware already built")
+
+
+def parse_filters(op: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(passes, kinds) of an --op value."""
+    if not op:
+        return L.PASSES, KINDS
+    items = [s.strip() for s in op.split(",") if s.strip()]
+    bad = [s for s in items if s not in L.PASSES and s not in KINDS]
+    if bad:
+        raise QlrError(f"--op {','.join(bad)}: unknown; give passes ({', '.join(L.PASSES)}) and/or layer kinds "
+                       f"({', '.join(KINDS)})")
+    passes = tuple(p for p in L.PASSES if p in items) or L.PASSES
+    kinds = tuple(k for k in KINDS if k in items) or KINDS
+    return passes, kinds
+
+
+def parse_cores(spec: str | None, team_max: int, quick: bool) -> list[int]:
+    if spec is None:
+        cores = [c for c in (1, 2, 4, 8) if c <= team_max]
+        return cores[:2] if quick else cores
+    try:
+        cores = sorted({int(s) for s in spec.split(",") if s.strip()})
+    except ValueError:
+        raise QlrError(f"--cores {spec!r}: give comma-separated integers, e.g. 1,2,4,8") from None
+    bad = [c for c in cores if not 1 <= c <= team_max]
+    if not cores or bad:
+        raise QlrError(f"--cores {spec!r}: each must be 1..{team_max} on this board")
+    return cores
+
+
+def git_commit() -> str:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
+                             timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (sha or "unknown") + ("+dirty" if dirty else "")
+
+
+def main(args: argparse.Namespace) -> int:
+    from qlr.boards import load_board
+    from qlr.boards.build import build, build_dir
+    from qlr.boards.runner import start
+    from qlr.kernels.run import DeviceKernels
+    from qlr.link import open_device_link
+
+    board = load_board(args.board)  # QlrError names the known boards
+    if not board.runs_here:
+        raise QlrError(f"board {board.name} cannot run here (runs_here = false): flash it and measure over its port")
+    passes, kinds = parse_filters(args.op)
+    layers = L.select(L.paper_layers(), args.layer)
+    if args.quick and not args.layer:
+        layers = [b for b in layers if b.index in L.QUICK]
+    layers = [b for b in layers if b.kind in kinds]
+    if not layers:
+        raise QlrError("the --op and --layer filters leave no layer to measure")
+    cores = parse_cores(args.cores, board.team_max, args.quick)
+    work = plan(layers, passes)
+
+    if args.plot:  # fail before minutes of simulation, not after
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise QlrError("--plot needs matplotlib, which is not installed: pip install 'matplotlib>=3.6'") from None
+    bdir = build_dir(board.name) if args.no_build else build(board.name)
+    elf = bdir / "server.elf"
+    dev = start(board, elf, link=True, gvsoc=args.gvsoc)
+    try:
+        link = open_device_link(dev, timeout=120.0 if board.runner.get("kind") == "gvsoc" else 10.0, retries=2)
+    except Exception:
+        dev.close()
+        raise
+    try:
+        k = DeviceKernels(link, timeout=args.timeout)
+        info = link.info()
+        dma = bool(board.extra.get("dma"))
+        l1_size = int(info.get("l1_size", 0))
+        from tqdm import tqdm
+
+        with tqdm(total=len(work) * len(cores), desc=f"bench {board.name}", unit="run", file=sys.stderr,
+                  disable=None, leave=False) as bar:
+            def progress(label: str) -> None:
+                bar.set_postfix_str(label)
+                bar.update(1)
+
+            rep = run_bench(k, work, cores, dma=dma, l1_size=l1_size, seed=args.seed, progress=progress)
+        rep.meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                    "commit": git_commit(), "firmware": str(info.get("firmware", "")),
+                    "command": "qlr bench " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["bench"] else sys.argv[1:])}
+    finally:
+        with contextlib.suppress(Exception):
+            link.exit(0)
+        link.close()
+        dev.close()
+    if args.json:
+        print(report.to_json(rep))
+    else:
+        print(report.header(rep))
+        print(f"date {rep.meta['date']}, commit {rep.meta['commit']}")
+        print(report.table(rep))
+    if args.plot:
+        report.plot(rep, args.plot)
+        if not args.json:
+            print(f"plot: {args.plot}")
+    return 0

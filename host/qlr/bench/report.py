@@ -1,0 +1,103 @@
+"""Bench output: the text table, JSON and the optional plot (matplotlib)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from qlr.errors import QlrError
+from qlr.bench.run import BenchReport, Measurement
+
+PASS_SHORT = {"fw": "FW", "bw_input": "BW-input", "bw_weight": "BW-weight"}
+
+
+def _unit_short(unit: str) -> str:
+    return {"cycles": "cycle", "instructions": "instr", "ns": "ns"}.get(unit, unit)
+
+
+def _clean(v: object) -> object:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _clean(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_clean(x) for x in v]
+    return v
+
+
+def to_json(rep: BenchReport) -> str:
+    """Strict JSON (NaN speedups, when 1 core was not measured, become null)."""
+    return json.dumps(_clean(rep.to_json()), indent=2)
+
+
+def rows(rep: BenchReport) -> dict[tuple[int, str], dict[int, Measurement]]:
+    out: dict[tuple[int, str], dict[int, Measurement]] = {}
+    for m in rep.results:
+        out.setdefault((m.layer, m.pass_), {})[m.cores] = m
+    return out
+
+
+def table(rep: BenchReport) -> str:
+    u = _unit_short(rep.unit)
+    cmax = max(rep.cores)
+    head = (["layer", "shape", "pass", "op", "MACs"] + [f"MAC/{u} x{c}" for c in rep.cores]
+            + [f"{rep.unit} x{cmax}", f"speedup x{cmax}", "note"])
+    body: list[list[str]] = []
+    for (layer, pass_), by_c in rows(rep).items():
+        m0 = next(iter(by_c.values()))
+        top = by_c.get(cmax)
+        body.append([f"l{layer} {m0.name}", m0.shape, PASS_SHORT[pass_], f"{m0.op} ({m0.variant})", str(m0.macs)]
+                    + [f"{by_c[c].macs_per_unit:.3f}" if c in by_c else "-" for c in rep.cores]
+                    + [str(top.counter) if top else "-",
+                       f"{top.speedup:.2f}" if top and math.isfinite(top.speedup) else "-", m0.note])
+    for s in rep.skipped:
+        body.append([f"l{s.layer} {s.name}", s.shape, PASS_SHORT[s.pass_], s.op, "-"] + ["-"] * len(rep.cores)
+                    + ["-", "-", f"skipped: {s.reason}"])
+    widths = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
+    fmt = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    lines = [fmt(head), fmt(["-" * w for w in widths])] + [fmt(r) for r in body]
+    return "\n".join(lines)
+
+
+def header(rep: BenchReport) -> str:
+    how = ("tiled ops (L1 tiles, DMA double buffering) where the tensors do not fit the free L1"
+           if rep.dma else "untiled ops, tensors in L2 (the board has no DMA)")
+    return (f"qlr bench on {rep.board}: counter = {rep.unit}, cores {', '.join(map(str, rep.cores))} "
+            f"(team of {rep.team_max}); free L1 {rep.l1_size} B, L2 window {rep.l2_window} B; {how}")
+
+
+def plot(rep: BenchReport, path: str | Path) -> None:
+    """Two panels: MAC per counter unit at the largest team per layer and pass, and the parallel
+    speedup against the core count."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise QlrError("--plot needs matplotlib, which is not installed: pip install 'matplotlib>=3.6' "
+                       "(it is a dependency of the host package: pip install -e host)") from None
+    u = _unit_short(rep.unit)
+    by = rows(rep)
+    cmax = max(rep.cores)
+    labels = [f"l{layer} {PASS_SHORT[p]}" for (layer, p) in by]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5))
+    vals = [by[key][cmax].macs_per_unit if cmax in by[key] else 0.0 for key in by]
+    ax1.bar(range(len(vals)), vals, color=["C0" if "FW" in s else "C1" if "input" in s else "C2" for s in labels])
+    ax1.set_xticks(range(len(vals)), labels, rotation=70, fontsize=7)
+    ax1.set_ylabel(f"MAC/{u} on {cmax} core(s)")
+    ax1.set_title(f"{rep.board}: throughput per layer and pass")
+    for key, label in zip(by, labels):
+        cs = sorted(by[key])
+        sp = [by[key][c].speedup for c in cs]
+        if all(math.isfinite(s) for s in sp):
+            ax2.plot(cs, sp, marker="o", lw=1, label=label)
+    ax2.plot(rep.cores, rep.cores, "k--", lw=0.8, label="linear")
+    ax2.set_xlabel("cores")
+    ax2.set_ylabel("speedup vs 1 core")
+    ax2.set_title("parallel speedup")
+    ax2.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    fig.savefig(str(path), dpi=120)
+    plt.close(fig)

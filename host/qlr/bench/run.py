@@ -1,0 +1,201 @@
+"""Measuring the bench layers on a running command server.
+
+For each (layer, pass): choose the op (the tiled op where the board copies L2 -> L1 with a DMA
+and the tensors do not fit its free L1; the untiled f32 op otherwise), fill its inputs on the
+device once (MEM_FILL: no tensor crosses the link), then run it at every core count and read
+back the counter (cycles, or instructions under QEMU) and the MACs the device reports.
+
+A layer whose tensors do not fit the board's L2 window is run in S equal slices along one
+dimension that leaves every slice a layer of the same kind (output channels for fw and
+bw_weight, input channels for bw_input, channels of a depthwise layer): counters and MACs are
+summed over the slices and the row says "S slices". When even 16 slices do not fit, the pass is
+skipped with the reason. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Iterable
+
+from qlr.errors import QlrError
+from qlr.kernels.registry import get_op
+from qlr.kernels.run import CMD_KERNEL_RUN, DeviceKernels, encode_run, layout
+from qlr.kernels.spec import OpSpec, Params
+from qlr.bench.layers import BenchLayer
+
+MAX_SLICES = 16
+
+# The dimension a pass is sliced along (every slice is again a layer of the same kind).
+SLICE_DIM = {
+    "pwconv_f32_fw": "cout", "pwconv_f32_bw_input": "cin", "pwconv_f32_bw_weight": "cout",
+    "linear_f32_fw": "out_features", "linear_f32_bw_input": "in_features", "linear_f32_bw_weight": "out_features",
+    "dwconv2d_f32_fw": "c", "dwconv2d_f32_bw_input": "c", "dwconv2d_f32_bw_weight": "c",
+}
+
+
+@dataclass
+class Measurement:
+    """One (layer, pass, core count)."""
+
+    layer: int
+    name: str
+    shape: str
+    pass_: str
+    op: str
+    variant: str                 # "tiled" or "plain"
+    cores: int
+    macs: int                    # as the device reported (summed over slices)
+    expected_macs: int           # from the op spec (the analytical count)
+    counter: int                 # summed over slices
+    unit: str
+    slices: int = 1
+    note: str = ""
+    speedup: float = float("nan")  # counter at 1 core / counter here
+
+    @property
+    def macs_per_unit(self) -> float:
+        return self.macs / self.counter if self.counter else float("nan")
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["pass"] = d.pop("pass_")
+        d["macs_per_unit"] = self.macs_per_unit
+        return d
+
+
+@dataclass
+class Skipped:
+    layer: int
+    name: str
+    shape: str
+    pass_: str
+    op: str
+    reason: str
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["pass"] = d.pop("pass_")
+        return d
+
+
+@dataclass
+class BenchReport:
+    board: str
+    unit: str
+    team_max: int
+    cores: list[int]
+    l1_size: int
+    l2_window: int
+    dma: bool
+    results: list[Measurement] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"board": self.board, "unit": self.unit, "team_max": self.team_max, "cores": self.cores,
+                "l1_size": self.l1_size, "l2_window": self.l2_window, "dma": self.dma, **self.meta,
+                "results": [m.to_json() for m in self.results], "skipped": [s.to_json() for s in self.skipped]}
+
+
+def tensor_bytes(spec: OpSpec, params: Params) -> int:
+    """Bytes of all the op's tensors (what must sit in L2, or in L1 untiled)."""
+    lay = layout(spec, params)
+    return sum(lay.sizes.values())
+
+
+def choose_op(layer: BenchLayer, pass_: str, *, dma: bool, l1_size: int) -> tuple[OpSpec, str, str]:
+    """(spec, variant, note) for a pass on a board: tiled where the board has a DMA, a tiled op
+    exists and the tensors do not fit the free L1."""
+    base = get_op(layer.op(pass_))
+    params = {q.name: layer.op_params(pass_).get(q.name, q.default) for q in base.params}
+    big = tensor_bytes(base, params) > l1_size
+    if dma and big:
+        try:
+            return get_op(f"{base.name}_tiled"), "tiled", ""
+        except QlrError:
+            return base, "plain", "no tiled op: tensors read from L2"
+    return base, "plain", ""
+
+
+def slices_for(spec: OpSpec, params: Params, l2_window: int) -> list[Params] | str:
+    """The parameter sets of the slices that fit the L2 window (one set when the layer fits), or
+    the reason none does."""
+    dim = SLICE_DIM[spec.name.removesuffix("_tiled")]
+    total = params[dim]
+    for s in (1, 2, 4, 8, MAX_SLICES):
+        if s > total:
+            break
+        sizes = [total // s + (1 if i < total % s else 0) for i in range(s)]
+        parts = [{**params, dim: size} for size in sizes]
+        if not l2_window or all(layout(spec, p).total <= l2_window for p in parts):
+            return parts
+    need = layout(spec, params).total
+    return (f"tensors need {need} bytes of L2 and the {l2_window}-byte window holds not even 1/{MAX_SLICES} "
+            f"of {dim}")
+
+
+def _run_once(k: DeviceKernels, spec: OpSpec, params: Params, cores: int) -> tuple[int, int]:
+    """KERNEL_RUN on inputs already in place: (counter, macs)."""
+    from qlr.link.errors import LinkDeviceError
+
+    lay = layout(spec, params)
+    try:
+        resp = k.link.request(CMD_KERNEL_RUN, encode_run(spec, params, lay, cores), timeout=k.timeout,
+                              retries=0).payload
+    except LinkDeviceError as e:
+        raise QlrError(f"op {spec.name} on {k.board}: {e.device_message}") from None
+    status, counter, macs = struct.unpack("<IQQ", resp[:20])
+    if status != 0:
+        raise QlrError(f"op {spec.name} on {k.board}: kernel returned status {status}")
+    return counter, macs
+
+
+def _fill(k: DeviceKernels, spec: OpSpec, params: Params, seed: int) -> None:
+    lay = layout(spec, params)
+    for t in spec.inputs():
+        if lay.sizes[t.name]:
+            k.fill(lay.offsets[t.name], lay.sizes[t.name], seed + lay.offsets[t.name],
+                   "f32" if t.dtype == "float32" else "bytes")
+
+
+def plan(layers: Iterable[BenchLayer], passes: Iterable[str]) -> list[tuple[BenchLayer, str]]:
+    return [(lay, p) for lay in layers for p in passes]
+
+
+def run_bench(k: DeviceKernels, work: list[tuple[BenchLayer, str]], cores: list[int], *, dma: bool, l1_size: int,
+              seed: int = 1, progress: Callable[[str], None] | None = None) -> BenchReport:
+    """Measures every (layer, pass) of `work` at every core count; `progress(label)` is called
+    once per kernel run."""
+    rep = BenchReport(board=k.board, unit=k.unit, team_max=k.team_max, cores=list(cores), l1_size=l1_size,
+                      l2_window=k.l2_size, dma=dma)
+    for layer, pass_ in work:
+        spec, variant, note = choose_op(layer, pass_, dma=dma, l1_size=l1_size)
+        params = {q.name: layer.op_params(pass_).get(q.name, q.default) for q in spec.params}
+        parts = slices_for(spec, params, k.l2_size)
+        if isinstance(parts, str):
+            rep.skipped.append(Skipped(layer.index, layer.name, layer.describe(), pass_, spec.name, parts))
+            if progress:
+                for _ in cores:
+                    progress(f"l{layer.index} {pass_} skipped")
+            continue
+        counters = {c: 0 for c in cores}
+        macs = {c: 0 for c in cores}
+        for i, part in enumerate(parts):
+            _fill(k, spec, part, seed + 7919 * i)
+            for c in cores:
+                if progress:
+                    progress(f"l{layer.index} {pass_} x{c}" + (f" slice {i + 1}/{len(parts)}" if len(parts) > 1 else ""))
+                cnt, mac = _run_once(k, spec, part, c)
+                counters[c] += cnt
+                macs[c] += mac
+        notes = [n for n in (note, f"{len(parts)} slices of {SLICE_DIM[spec.name.removesuffix('_tiled')]} "
+                             "(L2 window)" if len(parts) > 1 else "") if n]
+        base = counters[cores[0]] if cores[0] == 1 else None
+        for c in cores:
+            m = Measurement(layer.index, layer.name, layer.describe(), pass_, spec.name, variant, c, macs[c],
+                            int(spec.macs(params)), counters[c], k.unit, len(parts), "; ".join(notes))
+            if base and counters[c]:
+                m.speedup = base / counters[c]
+            rep.results.append(m)
+    return rep
