@@ -41,6 +41,7 @@ def learn_args(d, record: str, *extra: str, layer: int = 27) -> list[str]:
             "--record", str(d / record), *extra]
 
 
+@pytest.mark.slow  # ~4 s idle, more on a busy machine: pretraining, matplotlib's import, --check
 def test_learn_writes_a_valid_record_and_plot(data, capsys):
     rc = main(learn_args(data, "a.json", "--plot", str(data / "a.png"), "--check", layer=25))
     out = capsys.readouterr().out

@@ -127,3 +127,25 @@ def test_consumption_order_restated(seed, n, f, extra, i, epochs, mb):
     slots = list(range(f, f + fill)) + (r.sample(f, h - fill).tolist() if h > fill else [])
     assert plan.update.slots.tolist() == slots
     assert plan.rng_after == r.state
+
+
+def test_documented_event_vector():
+    """docs/cl-protocol.md section 2.5, recomputed with the plain RNG of test_cl_rng.py."""
+    from test_cl_rng import ref_sample, ref_seed  # a second reading of the RNG spec
+
+    s = ref_seed(1)
+    n, f, n_lr, i, epochs, mb = 10, 6, 8, 1, 2, 4
+    cur = min(mb, max(1, n // max(1, (n + f) // mb)))
+    assert (cur, mb - cur, math.ceil(n / cur)) == (2, 2, 5)
+    perms = [(ref_sample(s, n, n), ref_sample(s, f, f)) for _ in range(epochs)]
+    assert perms == [([5, 7, 9, 6, 3, 2, 1, 8, 4, 0], [3, 4, 1, 2, 0, 5]),
+                     ([6, 0, 8, 3, 1, 9, 5, 2, 7, 4], [5, 4, 3, 0, 2, 1])]
+    h = min(n, max(n_lr // (i + 1), n_lr - f))
+    new = ref_sample(s, n, h)
+    slots = [6, 7] + ref_sample(s, f, h - 2)
+    assert (h, new, slots) == (4, [2, 9, 4, 0], [6, 7, 0, 2])
+    assert s == [0x45E60B0F, 0xBDD68B8D, 0x66AA0807, 0xBF69E975]
+    plan = plan_event(Rng(1), n, f, n_lr, i, epochs, mb)
+    assert [(e.new_perm.tolist(), e.rep_perm.tolist()) for e in plan.epochs] == perms
+    assert plan.update.new_index.tolist() == new and plan.update.slots.tolist() == slots
+    assert list(plan.rng_after) == s
