@@ -133,6 +133,15 @@ def test_experiment_quick_runs(data, capsys):
     assert (data / "x.png").read_bytes()[:4] == b"\x89PNG"
     saved = json.load(open(data / "x.json"))
     assert len(saved["runs"]) == 2 * (3 + 2)
+    # --from re-reports saved results without running
+    assert main(["experiment", "--from", str(data / "x.json"), "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["rows"] == res["rows"] and again["baselines"] == res["baselines"]
+    assert main(["experiment", "--from", str(data / "syn.npz")]) == 1
+    assert "cannot read saved results" in capsys.readouterr().err
+    (data / "other.json").write_text('{"format": "qlr-cl-run/1"}')
+    assert main(["experiment", "--from", str(data / "other.json")]) == 1
+    assert "not a qlr experiment result" in capsys.readouterr().err
 
 
 @pytest.mark.slow

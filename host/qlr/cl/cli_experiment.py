@@ -51,6 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weight-decay", type=float, default=5e-4)
     parser.add_argument("--quick", action="store_true", help="a tiny sweep that runs in seconds (for tests), "
                         "for the options not given: " + ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in QUICK.items()))
+    parser.add_argument("--from", dest="from_", nargs="+", metavar="RESULTS.json",
+                        help="do not run: merge saved results (--out files) and print/plot them")
     parser.add_argument("--out", help="write the results (JSON, every run's accuracy curve) here")
     parser.add_argument("--plot", help="write the Pareto plot (accuracy vs LR memory, PNG) here")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -61,11 +63,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from qlr.cl.cli_learn import git_commit, log_err, protocol_from_args
-    from qlr.cl.experiment import BASELINES, ExperimentConfig, format_table, run_experiment
+    from qlr.cl.experiment import BASELINES, ExperimentConfig, run_experiment
     from qlr.cl.protocol import load_model, load_pool
-    from qlr.cl.record import write_json
     from qlr.cl.session import CLConfig, parse_q
 
+    if args.from_:
+        res = merge_results(args.from_)
+        return report(res, args)
     if args.quick:
         for k, v in QUICK.items():
             if getattr(args, k) == args._defaults[k]:
@@ -91,6 +95,13 @@ def main(args: argparse.Namespace) -> int:
     res = run_experiment(net, pool, ecfg, progress, log_err)
     res.update({"model": model_desc, "commit": git_commit(), "date": time.strftime("%Y-%m-%d"),
                 "command": "qlr " + " ".join(shlex.quote(a) for a in sys.argv[1:])})
+    return report(res, args)
+
+
+def report(res: dict, args: argparse.Namespace) -> int:
+    from qlr.cl.experiment import format_table
+    from qlr.cl.record import strict, write_json
+
     if args.out:
         write_json(args.out, res)
     if args.plot:
@@ -98,7 +109,34 @@ def main(args: argparse.Namespace) -> int:
 
         plot_pareto(res["rows"], res["baselines"], args.plot)
     if args.json:
-        print(json.dumps({k: v for k, v in res.items() if k != "runs"}, indent=1))
+        print(json.dumps(strict({k: v for k, v in res.items() if k != "runs"}), indent=1))
     else:
         print(format_table(res))
     return 0
+
+
+def merge_results(paths: list[str]) -> dict:
+    """Saved results of several sweeps as one: rows, baselines and runs side by side."""
+    out: dict = {"format": "qlr-cl-experiment/1", "rows": [], "baselines": [], "runs": [], "seconds": 0.0,
+                 "latent_seconds": 0.0, "merged": [], "config": {"seeds": []}}
+    for p in paths:
+        try:
+            with open(p) as f:
+                r = json.load(f)
+        except (OSError, ValueError) as e:
+            raise QlrError(f"--from {p}: cannot read saved results ({e})") from None
+        if not isinstance(r, dict) or r.get("format") != "qlr-cl-experiment/1":
+            raise QlrError(f"--from {p}: not a qlr experiment result (format qlr-cl-experiment/1)")
+        for k in ("rows", "baselines", "runs"):
+            out[k] += r.get(k, [])
+        out["seconds"] += r.get("seconds") or 0.0
+        out["latent_seconds"] += r.get("latent_seconds") or 0.0
+        out["merged"].append({"file": p, "command": r.get("command"), "commit": r.get("commit"), "date": r.get("date")})
+        seeds = r.get("config", {}).get("seeds", [])
+        if len(seeds) > len(out["config"]["seeds"]):
+            out["config"]["seeds"] = seeds
+    for row in out["rows"] + out["baselines"]:
+        for k in ("acc_mean", "acc_std"):
+            if row.get(k) is None:
+                row[k] = float("nan")
+    return out
