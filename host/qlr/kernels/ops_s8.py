@@ -181,10 +181,11 @@ CONV2D = OpSpec(
             Param("in_w", doc="input width (derived)"), Param("in_c", doc="input channels (derived)"),
             Param("out_c", doc="output channels (derived from w)"))
     + _geometry_params() + (IN_ZP, W_ZP) + RQ_PARAMS,
-    tensors=(TensorSpec("x", "uint8", "in", lambda p: _conv_shapes(p)["x"], "input [n, in_h, in_w, in_c] (HWC)"),
-             TensorSpec("w", "int8", "in", lambda p: _conv_shapes(p)["w"], "weights [out_c, k_h, k_w, in_c]"),
+    tensors=(TensorSpec("x", "uint8", "in", lambda p: (p["n"], p["in_h"], p["in_w"], p["in_c"]), "input (HWC)"),
+             TensorSpec("w", "int8", "in", lambda p: (p["out_c"], p["k_h"], p["k_w"], p["in_c"]), "weights"),
              _bias_tensor("out_c")) + _rq_tensors()
-    + (TensorSpec("y", "uint8", "out", lambda p: _conv_shapes(p)["y"], "output [n, out_h, out_w, out_c]"),),
+    + (TensorSpec("y", "uint8", "out", lambda p: _conv_shapes(p)["y"], "output [n, out_h, out_w, out_c], "
+                  "out_h = (in_h + pad_top + pad_bottom - k_h) // stride_h + 1, out_w likewise"),),
     derive=_conv_derive, golden=_conv_golden,
     macs=lambda p: int(np.prod(_conv_shapes(p)["y"])) * p["k_h"] * p["k_w"] * p["in_c"],
     make_inputs=_conv_inputs,
@@ -228,10 +229,11 @@ DWCONV2D = OpSpec(
     params=(Param("n", doc="batch (derived from x)"), Param("in_h", doc="input height (derived)"),
             Param("in_w", doc="input width (derived)"), Param("c", doc="channels (derived)"))
     + _geometry_params() + (IN_ZP, W_ZP) + RQ_PARAMS,
-    tensors=(TensorSpec("x", "uint8", "in", lambda p: _dw_shapes(p)["x"], "input [n, in_h, in_w, c] (HWC)"),
-             TensorSpec("w", "int8", "in", lambda p: _dw_shapes(p)["w"], "weights [k_h, k_w, c]"),
+    tensors=(TensorSpec("x", "uint8", "in", lambda p: (p["n"], p["in_h"], p["in_w"], p["c"]), "input (HWC)"),
+             TensorSpec("w", "int8", "in", lambda p: (p["k_h"], p["k_w"], p["c"]), "weights"),
              _bias_tensor("c")) + _rq_tensors()
-    + (TensorSpec("y", "uint8", "out", lambda p: _dw_shapes(p)["y"], "output [n, out_h, out_w, c]"),),
+    + (TensorSpec("y", "uint8", "out", lambda p: _dw_shapes(p)["y"], "output [n, out_h, out_w, c], "
+                  "out_h = (in_h + pad_top + pad_bottom - k_h) // stride_h + 1, out_w likewise"),),
     derive=_dw_derive, golden=_dw_golden,
     macs=lambda p: int(np.prod(_dw_shapes(p)["y"])) * p["k_h"] * p["k_w"],
     make_inputs=_dw_inputs,
@@ -279,8 +281,8 @@ PWCONV = OpSpec(
             Param("in_w", doc="input width (derived)"), Param("in_c", doc="input channels (derived)"),
             Param("out_c", doc="output channels (derived from w)"))
     + _geometry_params(with_kernel=False) + (IN_ZP, W_ZP) + RQ_PARAMS,
-    tensors=(TensorSpec("x", "uint8", "in", lambda p: _pw_shapes(p)["x"], "input [n, in_h, in_w, in_c] (HWC)"),
-             TensorSpec("w", "int8", "in", lambda p: _pw_shapes(p)["w"], "weights [out_c, in_c]"),
+    tensors=(TensorSpec("x", "uint8", "in", lambda p: (p["n"], p["in_h"], p["in_w"], p["in_c"]), "input (HWC)"),
+             TensorSpec("w", "int8", "in", lambda p: (p["out_c"], p["in_c"]), "weights"),
              _bias_tensor("out_c")) + _rq_tensors()
     + (TensorSpec("y", "uint8", "out", lambda p: _pw_shapes(p)["y"],
                   "output [n, out_h, out_w, out_c], out = (in - 1) // stride + 1"),),
@@ -380,9 +382,10 @@ AVGPOOL = OpSpec(
             Param("pad_left", default=0, doc="padding columns left, 0..255"),
             Param("pad_right", default=0, doc="padding columns right, 0..255"),
             IN_ZP) + RQ_PARAMS,
-    tensors=(TensorSpec("x", "uint8", "in", lambda p: _pool_shapes(p)["x"], "input [n, in_h, in_w, c]"),)
+    tensors=(TensorSpec("x", "uint8", "in", lambda p: (p["n"], p["in_h"], p["in_w"], p["c"]), "input (HWC)"),)
     + _rq_tensors()
-    + (TensorSpec("y", "uint8", "out", lambda p: _pool_shapes(p)["y"], "output [n, out_h, out_w, c]"),),
+    + (TensorSpec("y", "uint8", "out", lambda p: _pool_shapes(p)["y"], "output [n, out_h, out_w, c], "
+                  "out_h = (in_h + pad_top + pad_bottom - k_h) // stride_h + 1 with the defaults resolved"),),
     derive=_pool_derive, golden=_pool_golden,
     macs=lambda p: int(np.prod(_pool_shapes(p)["y"])) * _pool_window(p)[0] * _pool_window(p)[1],
     make_inputs=_pool_inputs,
@@ -420,7 +423,7 @@ ADD = OpSpec(
             Param("out_zp", default=0, doc="output zero point, 0..255"),
             Param("act_min", default=0, doc="clamp low end, 0..255"),
             Param("act_max", default=255, doc="clamp high end, act_min..255")),
-    tensors=(TensorSpec("a", "uint8", "in", _add_shape, "first input [n, h, w, c]"),
+    tensors=(TensorSpec("a", "uint8", "in", _add_shape, "first input"),
              TensorSpec("b", "uint8", "in", _add_shape, "second input, same shape"),
              TensorSpec("y", "uint8", "out", _add_shape, "output, same shape")),
     derive=_add_derive, golden=_add_golden, macs=lambda p: int(np.prod(_add_shape(p))),
