@@ -11,6 +11,8 @@
 
 #include "qlr/kernels_s8.h"
 
+/* The Cortex-M4 DSP paths; build with -DQLR_S8_PORTABLE to run the portable C there instead
+ * (for comparisons: same results, more instructions per MAC). */
 #if defined(__ARM_FEATURE_DSP) && !defined(QLR_S8_PORTABLE)
 #define QLR_S8_DSP 1
 #include <arm_acle.h>
