@@ -159,9 +159,6 @@ def summary_text(data: dict, args: argparse.Namespace) -> str:
         keys = [k for k in ev[-1]["seconds"] if k != "total"]  # the phases this backend times
         phases = ", ".join(f"{k} {np.mean([e['seconds'].get(k, 0.0) for e in ev]):.2f} s" for k in keys)
         lines.append(f"per event: {tot:.2f} s ({phases})")
-        counters = [k for k, v in ev[-1].get("counters", {}).items() if "cycle" in k and isinstance(v, (int, float))]
-        for k in counters:
-            lines.append(f"{k} per event: {np.mean([e['counters'][k] for e in ev]):,.0f}")
         c = ev[-1].get("counters", {})
         if "counter_total" in c:  # a device: its own counter (cycles, or instructions under QEMU)
             unit = c.get("unit", "counts")
