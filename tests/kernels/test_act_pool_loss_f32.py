@@ -29,11 +29,12 @@ SLOW_BOARDS = ("pulp-open",)
 
 
 def core_counts(kernels, case: int) -> list[int]:  # noqa: ANN001
-    """Team sizes for the case-th case of a kernel: every case on all the cores; the first also on
-    1 and 3 cores, the others on 1 or 3 in turn, so each kernel meets all three team sizes (and
-    uneven splits) while a run over the link (~0.2 s on QEMU, more on GVSoC) is not tripled."""
-    extra = {1, 3} if case == 0 else {(1, 3)[case % 2]}
-    return sorted({min(c, kernels.team_max) for c in extra} | {kernels.team_max})
+    """Team sizes for the case-th case of a kernel: the first case on 1, 3 and all the cores, the
+    others on all the cores or on 3 in turn (uneven splits either way), so each kernel meets every
+    team size without running every case three times: every tensor crosses the link (~10 KB/s
+    to QEMU's emulated UART, semihosting files on GVSoC), which is also why the shapes are small."""
+    sizes = {1, 3, kernels.team_max} if case == 0 else {(kernels.team_max, 3)[case % 2]}
+    return sorted({min(c, kernels.team_max) for c in sizes})
 
 
 def window(n, h, w, c, kh, kw, sh, sw, pads):  # noqa: ANN001, ANN201
@@ -81,9 +82,9 @@ def test_activation_forward_keeps_nan(kernels):
 POOL = [
     (1, 1, 1, 1, 1, 1, 1, 1, (0, 0, 0, 0)),
     (3, 7, 11, 3, 3, 3, 2, 2, (1, 0, 2, 1)),    # stride 2, asymmetric padding
-    (1, 11, 7, 13, 2, 2, 2, 2, (0, 0, 0, 0)),   # C = 13, stride = kernel; row 10 reached by no window
+    (1, 7, 5, 13, 2, 2, 2, 2, (0, 0, 0, 0)),    # C = 13, stride = kernel; row 6 reached by no window
     (1, 7, 7, 5, 3, 2, 1, 2, (2, 0, 0, 1)),
-    (3, 7, 7, 8, 3, 3, 3, 3, (0, 0, 0, 0)),     # input row/column 6 reached by no window
+    (2, 7, 7, 6, 3, 3, 3, 3, (0, 0, 0, 0)),     # input row/column 6 reached by no window
 ]
 
 

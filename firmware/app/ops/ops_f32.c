@@ -298,7 +298,8 @@ static const char *conv_fw_check(const qlr_op_call_t *c)
 {
     const char *e;
     if ((e = conv_check_common(c, 14)) || (e = expect_flag(c, 13, "use_bias")) ||
-        (e = qlr_op_expect_bytes(c, 0, 4u * win_in_elems(c))) || (e = qlr_op_expect_bytes(c, 1, conv_weight_bytes(c))) ||
+        (e = qlr_op_expect_bytes(c, 0, 4u * win_in_elems(c))) ||
+        (e = qlr_op_expect_bytes(c, 1, conv_weight_bytes(c))) ||
         (e = qlr_op_expect_bytes(c, 2, 4u * (uint64_t)param_u32(c, 12))) ||
         (e = qlr_op_expect_bytes(c, 3, conv_out_bytes(c)))) {
         return e;

@@ -440,7 +440,8 @@ def _pool_ops() -> list[OpSpec]:
 def _act_ops(name: str, fw_f, bw_f, rule: str) -> list[OpSpec]:  # noqa: ANN001
     count = (Param("count", doc="elements >= 1 (flatten any tensor)"),)
     vec = lambda p: (p["count"],)  # noqa: E731
-    fw_t = (TensorSpec("x", F32, "in", vec, "input (any tensor, flattened)"), TensorSpec("y", F32, "out", vec, "output"))
+    fw_t = (TensorSpec("x", F32, "in", vec, "input (any tensor, flattened)"),
+            TensorSpec("y", F32, "out", vec, "output"))
     bw_t = (TensorSpec("dy", F32, "in", vec, "output gradient"),
             TensorSpec("y", F32, "in", vec, "the forward OUTPUT"), TensorSpec("dx", F32, "out", vec, "input gradient"))
 
