@@ -4,9 +4,9 @@
  * cluster DMA on pulp-open, memcpy elsewhere).
  *
  * Scheme (one team, inside one qlr_team_fork): the executor cuts the work into steps; each step
- * needs one "tile set" (input tiles + output tile) in L1. There are two sets. Core 0 starts the
- * copies of step s+1 into one set while every core computes step s from the other; a team
- * barrier per step orders the two. Output tiles are copied back asynchronously by core 0 and
+ * needs one "tile set" (input tiles + output tile) in L1. There are two sets. One core (the last
+ * of the team: its share of the work is the smallest) starts the copies of step s+1 into one set while every core computes step s from the other; a team
+ * barrier per step orders the two. Output tiles are copied back asynchronously by that core and
  * waited for before their buffer is reused and before the executor returns.
  *
  * L1 budget: `tile_budget` bytes per tile set, 0 = half of `l1_size` (the paper's "tiles of at

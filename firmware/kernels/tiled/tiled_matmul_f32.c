@@ -14,8 +14,8 @@
  * cost per block (the C store) and per step (barrier, copies). The model only ranks plans; every
  * plan computes the same product.
  *
- * Pipeline (one team): core 0 issues the copies of step s+1 while all cores compute step s, one
- * barrier per step. See qlr/tiled.h.
+ * Pipeline (one team): the leader core issues the copies of step s+1 while all cores compute
+ * step s, one barrier per step. See qlr/tiled.h.
  */
 #include <stddef.h>
 
@@ -352,7 +352,7 @@ static float *set_c(const exec_t *e, uint32_t tile)
     return (float *)(void *)(e->set[tile & 1u] + e->lay.c_off);
 }
 
-/* Core 0: copies of step s into its set (and the C tile when accumulating). */
+/* The leader: copies of step s into its set (and the C tile when accumulating). */
 static void issue_inputs(void *ctx, uint32_t s, qlr_copy_t *job)
 {
     exec_t *e = ctx;

@@ -1,7 +1,8 @@
 /*
  * The double-buffered step pipeline of the tiled executors (tiled_pipeline.h).
  *
- * Per step s, on core 0: wait for the inputs of s; then, after the barrier that also says every
+ * Per step s, on the leader (the last core of the team, whose share of the work is the
+ * smallest when it does not divide evenly): wait for the inputs of s; then, after the barrier that also says every
  * core is done with step s - 1 (so the other tile set is free): copy out the output completed at
  * s - 1, wait until the output buffer step s + 1 will fill has been copied out (it held the
  * output before last), and start the inputs of s + 1. Then every core computes step s.
@@ -10,7 +11,7 @@
 
 void qlr_tiled_run(const qlr_tiled_pipeline_t *p)
 {
-    const int leader = qlr_core_id() == 0u;
+    const int leader = qlr_core_id() + 1u == qlr_core_count(); /* the smallest share of work */
     qlr_copy_t in_job[2] = {{0u}, {0u}}, out_job[2] = {{0u}, {0u}};
     if (p->steps == 0u) {
         return;
