@@ -57,7 +57,7 @@ CONV = [
     (1, 1, 1, 1, 1, 1, 1, 1, 1, (0, 0, 0, 0), 0),      # direct path (1x1, stride 1, no padding), all sizes 1
     (3, 7, 11, 3, 5, 3, 3, 2, 2, (1, 0, 2, 1), 0),     # stride 2, asymmetric padding, batch 3
     (1, 11, 7, 5, 7, 3, 2, 1, 2, (0, 2, 1, 0), 5),     # 5-row chunks: 6 chunks plus a short one
-    (3, 3, 3, 13, 3, 1, 1, 1, 1, (0, 0, 0, 0), 0),     # direct, batch 3, cin 13
+    (3, 3, 3, 13, 14, 1, 1, 1, 1, (0, 0, 0, 0), 0),    # direct, batch 3, cin 13; cout 14 on 3 cores: 5+5+4
     (1, 7, 7, 3, 9, 5, 5, 3, 1, (2, 2, 2, 2), 7),      # kernel 5, stride (3, 1), 7-row chunks
     (1, 3, 3, 2, 3, 3, 3, 1, 1, (3, 3, 3, 3), 1),      # padding wider than the kernel; 1-row chunks
     (1, 7, 7, 3, 4, 1, 1, 2, 2, (0, 0, 0, 0), 0),      # 1x1 stride 2: im2col, rows/cols no window reaches
@@ -138,8 +138,8 @@ def test_dwconv2d_bw_weight(kernels):
 
 # ---- pointwise and linear -------------------------------------------------------------------------
 
-PW = [(1, 1, 1, 1, 1), (3, 3, 7, 5, 11), (1, 11, 3, 13, 3), (3, 1, 1, 9, 8)]   # n, h, w, cin, cout
-LIN = [(1, 1, 1), (3, 11, 7), (7, 13, 10), (1, 37, 3)]                         # n, in, out
+PW = [(1, 1, 1, 1, 1), (3, 3, 7, 5, 11), (1, 11, 3, 13, 3), (3, 1, 1, 9, 14)]  # n, h, w, cin, cout
+LIN = [(1, 1, 1), (3, 11, 13), (7, 13, 10), (1, 37, 3)]                        # n, in, out
 
 
 def pw_params(case) -> dict:  # noqa: ANN001
