@@ -33,6 +33,21 @@
  * channels) items evenly over the cores, so the balance holds whatever C and the pixel count.
  *
  * Pure C11 plus the team queries of qlr/runtime.h: no platform code.
+ *
+ * Example: one training step of a linear head, in a task forked on the team (every core runs
+ * the same code; each kernel's output is complete when it returns):
+ *
+ *   qlr_linear_f32_fw_args_t fw = {.n = 128, .in = 1024, .out = 50, .x = x, .w = w, .b = b, .y = z};
+ *   qlr_linear_f32_fw(&fw);
+ *   qlr_softmax_xent_f32_args_t xe = {.n = 128, .k = 50, .logits = z, .labels = y, .dlogits = dz,
+ *                                     .row_loss = rl, .loss = &loss};
+ *   qlr_softmax_xent_f32(&xe);
+ *   qlr_linear_f32_bw_weight_args_t bw = {.n = 128, .in = 1024, .out = 50, .x = x, .dy = dz,
+ *                                         .dw = dw, .db = db, .accumulate = 0};
+ *   qlr_linear_f32_bw_weight(&bw);
+ *   qlr_sgd_f32_args_t sgd = {.w = w, .g = dw, .v = vw, .count = 50 * 1024, .lr = 5e-5f,
+ *                             .momentum = 0.9f, .weight_decay = 5e-4f};
+ *   qlr_sgd_f32(&sgd);    (and likewise for b with db and its own momentum buffer)
  */
 #ifndef QLR_KERNELS_F32_H
 #define QLR_KERNELS_F32_H
