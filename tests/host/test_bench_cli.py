@@ -63,7 +63,7 @@ def test_slices_cover_the_layer_and_fit():
 
 
 @pytest.mark.parametrize("device", ["host"], indirect=True)
-def test_bench_quick_json_on_host(device, capsys):
+def test_bench_quick_json_on_host(device, capsys, tmp_path):
     device.build_dir()  # the server, built once per session
     rc = qlr_main(["bench", "--board", "host", "--quick", "--json", "--no-build"])
     out = capsys.readouterr().out
@@ -82,9 +82,16 @@ def test_bench_quick_json_on_host(device, capsys):
         assert "speedup" in r and (r["speedup"] == pytest.approx(1.0) if r["cores"] == 1 else r["speedup"] > 0)
         seen.add((r["layer"], r["pass"], r["cores"]))
     assert seen == {(i, p, c) for i in L.QUICK for p in L.PASSES for c in (1, 2)}
+    # a saved run re-prints as Markdown and plots without measuring again
+    saved = tmp_path / "bench.json"
+    saved.write_text(out)
+    assert qlr_main(["bench", "--from-json", str(saved), "--markdown", "--plot", str(tmp_path / "b.png")]) == 0
+    md = capsys.readouterr().out
+    assert "| l20 pw10 | PW 8x8x512->512 | FW | pwconv_f32_fw (plain) | 16777216 |" in md
+    assert (tmp_path / "b.png").stat().st_size > 1000
 
 
-def test_bench_cli_errors(capsys):
+def test_bench_cli_errors(capsys, tmp_path):
     assert qlr_main(["bench", "--board", "no-such-board"]) == 1
     assert "unknown board 'no-such-board'" in capsys.readouterr().err
     assert qlr_main(["bench", "--board", "host", "--op", "fwd"]) == 1
@@ -96,3 +103,9 @@ def test_bench_cli_errors(capsys):
     assert "--cores '1,2': each must be 1..1" in capsys.readouterr().err
     assert qlr_main(["bench", "--board", "host", "--op", "dw", "--layer", "fc"]) == 1
     assert "leave no layer" in capsys.readouterr().err
+    bad = tmp_path / "x.json"
+    bad.write_text("{}")
+    assert qlr_main(["bench", "--from-json", str(bad)]) == 1
+    assert "not a saved qlr bench JSON" in capsys.readouterr().err
+    assert qlr_main(["bench"]) == 1
+    assert "--board is required" in capsys.readouterr().err

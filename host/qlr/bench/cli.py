@@ -25,7 +25,7 @@ KINDS = ("pw", "dw", "linear")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--board", required=True, help="board to measure (see `qlr boards`)")
+    p.add_argument("--board", required=False, help="board to measure (see `qlr boards`); required unless --from-json")
     p.add_argument("--cores", default=None,
                    help="comma-separated team sizes (default 1,2,4,8 capped by the board's team)")
     p.add_argument("--op", default=None,
@@ -35,6 +35,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true",
                    help=f"a small subset: layers {', '.join(map(str, L.QUICK))} and at most 2 cores (for tests)")
     p.add_argument("--json", action="store_true", help="print the results as JSON instead of the table")
+    p.add_argument("--markdown", action="store_true", help="print the table as Markdown (docs/performance.md)")
+    p.add_argument("--from-json", metavar="FILE", default=None,
+                   help="do not measure: re-print (or --plot) the results a --json run saved")
     p.add_argument("--plot", metavar="FILE.png", default=None, help="also save a plot (needs matplotlib)")
     p.add_argument("--gvsoc", default=None, help="GVSoC launcher for pulp-open (default: $GVSOC)")
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed for one kernel run")
@@ -88,6 +91,17 @@ def main(args: argparse.Namespace) -> int:
     from qlr.kernels.run import DeviceKernels
     from qlr.link import open_device_link
 
+    if args.from_json:
+        import json
+        from pathlib import Path
+
+        try:
+            rep = report.from_json(json.loads(Path(args.from_json).read_text()))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise QlrError(f"--from-json {args.from_json}: not a saved qlr bench JSON ({e})") from None
+        return _output(rep, args)
+    if not args.board:
+        raise QlrError("--board is required (or --from-json FILE to re-print a saved run)")
     board = load_board(args.board)  # QlrError names the known boards
     if not board.runs_here:
         raise QlrError(f"board {board.name} cannot run here (runs_here = false): flash it and measure over its port")
@@ -136,12 +150,16 @@ def main(args: argparse.Namespace) -> int:
             link.exit(0)
         link.close()
         dev.close()
+    return _output(rep, args)
+
+
+def _output(rep, args: argparse.Namespace) -> int:  # noqa: ANN001 (BenchReport)
     if args.json:
         print(report.to_json(rep))
     else:
         print(report.header(rep))
-        print(f"date {rep.meta['date']}, commit {rep.meta['commit']}")
-        print(report.table(rep))
+        print(f"date {rep.meta.get('date', '?')}, commit {rep.meta.get('commit', '?')}")
+        print(report.table(rep, markdown=args.markdown))
     if args.plot:
         report.plot(rep, args.plot)
         if not args.json:

@@ -38,7 +38,9 @@ def rows(rep: BenchReport) -> dict[tuple[int, str], dict[int, Measurement]]:
     return out
 
 
-def table(rep: BenchReport) -> str:
+def table(rep: BenchReport, markdown: bool = False) -> str:
+    """One row per (layer, pass): MAC per counter unit at every core count, the counter and the
+    speedup at the largest team. markdown=True: a GitHub table (for docs/performance.md)."""
     u = _unit_short(rep.unit)
     cmax = max(rep.cores)
     head = (["layer", "shape", "pass", "op", "MACs"] + [f"MAC/{u} x{c}" for c in rep.cores]
@@ -54,10 +56,33 @@ def table(rep: BenchReport) -> str:
     for s in rep.skipped:
         body.append([f"l{s.layer} {s.name}", s.shape, PASS_SHORT[s.pass_], s.op, "-"] + ["-"] * len(rep.cores)
                     + ["-", "-", f"skipped: {s.reason}"])
+    if markdown:
+        md = lambda r: "| " + " | ".join(c.replace("|", "/") for c in r) + " |"  # noqa: E731
+        return "\n".join([md(head), md(["---"] * len(head))] + [md(r) for r in body])
     widths = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
     fmt = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
     lines = [fmt(head), fmt(["-" * w for w in widths])] + [fmt(r) for r in body]
     return "\n".join(lines)
+
+
+def from_json(d: dict) -> BenchReport:
+    """A report back from its JSON (to re-print or plot a saved run)."""
+    from qlr.bench.run import Skipped
+
+    keys = ("board", "unit", "team_max", "cores", "l1_size", "l2_window", "dma")
+    rep = BenchReport(**{k: d[k] for k in keys})
+    rep.meta = {k: v for k, v in d.items() if k not in keys + ("results", "skipped")}
+    for r in d["results"]:
+        r = dict(r)
+        r["pass_"] = r.pop("pass")
+        r.pop("macs_per_unit", None)
+        r["speedup"] = float("nan") if r.get("speedup") is None else r["speedup"]
+        rep.results.append(Measurement(**r))
+    for s in d["skipped"]:
+        s = dict(s)
+        s["pass_"] = s.pop("pass")
+        rep.skipped.append(Skipped(**s))
+    return rep
 
 
 def header(rep: BenchReport) -> str:
