@@ -120,6 +120,7 @@ def main(args: argparse.Namespace) -> int:
             import matplotlib  # noqa: F401
         except ImportError:
             raise QlrError("--plot needs matplotlib, which is not installed: pip install 'matplotlib>=3.6'") from None
+    commit = git_commit()  # of the sources the firmware is built from, before minutes of measuring
     bdir = build_dir(board.name) if args.no_build else build(board.name)
     elf = bdir / "server.elf"
     dev = start(board, elf, link=True, gvsoc=args.gvsoc)
@@ -143,7 +144,7 @@ def main(args: argparse.Namespace) -> int:
 
             rep = run_bench(k, work, cores, dma=dma, l1_size=l1_size, seed=args.seed, progress=progress)
         rep.meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                    "commit": git_commit(), "firmware": str(info.get("firmware", "")),
+                    "commit": commit, "firmware": str(info.get("firmware", "")),
                     "command": "qlr bench " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["bench"] else sys.argv[1:])}
     finally:
         with contextlib.suppress(Exception):
