@@ -90,10 +90,11 @@ def main(args: argparse.Namespace) -> int:
     for n in ecfg.n_lrs:
         CLConfig(n_lr=n)  # validates
     progress = not args.quiet
+    commit = git_commit()  # the code that runs, not the HEAD when it ends
     net, pool, model_desc = load_model(args.model, lambda size, ch: load_pool(pcfg.data, pcfg.test_per_class, size, ch),
                                        pcfg, progress, log_err)
     res = run_experiment(net, pool, ecfg, progress, log_err)
-    res.update({"model": model_desc, "commit": git_commit(), "date": time.strftime("%Y-%m-%d"),
+    res.update({"model": model_desc, "commit": commit, "date": time.strftime("%Y-%m-%d"),
                 "command": "qlr " + " ".join(shlex.quote(a) for a in sys.argv[1:])})
     return report(res, args)
 

@@ -259,22 +259,25 @@ def summarize(runs: list[dict[str, Any]], ecfg: ExperimentConfig) -> tuple[list[
 
 
 def format_table(res: dict[str, Any]) -> str:
-    """The results as a text table (accuracy in %, memory in bytes)."""
+    """The results as a text table (accuracy in %, memory in bytes; the last columns are the
+    difference to the FP32 and to the UINT-8 row of the same LR layer and N_LR, in points)."""
     rows, base = res["rows"], res["baselines"]
     seeds = len(res["config"]["seeds"])
-    lines = [f"{'layer':>5} {'N_LR':>6} {'Q_LR':>5} {'LR memory (B)':>14} {'final accuracy (%)':>22} "
-             f"{'vs fp32':>8}"]
-    for r in rows:
-        ref = next((x for x in rows if x["lr_layer"] == r["lr_layer"] and x["n_lr"] == r["n_lr"]
-                    and x["q_lr"] == "fp32"), None)
-        d = "" if ref is None or r is ref else f"{100 * (r['acc_mean'] - ref['acc_mean']):+8.2f}"
+
+    def ref(r: dict[str, Any], q: str) -> str:
+        x = next((x for x in rows if x["lr_layer"] == r["lr_layer"] and x["n_lr"] == r["n_lr"] and x["q_lr"] == q), None)
+        return "" if x is None or x is r else f"{100 * (r['acc_mean'] - x['acc_mean']):+.2f}"
+
+    lines = [f"{'layer':>5} {'N_LR':>10} {'Q_LR':>5} {'LR memory (B)':>14} {'final accuracy (%)':>19} "
+             f"{'vs FP32':>8} {'vs U8':>7}"]
+    for r in sorted(rows, key=lambda r: (r["lr_layer"], r["n_lr"], -(int(r["q_lr"]) if r["q_lr"] != "fp32" else 99))):
         div = f"  ({r['diverged']}/{r['seeds']} diverged)" if r.get("diverged") else ""
-        lines.append(f"{'l' + str(r['lr_layer']):>5} {r['n_lr']:>6} {r['q_lr']:>5} {r['lr_bytes']:>14,} "
-                     f"{100 * r['acc_mean']:>13.2f} ± {100 * r['acc_std']:5.2f} {d:>8}{div}")
+        lines.append(f"{'l' + str(r['lr_layer']):>5} {r['n_lr']:>10} {r['q_lr']:>5} {r['lr_bytes']:>14,} "
+                     f"{100 * r['acc_mean']:>10.2f} ± {100 * r['acc_std']:5.2f} {ref(r, 'fp32'):>8} {ref(r, '8'):>7}{div}")
     for b in base:
         div = f"  ({b['diverged']}/{b['seeds']} diverged)" if b.get("diverged") else ""
-        lines.append(f"{'l' + str(b['lr_layer']):>5} {b['kind']:>12} {'8':>5} {0:>14,} "
-                     f"{100 * b['acc_mean']:>13.2f} ± {100 * b['acc_std']:5.2f}{div}")
+        lines.append(f"{'l' + str(b['lr_layer']):>5} {b['kind']:>10} {'8':>5} {'-':>14} "
+                     f"{100 * b['acc_mean']:>10.2f} ± {100 * b['acc_std']:5.2f}{div}")
     lines.append(f"mean ± std over {seeds} seed(s); {res['seconds']:.0f} s in all "
                  f"({res['latent_seconds']:.0f} s computing latents)")
     return "\n".join(lines)
