@@ -88,8 +88,12 @@ def from_json(d: dict) -> BenchReport:
 def header(rep: BenchReport) -> str:
     how = ("tiled ops (L1 tiles, DMA double buffering) where the tensors do not fit the free L1"
            if rep.dma else "untiled ops, tensors in L2 (the board has no DMA)")
-    return (f"qlr bench on {rep.board}: counter = {rep.unit}, cores {', '.join(map(str, rep.cores))} "
+    line = (f"qlr bench on {rep.board}: counter = {rep.unit}, cores {', '.join(map(str, rep.cores))} "
             f"(team of {rep.team_max}); free L1 {rep.l1_size} B, L2 window {rep.l2_window} B; {how}")
+    if rep.unit == "instructions" and max(rep.cores) > 1:
+        line += ("\n(QEMU -icount counts the instructions of all harts together: 'speedup' is the ratio of total "
+                 "instructions, 1.00 = no instructions added by the parallel split; it is not a time ratio)")
+    return line
 
 
 def plot(rep: BenchReport, path: str | Path) -> None:
