@@ -49,6 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, default=0.01, help="back-end SGD learning rate (default 0.01)")
     parser.add_argument("--momentum", type=float, default=0.9)
     parser.add_argument("--weight-decay", type=float, default=5e-4)
+    parser.add_argument("--eval-u8", action="store_true", help="analysis only: evaluate on 8-bit test latents "
+                        "whatever Q_LR (separates Q-bit storage from Q-bit inference; not the device's path)")
     parser.add_argument("--quick", action="store_true", help="a tiny sweep that runs in seconds (for tests), "
                         "for the options not given: " + ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in QUICK.items()))
     parser.add_argument("--from", dest="from_", nargs="+", metavar="RESULTS.json",
@@ -84,7 +86,7 @@ def main(args: argparse.Namespace) -> int:
     base = CLConfig(epochs=args.epochs, mb=args.mb, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
     q_lrs = [parse_q(q.strip()) for q in args.q_lr.split(",") if q.strip()]
     ecfg = ExperimentConfig(_ints(args.lr_layers, "--lr-layers"), _ints(args.n_lr, "--n-lr"), q_lrs,
-                            list(range(args.seeds)), baselines, base, pcfg)
+                            list(range(args.seeds)), baselines, base, pcfg, eval_u8=args.eval_u8)
     if not ecfg.lr_layers or not ecfg.n_lrs or not ecfg.q_lrs:
         raise QlrError("--lr-layers, --n-lr and --q-lr need at least one value each")
     for n in ecfg.n_lrs:

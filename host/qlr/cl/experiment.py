@@ -30,7 +30,7 @@ import numpy as np
 from qlr.cl.event import BackEnd, Diverged, GoldenTwin
 from qlr.cl.protocol import Pool, ProtocolConfig, make_stream
 from qlr.cl.rng import Rng
-from qlr.cl.session import CLConfig, build_setup, lr_memory_bytes
+from qlr.cl.session import CLConfig, LatentCodec, build_setup, lr_memory_bytes
 from qlr.errors import QlrError
 from qlr.model.graph import Network
 
@@ -46,6 +46,7 @@ class ExperimentConfig:
     baselines: list[str] = field(default_factory=lambda: list(BASELINES))
     base: CLConfig = field(default_factory=CLConfig)
     protocol: ProtocolConfig = field(default_factory=ProtocolConfig)
+    eval_u8: bool = False  # analysis only: test latents at 8 bits whatever Q_LR (not the device's path)
 
     def runs(self) -> int:
         return len(self.lr_layers) * len(self.seeds) * (len(self.n_lrs) * len(self.q_lrs) + len(self.baselines))
@@ -53,7 +54,8 @@ class ExperimentConfig:
     def to_dict(self) -> dict[str, Any]:
         return {"lr_layers": self.lr_layers, "n_lr": self.n_lrs,
                 "q_lr": ["fp32" if q is None else q for q in self.q_lrs], "seeds": self.seeds,
-                "baselines": self.baselines, "cl": self.base.to_dict(), "protocol": self.protocol.to_dict()}
+                "baselines": self.baselines, "cl": self.base.to_dict(), "protocol": self.protocol.to_dict(),
+                "eval_u8": self.eval_u8}
 
 
 class LatentCache:
@@ -117,22 +119,36 @@ class LatentCache:
         return self.test_f32 if q is None else self.test_u8
 
 
-def run_replay(net: Network, cache: LatentCache, stream, cfg: CLConfig) -> list[float]:
-    """One replay run: accuracy before the first event and after every event."""
+def run_replay(net: Network, cache: LatentCache, stream, cfg: CLConfig, eval_u8: bool = False) -> list[float]:
+    """One replay run: accuracy before the first event and after every event.
+
+    ``eval_u8`` (analysis only) evaluates on the 8-bit codes of the test latents whatever Q_LR,
+    separating what Q-bit storage does to learning from what Q-bit inputs do to inference.
+    """
     pool = stream.pool
     init = stream.initial_index
     setup = build_setup(net, cfg, None, initial_labels=pool.train_y[init],
                         initial_latents=cache.latents(init, cfg.q_lr), qfe=cache.qfe)
     twin = GoldenTwin(setup)
     enc = setup.codec.encode
-    test_codes = enc(cache.test(cfg.q_lr))
-    accs = [twin.evaluate_codes(test_codes, pool.test_y).accuracy]
+    if eval_u8 and cfg.q_lr is not None:
+        test_x = LatentCodec(8, setup.codec.in_scale).decode(cache.test_u8)
+
+        def acc() -> float:
+            return float(np.mean(np.argmax(twin.back.logits(test_x), axis=1) == pool.test_y))
+    else:
+        test_codes = enc(cache.test(cfg.q_lr))
+
+        def acc() -> float:
+            return twin.evaluate_codes(test_codes, pool.test_y).accuracy
+
+    accs = [acc()]
     for i, idx in enumerate(stream.event_index):
         try:
             twin.event_codes(enc(cache.latents(idx, cfg.q_lr)), pool.train_y[idx], event=i)
         except Diverged:
             return accs + [math.nan] * (len(stream.event_index) - i)
-        accs.append(twin.evaluate_codes(test_codes, pool.test_y).accuracy)
+        accs.append(acc())
     return accs
 
 
@@ -206,7 +222,7 @@ def run_experiment(net: Network, pool: Pool, ecfg: ExperimentConfig, progress: b
                     cfg = ecfg.base.with_(lr_layer=l, n_lr=n_lr, q_lr=q, seed=seed)
                     bar.set_postfix(layer=l, seed=seed, n_lr=n_lr, q="fp32" if q is None else q)
                     ts = time.perf_counter()
-                    accs = run_replay(net, cache, stream, cfg)
+                    accs = run_replay(net, cache, stream, cfg, ecfg.eval_u8)
                     runs.append({"kind": "replay", "lr_layer": l, "n_lr": n_lr, "q_lr": cfg.q_name, "seed": seed,
                                  "accuracy": accs, "final": accs[-1], "lr_bytes": lr_memory_bytes(n_lr, elements, q),
                                  "seconds": time.perf_counter() - ts})
