@@ -517,24 +517,7 @@ static const char *mm_check(const qlr_op_call_t *c, unsigned lead, int pass)
     if (s.rows * s.in > 0x1FFFFFFFu || s.rows * s.out > 0x1FFFFFFFu || s.in * s.out > 0x1FFFFFFFu) {
         return TOO_BIG;
     }
-    uint64_t xb = 4u * s.rows * s.in, yb = 4u * s.rows * s.out, wb = 4u * s.in * s.out, bb = 4u * s.out;
-    if (pass == 0) {
-        if ((e = qlr_op_expect_bytes(c, 0, xb)) || (e = qlr_op_expect_bytes(c, 1, wb)) ||
-            (e = qlr_op_expect_bytes(c, 2, bb)) || (e = qlr_op_expect_bytes(c, 3, yb))) {
-            return e;
-        }
-    } else if (pass == 1) {
-        if ((e = qlr_op_expect_bytes(c, 0, yb)) || (e = qlr_op_expect_bytes(c, 1, wb)) ||
-            (e = qlr_op_expect_bytes(c, 2, xb))) {
-            return e;
-        }
-    } else {
-        if ((e = qlr_op_expect_bytes(c, 0, xb)) || (e = qlr_op_expect_bytes(c, 1, yb)) ||
-            (e = qlr_op_expect_bytes(c, 2, wb)) || (e = qlr_op_expect_bytes(c, 3, bb))) {
-            return e;
-        }
-    }
-    return NULL;
+    return qlr_op_expect_mm_tensors(c, pass, s.rows, s.in, s.out);
 }
 
 static const char *pw_fw_check(const qlr_op_call_t *c) { return mm_check(c, 3, 0); }

@@ -153,22 +153,8 @@ static const char *mm_check(const qlr_op_call_t *c, unsigned lead, int pass)
     if ((e = check_budget(c, q[s.budget]))) {
         return e;
     }
-    const uint64_t x = 4u * s.rows * s.in, y = 4u * s.rows * s.out, w = 4u * s.out * s.in, b = 4u * s.out;
-    if (pass == 0) {
-        if ((e = qlr_op_expect_bytes(c, 0, x)) || (e = qlr_op_expect_bytes(c, 1, w)) ||
-            (e = qlr_op_expect_bytes(c, 2, b)) || (e = qlr_op_expect_bytes(c, 3, y))) {
-            return e;
-        }
-    } else if (pass == 1) {
-        if ((e = qlr_op_expect_bytes(c, 0, y)) || (e = qlr_op_expect_bytes(c, 1, w)) ||
-            (e = qlr_op_expect_bytes(c, 2, x))) {
-            return e;
-        }
-    } else {
-        if ((e = qlr_op_expect_bytes(c, 0, x)) || (e = qlr_op_expect_bytes(c, 1, y)) ||
-            (e = qlr_op_expect_bytes(c, 2, w)) || (e = qlr_op_expect_bytes(c, 3, b))) {
-            return e;
-        }
+    if ((e = qlr_op_expect_mm_tensors(c, pass, s.rows, s.in, s.out))) {
+        return e;
     }
     return check_plan(c, q[s.budget]);
 }

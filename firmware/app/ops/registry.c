@@ -46,3 +46,16 @@ const char *qlr_op_expect_bytes(const qlr_op_call_t *call, unsigned i, uint64_t 
              (unsigned long)call->tensor_bytes[i], (unsigned long)bytes);
     return msg;
 }
+
+const char *qlr_op_expect_mm_tensors(const qlr_op_call_t *c, int pass, uint64_t rows, uint64_t in, uint64_t out)
+{
+    const uint64_t x = 4u * rows * in, y = 4u * rows * out, w = 4u * in * out, b = 4u * out;
+    const uint64_t fw[] = {x, w, b, y}, bwi[] = {y, w, x}, bww[] = {x, y, w, b};
+    const uint64_t *want = pass == 0 ? fw : pass == 1 ? bwi : bww;
+    unsigned n = pass == 1 ? 3u : 4u;
+    const char *e = NULL;
+    for (unsigned i = 0; i < n && e == NULL; i++) {
+        e = qlr_op_expect_bytes(c, i, want[i]);
+    }
+    return e;
+}

@@ -71,4 +71,10 @@ const qlr_op_t *qlr_op_at(unsigned i);
  * (static storage) naming the tensor, its size and the size the shape needs. */
 const char *qlr_op_expect_bytes(const qlr_op_call_t *call, unsigned i, uint64_t bytes);
 
+/* The FP32 tensors of a pointwise/linear pass over `rows` x `in` -> `out` (pixels or samples),
+ * in op order: pass 0 (fw) x, w, b, y; pass 1 (bw_input) dy, w, dx; pass 2 (bw_weight)
+ * x, dy, dw, db. NULL, or the qlr_op_expect_bytes message of the first tensor at fault. */
+const char *qlr_op_expect_mm_tensors(const qlr_op_call_t *call, int pass, uint64_t rows, uint64_t in,
+                                     uint64_t out);
+
 #endif /* QLR_OP_H */
