@@ -102,12 +102,11 @@ def device(request: pytest.FixtureRequest) -> DeviceHandle:
 
 # ---- kernel ops: one command server per board for the whole session ---------------------------
 
-@pytest.fixture(scope="session", params=list(TARGETS))
-def kernels(request: pytest.FixtureRequest):
-    """A `qlr.kernels.run.DeviceKernels` on a board's command server, started once per session
-    and shared by every kernel test on that board (`kernels.run(spec, arrays, params, cores=N)`).
-    Narrow with `pytest --board NAME`."""
-    from qlr.kernels.run import DeviceKernels
+@contextlib.contextmanager
+def board_link(request: pytest.FixtureRequest, program: str, pulp_timeout: float = 120.0):
+    """Starts `program` on request.param's board with its link open and yields
+    (link, DeviceHandle); skips boards not selected with --board and pulp-open without GVSoC.
+    The firmware is asked to exit when the block ends normally; the link always closes."""
     from qlr.link import open_device_link
 
     target = request.param
@@ -121,13 +120,24 @@ def kernels(request: pytest.FixtureRequest):
         if gvsoc is None:
             pytest.skip(GVSOC_HELP)
     handle = DeviceHandle(target, board, variant, gvsoc)
-    with handle.started("server") as dev:
-        link = open_device_link(dev, timeout=10.0 if board != "pulp-open" else 120.0, retries=2)
+    with handle.started(program) as dev:
+        link = open_device_link(dev, timeout=10.0 if board != "pulp-open" else pulp_timeout, retries=2)
         try:
-            k = DeviceKernels(link)
-            k.target = target
-            yield k
-        finally:
+            yield link, handle
             with contextlib.suppress(Exception):
                 link.exit(0)
+        finally:
             link.close()
+
+
+@pytest.fixture(scope="session", params=list(TARGETS))
+def kernels(request: pytest.FixtureRequest):
+    """A `qlr.kernels.run.DeviceKernels` on a board's command server, started once per session
+    and shared by every kernel test on that board (`kernels.run(spec, arrays, params, cores=N)`).
+    Narrow with `pytest --board NAME`."""
+    from qlr.kernels.run import DeviceKernels
+
+    with board_link(request, "server") as (link, handle):
+        k = DeviceKernels(link)
+        k.target = handle.target
+        yield k

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from conftest import TARGETS, DeviceHandle
-from qlr.boards.runner import GVSOC_HELP, find_gvsoc
+from conftest import board_link
 from qlr.cl.device.image_frontend import CMD_CL_IMAGE_OPEN
-from qlr.link import Link, LinkDeviceError, open_device_link
+from qlr.link import Link, LinkDeviceError
 
 
 @dataclass
@@ -35,25 +34,8 @@ class CLBoard:
 @contextlib.contextmanager
 def cl_board(request: pytest.FixtureRequest):
     """Starts cl.elf on request.param's board (skips boards not selected or without GVSoC)."""
-    target = request.param
-    chosen = request.config.getoption("--board")
-    if chosen and target not in chosen:
-        pytest.skip(f"board {target} not selected (--board {' '.join(chosen)})")
-    board, variant = TARGETS[target]
-    gvsoc = None
-    if board == "pulp-open":
-        gvsoc = find_gvsoc()
-        if gvsoc is None:
-            pytest.skip(GVSOC_HELP)
-    handle = DeviceHandle(target, board, variant, gvsoc)
-    with handle.started("cl") as dev:
-        link = open_device_link(dev, timeout=10.0 if board != "pulp-open" else 180.0, retries=2)
-        try:
-            yield CLBoard(link, target, board, handle.team_max)
-            with contextlib.suppress(Exception):
-                link.exit(0)
-        finally:
-            link.close()
+    with board_link(request, "cl", pulp_timeout=180.0) as (link, handle):
+        yield CLBoard(link, handle.target, handle.board, handle.team_max)
 
 
 def write_diff(link: Link, offset: int, old: bytes, new: bytes) -> None:
