@@ -73,6 +73,7 @@ class DeviceBackend:
         self.link = self._ctx.__enter__()
         info = self.link.info()
         self.team = int(info["team_max"])
+        self.unit = str(info["counter_unit"])
         cores = self.cores or self.team
         if not 1 <= cores <= self.team:
             raise QlrError(f"--cores must be 1..{self.team} on {self.board}")
@@ -131,6 +132,7 @@ class DeviceBackend:
             if np.any(m):
                 self.link.mem_write("L2", moff, m.tobytes())
         self._mirror = st.copy()
+        self._params_from_device = False
         self._state = None
         self._verify_lr("start")
 
@@ -199,13 +201,14 @@ class DeviceBackend:
         self._verify_lr(f"event {i}")
         params, momentum = self._read_params()
         m.params, m.momentum = params, momentum
+        self._params_from_device = True
         self._state = None
         t3 = time.perf_counter()
         return EventReport(
             event=i, n_new=n, labels=y.copy(), codes=codes, losses=losses, mix=Mix(cur, rep, iters),
             new_index=new_index, slots=slots, params={k: v.copy() for k, v in params.items()},
             seconds={"upload": t1 - t0, "device": t2 - t1, "readback": t3 - t2, "total": t3 - t0},
-            counters={"unit": self.link.info()["counter_unit"], **dict(zip(PHASES, counters)),
+            counters={"unit": self.unit, **dict(zip(PHASES, counters)),
                       "counter_total": int(sum(counters)), "cores": self.cores_used,
                       "l2_work_used": work_used, "l3_lr_bytes": l3_end})
 
@@ -249,15 +252,11 @@ class DeviceBackend:
     # ------------------------------------------------------------------ state
     def state(self) -> CLState:
         if self._state is None:
-            st = self._mirror.copy()
-            if not self._mirror_has_params():
-                st.params, st.momentum = self._read_params()
-                self._mirror.params, self._mirror.momentum = st.params, st.momentum
-            self._state = st
+            if not self._params_from_device:  # right after start: read what the device holds
+                self._mirror.params, self._mirror.momentum = self._read_params()
+                self._params_from_device = True
+            self._state = self._mirror.copy()
         return self._state.copy()
-
-    def _mirror_has_params(self) -> bool:
-        return getattr(self, "_params_read", False) or self._mirror.events > self.setup.state.events
 
     def close(self) -> None:
         if self._ctx is not None:
