@@ -19,6 +19,7 @@ from qlr import REPO_ROOT
 from qlr.bench import layers as L
 from qlr.bench import report
 from qlr.bench.run import plan, run_bench
+from qlr.boards.runner import GVSOC_OPTION_HELP
 from qlr.errors import QlrError
 
 KINDS = ("pw", "dw", "linear")
@@ -39,7 +40,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--from-json", metavar="FILE", default=None,
                    help="do not measure: re-print (or --plot) the results a --json run saved")
     p.add_argument("--plot", metavar="FILE.png", default=None, help="also save a plot (needs matplotlib)")
-    p.add_argument("--gvsoc", default=None, help="GVSoC launcher for pulp-open (default: $GVSOC)")
+    p.add_argument("--gvsoc", default=None, help=GVSOC_OPTION_HELP)
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed for one kernel run")
     p.add_argument("--seed", type=int, default=1, help="seed of the inputs filled on the device")
     p.add_argument("--no-build", action="store_true", help="use the firmware already built")

@@ -32,7 +32,7 @@ def main(args: argparse.Namespace) -> int:
     for b in boards:
         runs = b.runs_here
         if runs == "gvsoc":
-            runs = "yes (GVSoC found)" if find_gvsoc() else "needs GVSoC ($GVSOC)"
+            runs = "yes (GVSoC found)" if find_gvsoc() else "needs GVSoC (tools/setup --gvsoc SRC, or $GVSOC)"
         else:
             runs = "yes" if runs else "build only"
         mem = ", ".join(f"{k} {_kib(r.size)}" for k, r in sorted(b.memory.items()))

@@ -7,7 +7,7 @@ import json
 import sys
 
 from qlr.boards.registry import board_names
-from qlr.boards.runner import run
+from qlr.boards.runner import GVSOC_OPTION_HELP, run
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -16,7 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cores", type=int, default=None,
                    help="worker cores of the team (default: all the board has)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds before the run is killed")
-    p.add_argument("--gvsoc", default=None, help="GVSoC launcher for pulp-open (default: $GVSOC)")
+    p.add_argument("--gvsoc", default=None, help=GVSOC_OPTION_HELP)
     p.add_argument("--port", default=None,
                    help="serial port of a real board's console (default: the board's serial_url)")
     p.add_argument("--json", action="store_true", help="print a JSON record instead of the console")

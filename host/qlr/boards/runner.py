@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from qlr.boards.registry import Board, load_board
+from qlr.cache import cached_gvsoc
 from qlr.errors import QlrError
 
 SUMMARY_RE = re.compile(
@@ -35,9 +36,12 @@ SUMMARY_RE = re.compile(
 FATAL_RE = re.compile(r"^qlr-fatal: (?P<what>.*)$")
 EXIT_RE = re.compile(r"^qlr-exit: (?P<status>-?\d+)$")
 GVSOC_HELP = (
-    "GVSoC not found: set GVSOC=/path/to/gvsoc (the `gvsoc` launcher of an installation built "
-    "from github.com/gvsoc/gvsoc with `make all TARGETS=pulp-open`) or pass --gvsoc PATH"
+    "GVSoC not found: build it once with `tools/setup --gvsoc SRC` (SRC: a GVSoC source tarball, "
+    "directory or git URL, e.g. ../shared/gvsoc/gvsoc-209c147-src.tar.gz or "
+    "https://github.com/gvsoc/gvsoc), or name a launcher with GVSOC=/path/to/gvsoc or --gvsoc PATH"
 )
+
+GVSOC_OPTION_HELP = "GVSoC launcher for pulp-open (default: $GVSOC, else the build of `tools/setup --gvsoc`)"
 
 LineSink = Callable[[str], None]
 
@@ -101,8 +105,16 @@ class RunResult:
 
 
 def find_gvsoc(explicit: str | None = None) -> str | None:
-    """The GVSoC launcher from --gvsoc, $GVSOC, or PATH; None if there is none."""
-    for cand in (explicit, os.environ.get("GVSOC"), shutil.which("gvsoc")):
+    """The GVSoC launcher: --gvsoc, then $GVSOC, then the build of `tools/setup --gvsoc`
+    (`$QLR_CACHE/gvsoc/current/gvsoc`), then `gvsoc` on PATH; None if there is none.
+    A launcher named explicitly (--gvsoc or $GVSOC) that is not an executable file is an error,
+    not a reason to fall back silently to another one."""
+    for how, cand in (("--gvsoc", explicit), ("$GVSOC", os.environ.get("GVSOC"))):
+        if cand:
+            if not (Path(cand).is_file() and os.access(cand, os.X_OK)):
+                raise QlrError(f"{how} names {cand}, which is not an executable file (a GVSoC launcher)")
+            return str(Path(cand).resolve())
+    for cand in (str(cached_gvsoc()), shutil.which("gvsoc")):
         if cand and Path(cand).is_file() and os.access(cand, os.X_OK):
             return str(Path(cand).resolve())
     return None

@@ -38,6 +38,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from qlr.cache import cache_dir
 from qlr.cl.rng import Rng
 from qlr.cl.state import config_hash
 from qlr.errors import QlrError
@@ -71,11 +72,6 @@ class ProtocolConfig:
         d = asdict(self)
         d["initial_classes"] = None if self.initial_classes is None else list(self.initial_classes)
         return d
-
-
-def cache_dir() -> str:
-    """``$QLR_CACHE`` or ``~/.cache/qlr`` (created on demand)."""
-    return os.environ.get("QLR_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "qlr")
 
 
 def _file_sha256(path: str) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qlr.boards.runner import GVSOC_OPTION_HELP
 from qlr.errors import QlrError
 
 
@@ -34,11 +35,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     r.add_argument("--check", action="store_true",
                    help="also run the golden model and report the largest difference (exit 1 on a mismatch "
                         "for integer ops)")
-    r.add_argument("--gvsoc", default=None, help="GVSoC launcher for pulp-open (default: $GVSOC)")
+    r.add_argument("--gvsoc", default=None, help=GVSOC_OPTION_HELP)
     r.add_argument("--json", action="store_true", help="print a JSON record")
     ls = sub.add_parser("list", help="list the ops (of the host specs, or of a board's firmware)")
     ls.add_argument("--board", default=None, help="ask this board's firmware which ops it has")
-    ls.add_argument("--gvsoc", default=None)
+    ls.add_argument("--gvsoc", default=None, help=GVSOC_OPTION_HELP)
     ls.add_argument("--json", action="store_true")
     d = sub.add_parser("docs", help="write or check the op reference (docs/kernels.md)")
     g = d.add_mutually_exclusive_group()

@@ -6,12 +6,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from qlr.boards.runner import GVSOC_OPTION_HELP
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `qlr learn` for device boards."""
     g = parser.add_argument_group("device boards")
     g.add_argument("--cores", type=int, default=None, help="worker cores of the team (default: all the board has)")
-    g.add_argument("--gvsoc", default=None, help="GVSoC launcher for pulp-open (default: $GVSOC)")
+    g.add_argument("--gvsoc", default=None, help=GVSOC_OPTION_HELP)
     g.add_argument("--fault", default="", choices=("", "cl-policy", "cl-dequant"),
                    help="run a firmware broken on purpose (shows that --check catches it)")
 
