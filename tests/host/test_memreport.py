@@ -225,7 +225,7 @@ def test_cli_json_adds_the_plan_to_the_elf(elves, image, capsys):
     # 12 FP32 scales in L2
     assert regions["L3"]["rows"]["lr"] == 6 * 11 + 2 * 6 and l2["rows"]["lr"] == 4 * 12
     assert plan["lr_bytes"] == 6 * 11 + 2 * 6 + 4 * 12
-    assert regions["L3"]["rows"]["image"] == image.stat().st_size
+    assert l2["rows"]["image"] == image.stat().st_size  # read in place by the firmware's image reader
 
 
 def test_cli_text_shows_each_category_and_a_verdict(elves, image, capsys):
@@ -239,11 +239,11 @@ def test_cli_text_shows_each_category_and_a_verdict(elves, image, capsys):
     assert out.rstrip().endswith("verdict: fits board pulp-open")
 
 
-def _l3_used(n: int, image_bytes: int) -> int:
-    """L3 bytes of n latents of 11 bytes, their u16 labels and the image, each at a multiple of 64."""
+def _l3_used(n: int, plan_bytes: int) -> int:
+    """L3 bytes of n latents of 11 bytes, their u16 labels and the plan, each at a multiple of 64."""
     start_labels = -(-(n * 11) // 64) * 64
-    start_image = -(-(start_labels + 2 * n) // 64) * 64
-    return start_image + image_bytes
+    start_plan = -(-(start_labels + 2 * n) // 64) * 64
+    return start_plan + plan_bytes
 
 
 def test_too_big_configuration_exits_1_naming_region_excess_and_consumers(elves, image, capsys):
@@ -254,7 +254,9 @@ def test_too_big_configuration_exits_1_naming_region_excess_and_consumers(elves,
     rc, out, err = run_cli(capsys, elves["qemu-rv32"], "--image", image, "--n-lr", n)
     assert rc == 1
     line = err.strip().splitlines()[-1]
-    used = _l3_used(n, image.stat().st_size)
+    rc, out_json, _ = run_cli(capsys, elves["qemu-rv32"], "--image", image, "--n-lr", n, "--json")
+    plan_bytes = next(a["size"] for a in json.loads(out_json)["plan"]["allocations"] if a["name"] == "plan")
+    used = _l3_used(n, plan_bytes)
     assert line.startswith("qlr memreport: error: L2 of board qemu-rv32 needs")
     assert f"biggest: event.perm_rep (event) {4 * n / 2**20:.2f} MiB, event.work (event) {4 * n / 2**20:.2f} MiB" in line
     assert line.endswith(f"; also L3 over by {used - (1 << 26)} bytes ({(used - (1 << 26)) / 2**20:.2f} MiB)")
@@ -274,15 +276,17 @@ def test_too_big_for_l2_even_at_micro_batch_1(tmp_path, big_image, capsys):
     assert rc == 1
     assert "qlr memreport: error: L2 of board stm32l476 needs" in err
     assert "(at micro-batch 1 of 128)" in err
-    # the biggest consumers: the last layer's weights, gradient and momentum (8 x 4000 FP32 each)
-    # and the firmware's .bss (20000 bytes of big_bss and 64 of the wrapper)
-    assert "biggest: be.10.weight (weights) 125.0 KiB, grad.10.weight (gradients) 125.0 KiB, " \
-           "opt.10.weight (optimizer) 125.0 KiB, .bss (static) 19.5 KiB" in err
+    # the biggest consumers: the image (read in place from L2), the last layer's weights,
+    # gradient and momentum (8 x 4000 FP32 each: L3 has no room to stream them)
+    biggest = err.split("biggest: ")[1].split(" (at micro-batch")[0]
+    assert biggest == (f"image (image) {big_image.stat().st_size / 1024:.1f} KiB, be.10.weight (weights) 125.0 KiB, "
+                       "grad.10.weight (gradients) 125.0 KiB, opt.10.weight (optimizer) 125.0 KiB")
     # every region that does not fit is named: 2000 latents of 12 bytes at 0, 2000 labels at
-    # 24000 (a multiple of 64), the image at 28032: in a 16 KiB L3
-    rc, _, err = run_cli(capsys, elf, "--image", big_image, "--n-lr", 2000, "--q-lr", 8, "--n-new", 0)
+    # 24000 (a multiple of 64), the plan at 28032: in a 16 KiB L3
+    rc, out_json, err = run_cli(capsys, elf, "--image", big_image, "--n-lr", 2000, "--q-lr", 8, "--n-new", 0, "--json")
     assert rc == 1 and "L2 of board stm32l476" in err
-    over = 28032 + big_image.stat().st_size - 16384
+    plan_bytes = next(a["size"] for a in json.loads(out_json)["plan"]["allocations"] if a["name"] == "plan")
+    over = 28032 + plan_bytes - 16384
     assert err.rstrip().endswith(f"; also L3 over by {over} bytes ({over / 1024:.1f} KiB)")
     # the image has no LR memory: N_LR and Q_LR must be given
     rc, _, err = run_cli(capsys, elf, "--image", big_image)

@@ -121,8 +121,11 @@ def test_buffer_sizes_follow_the_rules_for_a_small_chain():
         plan.get("act.1")
     # activation gradients: two ping-pong buffers of the largest back-end tensor (12)
     assert plan.get("grad.act.0").size == plan.get("grad.act.1").size == 4 * ub * 12
-    # front-end: two u8 buffers (a chain) of the largest tensor: input 2x2x4 = 16
-    assert [a.size for a in plan.allocations if a.name.startswith("fe.buf.")] == [16, 16]
+    # the front-end executor's scratch: folded biases (3 x int32 = 12 B, 64-byte rounded) and one
+    # activation slot (a single layer; its output 2x2x3 = 12 B, rounded); pointwise needs no kernel
+    # scratch. An image brought from L3 (2x2x4 = 16 B) while the front-end runs.
+    assert plan.get("fe.scratch").size == 64 + 64 and plan.get("fe.scratch").phase == "all"
+    assert plan.get("fe.input").size == 16 and plan.get("fe.input").phase == "front"
     # the event's data: 3 images of 16 bytes, 3 u16 labels, 3 new latents of 12 bytes (8-bit rows)
     assert [plan.get(n).size for n in ("data.images", "data.labels", "data.latents")] == [48, 6, 36]
     assert plan.data_level == "L2"
@@ -144,7 +147,7 @@ def test_front_end_and_training_buffers_share_one_overlay():
     front = [a for a in plan.at("L2") if a.phase == "front"]
     train = [a for a in plan.at("L2") if a.phase == "train"]
     steady = [a for a in plan.at("L2") if a.phase == "all"]
-    assert {a.name for a in front} == {"fe.buf.0", "fe.buf.1"}
+    assert {a.name for a in front} == {"fe.input"}
     assert {"act.input", "act.2", "act.3", "grad.act.0", "grad.act.1", "stream.lr.0"} <= {a.name for a in train}
     start = min(a.offset for a in front + train)
     assert start == min(a.offset for a in front) == min(a.offset for a in train)  # the same region
@@ -165,13 +168,14 @@ def test_no_momentum_no_optimizer_buffers():
     assert with_m.category_bytes("optimizer") == 4 * (5 * 12 + 5)  # linear 12 -> 5 with bias
 
 
-def test_residual_add_needs_three_front_end_buffers():
+def test_residual_add_needs_three_front_end_slots():
+    from qlr.cl.plan.frontend import slots
+
     content = sample_content()  # conv1 -> dw1 -> pw1, add(conv1, pw1): conv1's output lives on
-    plan = plan_for(content, PlanConfig.from_content(content, mb=4, n_new=2), BOARD)
-    bufs = [a for a in plan.allocations if a.name.startswith("fe.buf.")]
-    assert len(bufs) == 3
-    # each as big as the largest u8 tensor: conv1's output 5x7x6 = 210 (the input is 9x7x2 = 126)
-    assert all(a.size == 5 * 7 * 6 for a in bufs)
+    front = [r for r in content.layers if r.stage == 0]
+    assert slots(front, len(front)) == 3
+    chain = chain_content()
+    assert slots(chain.layers[:1], 1) == 1
 
 
 def test_plan_is_deterministic_and_json_able():
@@ -182,7 +186,7 @@ def test_plan_is_deterministic_and_json_able():
     assert a == b
     again = json.loads(json.dumps(a))
     assert again["ub"] == 32 and again["fits"] is True
-    assert {x["name"] for x in again["allocations"]} >= {"lr.latents", "act.input", "tiles.kernel", "image"}
+    assert {x["name"] for x in again["allocations"]} >= {"lr.latents", "act.input", "tiles.kernel", "image", "plan"}
     for x in again["allocations"]:
         assert set(x) == {"level", "name", "category", "offset", "size", "align", "phase", "streamed"}
 

@@ -769,9 +769,10 @@ static uint64_t xent_macs(const qlr_op_call_t *c)
 static qlr_status_t xent_run(const qlr_op_call_t *c)
 {
     f32_task_t t = {.id = K_XENT};
-    t.u.xent = (qlr_softmax_xent_f32_args_t){param_u32(c, 0), param_u32(c, 1), tensor_f32(c, 0),
-                                             (const int32_t *)(const void *)c->tensor[1], tensor_f32(c, 2),
-                                             tensor_f32(c, 3), tensor_f32(c, 4)};
+    t.u.xent = (qlr_softmax_xent_f32_args_t){.n = param_u32(c, 0), .k = param_u32(c, 1), .logits = tensor_f32(c, 0),
+                                             .labels = (const int32_t *)(const void *)c->tensor[1],
+                                             .dlogits = tensor_f32(c, 2), .row_loss = tensor_f32(c, 3),
+                                             .loss = tensor_f32(c, 4), .norm = 0};
     return fork_task(c, &t);
 }
 

@@ -94,7 +94,10 @@ class BackEnd:
                 continue
             for k, gk in g.items():
                 w = lay.params[k]
-                G.qlr_sgd_f32(w, gk.astype(np.float32, copy=False), momentum[f"{lay.name}.{k}"], lr, mom, wd)
+                # Without momentum there is no momentum buffer (the device keeps none either): the
+                # update uses a zero v and the state's momentum stays zero.
+                v = momentum[f"{lay.name}.{k}"] if mom else np.zeros_like(w)
+                G.qlr_sgd_f32(w, gk.astype(np.float32, copy=False), v, lr, mom, wd)
         return loss
 
     def logits(self, x: np.ndarray, batch: int = 1000) -> np.ndarray:
