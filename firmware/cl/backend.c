@@ -371,7 +371,18 @@ typedef struct {
     const qlr_cl_layer_t *l;
     uint32_t n;
     int pass;                /* 0 forward, 1 backward (weight and input gradients), 2 SGD */
+    uint64_t *tiles;         /* adds the tile steps of every product run */
 } rows_ctx_t;
+
+static void count_tiles(const task_t *t, unsigned cores, uint64_t *tiles)
+{
+    for (unsigned i = 0; i < t->nmm; i++) {
+        qlr_tiled_plan_t p;
+        if (qlr_tiled_matmul_f32_plan(&t->mm[i], cores, &p) == QLR_OK) {
+            *tiles += p.steps;
+        }
+    }
+}
 
 static qlr_tiled_matmul_f32_args_t product(const qlr_cl_backend_t *bk, qlr_matmul_kind_t kind, const float *a,
                                            const float *b, float *c, uint32_t m, uint32_t n, uint32_t k,
@@ -419,11 +430,12 @@ static qlr_status_t rows_work(void *arg, uint32_t r0, uint32_t r1, uint8_t *cons
                                       chunk, out, in, in, r0 > 0u);
         }
     }
+    count_tiles(t, c->cores, c->tiles);
     return run_on_team(t, c->cores);
 }
 
 static qlr_status_t product_pass(qlr_cl_backend_t *bk, task_t *t, const qlr_cl_layer_t *l, uint32_t n, int pass,
-                                 unsigned cores, qlr_cl_traffic_t *traffic)
+                                 unsigned cores, qlr_cl_step_counters_t *sc)
 {
     uint32_t row = 4u * mm_in(l);
     qlr_cl_stream_part_t p[3];
@@ -442,13 +454,21 @@ static qlr_status_t product_pass(qlr_cl_backend_t *bk, task_t *t, const qlr_cl_l
         }
         p[np++] = (qlr_cl_stream_part_t){.where = l->dw, .row_bytes = row, .read = 1};
     }
-    rows_ctx_t ctx = {.t = t, .cores = cores, .l = l, .n = n, .pass = pass};
-    return qlr_cl_stream_rows(p, np, l->oc, bk->stage, bk->stage_bytes, rows_work, &ctx, traffic);
+    rows_ctx_t ctx = {.t = t, .cores = cores, .l = l, .n = n, .pass = pass, .tiles = &sc->tiles};
+    return qlr_cl_stream_rows(p, np, l->oc, bk->stage, bk->stage_bytes, rows_work, &ctx, &sc->l3);
 }
 
 /* ---- the passes -------------------------------------------------------------------------------- */
 
-static qlr_status_t forward(qlr_cl_backend_t *bk, uint32_t n, unsigned cores, qlr_cl_traffic_t *traffic)
+/* L1 tile steps of a depthwise forward pass (as qlr_dwconv2d_f32_fw_tiled cuts it). */
+static uint64_t dw_tiles(const qlr_cl_backend_t *bk, const qlr_cl_layer_t *l, uint32_t n)
+{
+    qlr_f32_window_t g = window(l, n);
+    uint32_t ch = qlr_dwconv2d_f32_fw_tile_channels(&g, &bk->l1);
+    return ch == 0u ? 0u : (uint64_t)n * ((l->ic + ch - 1u) / ch);
+}
+
+static qlr_status_t forward(qlr_cl_backend_t *bk, uint32_t n, unsigned cores, qlr_cl_step_counters_t *sc)
 {
     qlr_status_t st = QLR_OK;
     for (unsigned i = 0; i < bk->n && st == QLR_OK; i++) {
@@ -458,12 +478,15 @@ static qlr_status_t forward(qlr_cl_backend_t *bk, uint32_t n, unsigned cores, ql
             continue; /* a view of its input */
         }
         if (is_product(l)) {
-            st = product_pass(bk, &t, l, n, 0, cores, traffic);
+            st = product_pass(bk, &t, l, n, 0, cores, sc);
             t.op = OP_FORWARD;
             if (st == QLR_OK && l->act != QLR_CL_ACT_NONE) {
                 st = run_on_team(&t, cores);
             }
         } else {
+            if (l->kind == QLR_CL_DWCONV) {
+                sc->tiles += dw_tiles(bk, l, n);
+            }
             st = run_on_team(&t, cores);
         }
     }
@@ -477,7 +500,7 @@ qlr_status_t qlr_cl_backend_micro(qlr_cl_backend_t *bk, uint32_t n, const int32_
         return QLR_E_ARG;
     }
     uint64_t t0 = qlr_counter();
-    qlr_status_t st = forward(bk, n, cores, &c->l3);
+    qlr_status_t st = forward(bk, n, cores, c);
     task_t lt = {.op = OP_LOSS, .bk = bk, .n = n, .x = bk->act[bk->n], .out = bk->grad[0], .labels = labels,
                  .norm = norm};
     if (st == QLR_OK) {
@@ -501,7 +524,7 @@ qlr_status_t qlr_cl_backend_micro(qlr_cl_backend_t *bk, uint32_t n, const int32_
             st = run_on_team(&t, cores);
         }
         if (st == QLR_OK && is_product(l)) {
-            st = product_pass(bk, &t, l, n, 1, cores, &c->l3);
+            st = product_pass(bk, &t, l, n, 1, cores, c);
         }
         cur ^= 1u;
     }
@@ -520,7 +543,7 @@ qlr_status_t qlr_cl_backend_update(qlr_cl_backend_t *bk, unsigned cores, qlr_cl_
         const qlr_cl_layer_t *l = &bk->layer[i];
         if (is_product(l) && (l->w.level == QLR_MEM_L3 || l->dw.level == QLR_MEM_L3 || l->vw.level == QLR_MEM_L3)) {
             task_t r = {.bk = bk};
-            st = product_pass(bk, &r, l, 0, 2, cores, &c->l3);
+            st = product_pass(bk, &r, l, 0, 2, cores, c);
         }
     }
     c->update += qlr_counter() - t0;
@@ -534,7 +557,7 @@ qlr_status_t qlr_cl_backend_predict(qlr_cl_backend_t *bk, uint32_t n, unsigned c
         return QLR_E_ARG;
     }
     uint64_t t0 = qlr_counter();
-    qlr_status_t st = forward(bk, n, cores, &c->l3);
+    qlr_status_t st = forward(bk, n, cores, c);
     task_t t = {.op = OP_ARGMAX, .bk = bk, .n = n, .pred = pred};
     if (st == QLR_OK) {
         st = run_on_team(&t, cores);

@@ -395,6 +395,7 @@ qlr_status_t qlr_cl_event(qlr_cl_t *cl, uint32_t n_new, qlr_cl_event_report_t *r
     rep->counter[QLR_CL_PHASE_BACKWARD] = sc.backward;
     rep->counter[QLR_CL_PHASE_UPDATE] = sc.update;
     rep->params = sc.l3;
+    rep->tiles = sc.tiles;
     if (st != QLR_OK) {
         return st;
     }

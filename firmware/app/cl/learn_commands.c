@@ -302,7 +302,8 @@ qlr_link_status_t qlr_cmd_cl_event(const qlr_frame_t *req, qlr_link_reply_t *rep
     qlr_link_put_u64(d + 112, rep.params.l3_to_l2);
     qlr_link_put_u64(d + 120, rep.params.l2_to_l3);
     qlr_link_put_u32(d + 128, rep.params.chunks);
-    reply->len = 132;
+    qlr_link_put_u64(d + 132, rep.tiles);
+    reply->len = 140;
     if (st != QLR_OK) {
         g_ready = 0; /* the state is no longer the host's: it must set up again */
     }

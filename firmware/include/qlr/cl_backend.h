@@ -60,6 +60,7 @@ typedef struct {
 typedef struct {
     uint64_t forward, backward, update;
     qlr_cl_traffic_t l3;              /* streamed parameter rows between L3 and L2 */
+    uint64_t tiles;                   /* L1 tile steps of the tiled products and depthwise passes */
 } qlr_cl_step_counters_t;
 
 typedef struct {

@@ -52,6 +52,7 @@ typedef struct {
     uint64_t rows_l3;                 /* packed latent rows read from L3 (bytes) */
     uint64_t data_l3;                 /* images read from and latent rows written to L3 (bytes) */
     qlr_cl_traffic_t params;          /* streamed parameter rows (bytes each way, chunks) */
+    uint64_t tiles;                   /* L1 tile steps of the back-end's products and depthwise passes */
 } qlr_cl_event_report_t;
 
 typedef struct {

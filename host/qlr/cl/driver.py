@@ -150,6 +150,9 @@ class Session:
         b, setup, stream, rec = self.backend, self.setup, self.stream, self.record
         test_x, test_y = stream.test
         b.start(setup)
+        memory = getattr(b, "memory", None)
+        if memory:  # where the device put the session (the memory plan's summary)
+            rec.data["memory"] = dict(memory)
         try:
             if self.twin is not None:
                 msgs = compare_states("start", setup.state, b.state(), self.tol)

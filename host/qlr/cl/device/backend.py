@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from qlr.cl.event import EvalReport, EventReport
-from qlr.cl.plan import MemoryPlan, PlanConfig, Window, encode_plan, plan_for
+from qlr.cl.plan import MemoryPlan, PlanConfig, Window, board_windows, encode_plan, plan_for
 from qlr.cl.policy import Mix
 from qlr.cl.session import SessionSetup
 from qlr.cl.state import CLState
@@ -36,25 +36,30 @@ CMD_CL_SETUP = 0x58
 CMD_CL_EVENT = 0x59
 CMD_CL_EVAL = 0x5A
 PHASES = ("front", "lr_load", "forward", "backward", "update")
-EVENT_REPLY = struct.Struct("<6I3I4I5QIQQQQI")
+EVENT_REPLY = struct.Struct("<6I3I4I5QIQQQQIQ")
 
 
-def session_plan_config(setup: SessionSetup, n_new: int, n_eval: int) -> PlanConfig:
+def session_plan_config(setup: SessionSetup, n_new: int, n_eval: int, micro_batch: int = 0,
+                        stream_all: bool = False) -> PlanConfig:
     """The plan's view of a session: N_LR, Q_LR, mini-batch, the most new images per event and test
-    images on the device, epochs, momentum, one LR scale per channel or not."""
+    images on the device, epochs, momentum, one LR scale per channel or not (and the expert
+    settings: an imposed micro-batch, everything streamable in L3)."""
     cfg = setup.config
     if cfg.q_lr is None:
         raise QlrError("--q-lr fp32 runs on the golden model only (the device front-end is int8)")
+    if micro_batch > cfg.mb:
+        raise QlrError(f"--micro-batch {micro_batch} is larger than the mini-batch --mb {cfg.mb}")
     return PlanConfig(n_lr=cfg.n_lr, q_lr=int(cfg.q_lr), mb=cfg.mb, n_new=n_new, epochs=cfg.epochs,
                       per_channel=int(np.asarray(setup.codec.scale).size) > 1, momentum=cfg.momentum,
-                      n_eval=n_eval)
+                      n_eval=n_eval, micro_batch=micro_batch, stream_all=stream_all)
 
 
 class DeviceBackend:
     """A `qlr.cl.driver.Backend` on a board's CL firmware."""
 
     def __init__(self, board: str, *, cores: int | None = None, gvsoc: str | None = None,
-                 rebuild: bool = True, fault: str = "") -> None:
+                 rebuild: bool = True, fault: str = "", l2_budget: int | None = None, micro_batch: int = 0,
+                 stream_all: bool = False) -> None:
         self.name = board
         self.board = board
         self.cores = cores
@@ -68,6 +73,9 @@ class DeviceBackend:
         self._test_key: str | None = None
         self.memory: dict[str, int] = {}
         self.plan: MemoryPlan | None = None
+        self.l2_budget = l2_budget
+        self.micro_batch = micro_batch
+        self.stream_all = stream_all
 
     # ------------------------------------------------------------------ set-up
     def start(self, setup: SessionSetup) -> None:
@@ -85,9 +93,12 @@ class DeviceBackend:
         image = encode_image(content)
         self.n_max = int(setup.protocol.get("event_size", 0) or 0) or 512
         self.pred_max = int(setup.protocol.get("test_size", 0) or 0) or 2000
-        pcfg = session_plan_config(setup, self.n_max, self.pred_max)
+        pcfg = session_plan_config(setup, self.n_max, self.pred_max, self.micro_batch, self.stream_all)
         board = load_board(self.board)
-        plan_for(content, pcfg, board, image_bytes=len(image))  # refuses what cannot fit even whole levels
+        whole = board_windows(board)
+        if self.l2_budget is not None:
+            whole["L2"] = Window("L2", min(whole["L2"].size, self.l2_budget))
+        plan_for(content, pcfg, board, whole, image_bytes=len(image))  # refuses what cannot fit even whole levels
         self._ctx = server_session(self.board, program="cl", cores=None, gvsoc=self.gvsoc, rebuild=self.rebuild,
                                    timeout=None, fault=self.fault)
         self.link = self._ctx.__enter__()
@@ -97,7 +108,10 @@ class DeviceBackend:
         cores = self.cores or self.team
         if not 1 <= cores <= self.team:
             raise QlrError(f"--cores must be 1..{self.team} on {self.board}")
-        windows = {"L1": Window("L1", int(info["l1_size"])), "L2": Window("L2", int(info["l2_window"])),
+        l2 = int(info["l2_window"])
+        if self.l2_budget is not None:
+            l2 = min(l2, self.l2_budget)
+        windows = {"L1": Window("L1", int(info["l1_size"])), "L2": Window("L2", l2),
                    "L3": Window("L3", int(info["l3_window"]))}
         plan = plan_for(content, pcfg, board, windows, image_bytes=len(image))
         self.plan = plan
@@ -123,9 +137,12 @@ class DeviceBackend:
                            f"the plan {plan.lr_row_bytes} and {plan.ub}")
         self.keys = [k for k in setup.param_keys()]
         self._pos = setup.param_positions()
-        self.memory = {"l2_used": plan.used("L2"), "l2_window": plan.budget("L2"), "l3_used": plan.used("L3"),
-                       "l3_window": plan.budget("L3"), "lr_bytes": plan.lr_bytes, "image_bytes": len(image),
-                       "ub": plan.ub, "streamed": len(plan.streamed), "stage_bytes": plan.stage_bytes}
+        self.memory = {"board": self.board, "l1_window": plan.budget("L1"), "l2_used": plan.used("L2"),
+                       "l2_window": plan.budget("L2"), "l3_used": plan.used("L3"), "l3_window": plan.budget("L3"),
+                       "lr_bytes": plan.lr_bytes, "image_bytes": len(image), "ub": plan.ub, "mb": cfg.mb,
+                       "data_level": plan.data_level, "stage_bytes": plan.stage_bytes,
+                       "streamed": {a.name: a.size for a in plan.streamed},
+                       "traffic_bytes_per_event": plan.traffic}
         # Momentum (non-zero when resuming) goes to the device; parameters came with the image.
         for key in self.keys:
             m = np.ascontiguousarray(st.momentum[key], dtype="<f4")
@@ -213,7 +230,7 @@ class DeviceBackend:
         filled, updates, events = v[6:9]
         rng = v[9:13]
         counters = v[13:18]
-        micro, rows_l3, data_l3, p_in, p_out, chunks = v[18:24]
+        micro, rows_l3, data_l3, p_in, p_out, chunks, tiles = v[18:25]
         if status != 0:
             raise QlrError(f"event {i} failed on {self.board} with kernel status {status}; the device state is lost")
         q = int(self.setup.config.q_lr)
@@ -241,7 +258,8 @@ class DeviceBackend:
             counters={"unit": self.unit, **dict(zip(PHASES, counters)),
                       "counter_total": int(sum(counters)), "cores": self.cores_used, "micro_batches": micro,
                       "ub": self.ub, "lr_rows_l3_bytes": rows_l3, "data_l3_bytes": data_l3,
-                      "params_l3_to_l2_bytes": p_in, "params_l2_to_l3_bytes": p_out, "param_chunks": chunks})
+                      "params_l3_to_l2_bytes": p_in, "params_l2_to_l3_bytes": p_out, "param_chunks": chunks,
+                      "l1_tiles": tiles})
 
     def _read_params(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         assert self.setup is not None
@@ -298,4 +316,6 @@ class DeviceBackend:
 
 def make_backend(board: str, args: Any = None) -> DeviceBackend:
     return DeviceBackend(board, cores=getattr(args, "cores", None), gvsoc=getattr(args, "gvsoc", None),
-                         fault=getattr(args, "fault", "") or "")
+                         fault=getattr(args, "fault", "") or "", l2_budget=getattr(args, "l2_budget", None),
+                         micro_batch=getattr(args, "micro_batch", None) or 0,
+                         stream_all=bool(getattr(args, "stream_all", False)))

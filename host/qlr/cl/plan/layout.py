@@ -186,11 +186,11 @@ class _Choice:
     traffic: dict[str, int]
 
 
-def _fit(its: list[Item], win: Mapping[str, Window]) -> tuple[_Choice, bool]:
-    """Move the cheapest tensors to L3 until L2 fits (a tensor L3 has no room for stays in L2);
-    returns the choice and whether every level fits."""
+def _fit(its: list[Item], win: Mapping[str, Window], stream_all: bool = False) -> tuple[_Choice, bool]:
+    """Move the cheapest tensors to L3 until L2 fits (a tensor L3 has no room for stays in L2), or
+    every movable tensor with ``stream_all``; returns the choice and whether every level fits."""
     moved: set[str] = set()
-    movable = sorted((it for it in its if it.row > 0 and it.level == "L2"),
+    movable = sorted((it for it in its if it.row > 0 and it.level == "L2" and it.size > 0),
                      key=lambda it: (it.per_byte, -it.size, it.name))
 
     def fits(p: _Placer, lvls: tuple[str, ...] = LEVELS) -> bool:
@@ -198,7 +198,7 @@ def _fit(its: list[Item], win: Mapping[str, Window]) -> tuple[_Choice, bool]:
 
     p = place(its, moved, 0)
     for it in movable:
-        if fits(p, ("L2",)):
+        if fits(p, ("L2",)) and not stream_all:
             break
         trial = moved | {it.name}
         q = place(its, trial, stage_min(its, trial))
@@ -302,15 +302,17 @@ def plan_for(content: Any, config: Any, board: Any, windows: Mapping[str, Window
     w1 = win["L1"].size
     fe = frontend_scratch(content.layers, int(getattr(board, "team_max", 1)))
     best: _Choice | None = None
-    for ub in micro_batches(cfg.mb):
-        c, ok = _fit(items(g, cfg, content, ub, image_bytes, w1, fe), win)
+    candidates = [cfg.micro_batch] if cfg.micro_batch else micro_batches(cfg.mb)
+    for ub in candidates:
+        c, ok = _fit(items(g, cfg, content, ub, image_bytes, w1, fe), win, cfg.stream_all)
         if ok and (best is None or c.cost < best.cost):
             best = replace(c, ub=ub)
         if ok and c.cost == 0:
             break  # nothing streamed at the largest micro-batch that fits: nothing beats it
     fallback = best is None
-    if best is None:  # report the least bad plan: micro-batch 1, what L3 can take moved there
-        best = replace(_fit(items(g, cfg, content, 1, image_bytes, w1, fe), win)[0], ub=1)
+    if best is None:  # report the least bad plan: the smallest micro-batch, what L3 can take moved there
+        ub = candidates[-1]
+        best = replace(_fit(items(g, cfg, content, ub, image_bytes, w1, fe), win, cfg.stream_all)[0], ub=ub)
     its = items(g, cfg, content, best.ub, image_bytes, w1, fe)
     row = packed_row_bytes(g.latent_elems, cfg.q_lr)
     kernel = next((a.size for a in best.placer.allocs if a.name == "tiles.kernel"), 0)
