@@ -184,3 +184,16 @@ def test_bad_front_end_requests_are_refused(cl: CLBoard) -> None:
         device_unpack(cl.link, bad, 3, 3)
     with pytest.raises(QlrError, match="does not fit"):
         device_pack(cl.link, np.array([[1, 2, 9]], np.uint8), 3)
+
+
+@pytest.mark.parametrize("name", list(NETS))
+def test_the_plan_computes_the_front_end_scratch_the_firmware_needs(cl: CLBoard, name: str) -> None:
+    """The memory plan sizes the executor's scratch before any firmware runs
+    (qlr.cl.plan.frontend); the firmware must need exactly that on the board's whole team."""
+    from qlr.cl.plan.frontend import frontend_scratch
+
+    build, lr_layer, scheme = NETS[name]
+    net = build()
+    image = network_image(net, lr_layer, scheme, inputs(net.input_shape, 1, seed=3))
+    summary = open_image(cl.link, image)
+    assert summary["frontend_scratch"] == frontend_scratch(decode_image(image).layers, cl.team_max) > 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -407,3 +408,25 @@ def test_config_from_another_object_with_overrides():
     assert plan.config.n_lr == 300 and plan.category_bytes("optimizer") == 0
     with pytest.raises(QlrError, match="'q_lr' is None"):
         PlanConfig.of(SimpleNamespace(n_lr=10, q_lr=None))
+
+
+def test_device_plan_round_trips_and_rejects_damage():
+    content = sample_content(seed=2)
+    plan = plan_for(content, PlanConfig.from_content(content, mb=16, n_new=5, n_eval=7), BOARD)
+    blob = encode_plan(plan)
+    assert len(blob) <= plan.get("plan").size  # the plan has room for itself in L3
+    back = decode_plan(blob)
+    assert (back.ub, back.mb, back.n_new, back.n_eval, back.q_lr, back.row_bytes) == (16, 16, 5, 7, plan.config.q_lr,
+                                                                                     plan.lr_row_bytes)
+    assert list(back.allocations) == [replace(a, align=64) for a in plan.allocations]
+    for at in (0, 8, 70, len(blob) - 1):  # magic, size, an entry, the CRC
+        bad = bytearray(blob)
+        bad[at] ^= 0x01
+        with pytest.raises(QlrError, match="plan:"):
+            decode_plan(bytes(bad))
+    with pytest.raises(QlrError, match="shorter than its header|says"):
+        decode_plan(blob[:40])
+    not_fitting = plan_for(content, PlanConfig.from_content(content, mb=16, n_new=5), BOARD,
+                           {"L1": Window("L1", 4096), "L2": Window("L2", 2000), "L3": Window("L3", 1 << 20)}, strict=False)
+    with pytest.raises(QlrError, match="does not fit"):
+        encode_plan(not_fitting)

@@ -166,8 +166,14 @@ def summary_text(data: dict, args: argparse.Namespace) -> str:
                    ("front", "lr_load", "forward", "backward", "update", "counter_total")}
             lines.append(f"device {unit} per event: {per['counter_total']:,.0f} (front-end {per['front']:,.0f}, "
                          f"LR load {per['lr_load']:,.0f}, forward {per['forward']:,.0f}, backward "
-                         f"{per['backward']:,.0f}, update {per['update']:,.0f}) on {c.get('cores', '?')} core(s); "
-                         f"L2 work area {c.get('l2_work_used', 0):,} B, L3 LR memory {c.get('l3_lr_bytes', 0):,} B")
+                         f"{per['backward']:,.0f}, update {per['update']:,.0f}) on {c.get('cores', '?')} core(s)")
+    m = data.get("memory")
+    if m:
+        streamed = m.get("streamed") or {}
+        lines.append(f"memory plan: micro-batches of {m['ub']} (mini-batch {m['mb']}), L2 {m['l2_used']:,} of "
+                     f"{m['l2_window']:,} B, L3 {m['l3_used']:,} of {m['l3_window']:,} B"
+                     + (f"; {len(streamed)} tensors streamed from L3, about {m['traffic_bytes_per_event']:,} B "
+                        "moved per event" if streamed else ""))
     if data.get("check"):
         lines.append("golden-twin check: passed after every event")
     if args.record:

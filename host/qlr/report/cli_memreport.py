@@ -1,7 +1,7 @@
 """`qlr memreport`: memory use of a firmware and a learning event on a board, before anything runs.
 
     qlr memreport ELF [--image IMG] [--board NAME] [--n-lr N] [--q-lr Q] [--mb MB] [--n-new N]
-                  [--epochs E] [--per-channel | --per-tensor] [--momentum M] [--json]
+                  [--epochs E] [--n-eval N] [--per-channel | --per-tensor] [--momentum M] [--json]
     qlr memreport --board NAME --image IMG ...      (no ELF: the plan against the whole levels)
 
 Prints one table per memory region (budget, used, free, percent; code, static data, stacks, LR
@@ -28,6 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--mb", type=int, default=128, help="mini-batch: new + replayed latents per SGD step (default 128)")
     g.add_argument("--n-new", type=int, help="new images per learning event (default: the image's largest data batch, else --mb)")
     g.add_argument("--epochs", type=int, default=4, help="epochs per learning event (default 4)")
+    g.add_argument("--n-eval", type=int, default=0, help="test images kept on the device for evaluation (default 0)")
     s = g.add_mutually_exclusive_group()
     s.add_argument("--per-channel", dest="per_channel", action="store_true", default=None,
                    help="one LR scale per latent channel (default: as the image)")
@@ -73,7 +74,8 @@ def build_report(args: argparse.Namespace):
             sizes = [len(b.labels) for b in content.batches.values()]
             n_new = max(sizes) if sizes else args.mb
         cfg = PlanConfig.from_content(content, n_lr=args.n_lr, q_lr=args.q_lr, mb=args.mb, n_new=n_new,
-                                      epochs=args.epochs, per_channel=args.per_channel, momentum=args.momentum)
+                                      epochs=args.epochs, per_channel=args.per_channel, momentum=args.momentum,
+                                      n_eval=args.n_eval)
         plan = plan_for(content, cfg, board, windows, strict=False)
     return memory_report(board, firmware, plan, how)
 

@@ -99,7 +99,9 @@ class DeviceBackend:
         if self.l2_budget is not None:
             whole["L2"] = Window("L2", min(whole["L2"].size, self.l2_budget))
         plan_for(content, pcfg, board, whole, image_bytes=len(image))  # refuses what cannot fit even whole levels
-        self._ctx = server_session(self.board, program="cl", cores=None, gvsoc=self.gvsoc, rebuild=self.rebuild,
+        windows = self._windows(board)  # builds the firmware: its ELF gives the exact free windows
+        plan = plan_for(content, pcfg, board, windows, image_bytes=len(image))  # as `qlr memreport` says
+        self._ctx = server_session(self.board, program="cl", cores=None, gvsoc=self.gvsoc, rebuild=False,
                                    timeout=None, fault=self.fault)
         self.link = self._ctx.__enter__()
         info = self.link.info()
@@ -108,12 +110,10 @@ class DeviceBackend:
         cores = self.cores or self.team
         if not 1 <= cores <= self.team:
             raise QlrError(f"--cores must be 1..{self.team} on {self.board}")
-        l2 = int(info["l2_window"])
-        if self.l2_budget is not None:
-            l2 = min(l2, self.l2_budget)
-        windows = {"L1": Window("L1", int(info["l1_size"])), "L2": Window("L2", l2),
-                   "L3": Window("L3", int(info["l3_window"]))}
-        plan = plan_for(content, pcfg, board, windows, image_bytes=len(image))
+        live = {"L1": int(info["l1_size"]), "L2": int(info["l2_window"]), "L3": int(info["l3_window"])}
+        if any(live[lvl] < windows[lvl].size for lvl in live):
+            raise QlrError(f"{self.board}: the running firmware's free memory {live} is smaller than its ELF's "
+                           f"{ {lvl: w.size for lvl, w in windows.items()} } (a stale build?)")
         self.plan = plan
         self.ub = plan.ub
         self.image_bytes = int(np.prod(setup.front.input_shape))
@@ -154,6 +154,18 @@ class DeviceBackend:
         self._params_from_device = False
         self._state = None
         self._verify_lr("start")
+
+    def _windows(self, board: Any) -> dict[str, Window]:
+        """The free windows of the CL firmware (built now): from its ELF on the embedded boards,
+        the whole levels on the host board (heap buffers); --l2-budget caps L2."""
+        from qlr.boards.build import build, build_dir
+        from qlr.report.elf import windows_from_elf
+
+        bdir = build(self.board, fault=self.fault) if self.rebuild else build_dir(self.board, "", self.fault)
+        win = board_windows(board) if board.platform == "host" else windows_from_elf(bdir / "cl.elf", board)
+        if self.l2_budget is not None:
+            win["L2"] = Window("L2", min(win["L2"].size, self.l2_budget), win["L2"].base)
+        return win
 
     def _name(self, prefix: str, key: str) -> str:
         """The plan's buffer of a parameter key ('dense.weight' -> 'be.24.weight')."""
