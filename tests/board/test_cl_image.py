@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cl_device import CLBoard, cl_board, open_raw, small_mobilenet, write_diff
+from conftest import TARGETS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cl_device import CLBoard, cl_board, open_raw, small_mobilenet, write_diff
-from conftest import TARGETS
 from qlr.cl.device.image_frontend import CMD_CL_FRONTEND, CMD_CL_IMAGE_OPEN, open_image
 from qlr.image import QlrImageError, decode_image, encode_image
 from qlr.image.content import DataBatch
@@ -30,7 +30,9 @@ from qlr.link import LinkDeviceError
 from qlr.quant.ptq import quantize_front_end
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
-from test_image_format import CASES  # noqa: E402  (the host's one-rejection-per-rule cases)
+import zlib
+
+from test_image_format import CASES
 
 # One case per region of the file, plus content rules the firmware checks on its own.
 REGIONS = ["unknown version", "wrong magic", "header crc", "truncated", "truncated in header", "trailing bytes",
@@ -143,8 +145,6 @@ def test_bad_requests_are_refused(cl: CLBoard, base: bytes) -> None:
 # ---- seeded random mutations (the most under the sanitizers) ---------------------------------
 
 def _reseal(b: bytearray) -> None:
-    import zlib
-
     count = struct.unpack_from("<I", b, 20)[0]
     if 64 + 128 * count <= len(b):
         struct.pack_into("<I", b, 36, zlib.crc32(bytes(b[64:64 + 128 * count])))
@@ -154,8 +154,6 @@ def _reseal(b: bytearray) -> None:
 @st.composite
 def mutation(draw, base: bytes) -> bytes:
     """A forged edit (CRCs fixed, so the content rules are reached) or a raw flip/truncation."""
-    import zlib
-
     b = bytearray(base)
     count = struct.unpack_from("<I", b, 20)[0]
     kind = draw(st.sampled_from(["section", "section", "network", "entry", "flip", "truncate"]))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from qlr.boards.build import build
-from qlr.boards.runner import Summary
+from qlr.boards.runner import GVSOC_HELP, Summary, find_gvsoc, run
 
 
 def test_selftest_passes_with_every_core(device):
@@ -51,8 +51,6 @@ FAULTS = [
 
 @pytest.mark.parametrize("fault,board,must_fail", FAULTS)
 def test_selftest_catches_a_broken_runtime(fault, board, must_fail):
-    from qlr.boards.runner import GVSOC_HELP, find_gvsoc, run
-
     gvsoc = find_gvsoc() if board == "pulp-open" else None
     if board == "pulp-open" and gvsoc is None:
         pytest.skip(GVSOC_HELP)

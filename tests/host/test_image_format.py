@@ -152,7 +152,8 @@ def test_every_section_type_round_trips() -> None:
             a, b = getattr(p, f), getattr(q, f)
             assert (a is None) == (b is None), (i, f)
             if a is not None:
-                assert np.array_equal(np.asarray(a), b) and b.dtype == {"mult": np.int32, "shift": np.uint8, "weight": np.int8, "bias": np.int32}[f]
+                dtypes = {"mult": np.int32, "shift": np.uint8, "weight": np.int8, "bias": np.int32}
+                assert np.array_equal(np.asarray(a), b) and b.dtype == dtypes[f]
     for i, p in content.back.items():
         assert np.array_equal(p.weight, back.back[i].weight) and back.back[i].weight.dtype == np.float32
         assert (p.bias is None and back.back[i].bias is None) or np.array_equal(p.bias, back.back[i].bias)

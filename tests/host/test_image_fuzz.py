@@ -35,7 +35,7 @@ TABLE_END = 64 + 128 * COUNT
 SECTIONS = [dict(zip(FIELDS, struct.unpack_from(ENT, IMAGE, 64 + 128 * i))) for i in range(COUNT)]
 RUNS: dict[str, int] = {}
 
-COMMON = dict(derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+COMMON = {"derandomize": True, "deadline": None, "database": None, "suppress_health_check": list(HealthCheck)}
 
 
 def crc(b: bytes) -> int:

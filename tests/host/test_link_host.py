@@ -10,6 +10,7 @@ import struct
 import sys
 import threading
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -157,8 +158,6 @@ def test_stalled_candidate_does_not_hide_the_response():
     host abandons the stalled candidate after a quiet spell and finds the response inside."""
     link, dev = fake_link(timeout=1.0, retries=0)
     head = bytes([0xF5, 0x51, 1, 0x11, 1, 0]) + struct.pack("<HH", 5, 1000)
-    import zlib
-
     dev.before = [head + struct.pack("<H", zlib.crc32(head) & 0xFFFF)]
     link.ping(b"through")
     assert link.decoder.stats.abandoned >= 1

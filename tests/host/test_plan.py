@@ -6,17 +6,29 @@ from __future__ import annotations
 
 import json
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from qlr.boards import load_board
-from qlr.cl.plan import ALIGN, CATEGORIES, LEVELS, MemoryPlan, PlanConfig, PlanError, Window, plan_for
+from qlr.cl.plan import (
+    ALIGN,
+    CATEGORIES,
+    LEVELS,
+    MemoryPlan,
+    PlanConfig,
+    PlanError,
+    Window,
+    content_for_network,
+    plan_for,
+)
 from qlr.errors import QlrError
 from qlr.image import ImageContent, LRMemory, encode_image, parse_container
 from qlr.image.content import validate_layers
 from qlr.image.format import LAYER_HAS_BIAS, NO_INPUT, Kind, LayerRecord, Stage
 from qlr.image.sample import sample_content
+from qlr.model.mobilenet import mobilenet_v1
 
 BOARD = load_board("qemu-rv32")
 
@@ -286,9 +298,6 @@ def test_every_board_fits_the_sample_at_the_papers_mini_batch():
 def test_paper_lr_memory_sizes(lr_layer, latent):
     """LR shapes from the paper's table; sizes: l27 1500-3000 LRs 1.5-3 MB, l23 3000 at 7-8 bits
     21-25 MB, l19 3000 about 98 MB (REFERENCE.md)."""
-    from qlr.cl.plan import content_for_network
-    from qlr.model.mobilenet import mobilenet_v1
-
     content = content_for_network(mobilenet_v1(1.0, 128, 50), lr_layer)
     e = latent[0] * latent[1] * latent[2]
     for n, q in ((1500, 8), (3000, 8), (3000, 7)):
@@ -302,9 +311,6 @@ def test_paper_lr_memory_sizes(lr_layer, latent):
 
 
 def test_paper_scale_does_not_fit_pulp_open_and_says_why():
-    from qlr.cl.plan import content_for_network
-    from qlr.model.mobilenet import mobilenet_v1
-
     content = content_for_network(mobilenet_v1(1.0, 128, 50), 27)
     with pytest.raises(PlanError) as e:
         plan_for(content, PlanConfig(n_lr=1500, q_lr=8, mb=128, n_new=300), load_board("pulp-open"))
@@ -314,8 +320,6 @@ def test_paper_scale_does_not_fit_pulp_open_and_says_why():
 
 
 def test_config_from_another_object_with_overrides():
-    from types import SimpleNamespace
-
     other = SimpleNamespace(lr_layer=19, n_lr=300, q_lr=6, epochs=2, mb=64, lr=0.01, momentum=0.0)
     cfg = PlanConfig.of(other, n_new=50, per_channel=True)
     assert (cfg.n_lr, cfg.q_lr, cfg.mb, cfg.n_new, cfg.epochs, cfg.per_channel, cfg.momentum) == (300, 6, 64, 50, 2, True, 0.0)

@@ -20,30 +20,30 @@ def _conv_case(rng: np.random.Generator) -> tuple[dict, dict]:
     return spec.make_inputs(p, rng), p
 
 
-def _bad_shift(a, p):  # noqa: ANN001, ANN202
+def _bad_shift(a, p):
     a["shift"][2] = 0
     return a, {}
 
 
-def _bad_mult(a, p):  # noqa: ANN001, ANN202
+def _bad_mult(a, p):
     a["mult"][1] = -5
     return a, {}
 
 
-def _bad_w_zp(a, p):  # noqa: ANN001, ANN202
+def _bad_w_zp(a, p):
     return a, {"w_zp": 200}
 
 
-def _bad_act(a, p):  # noqa: ANN001, ANN202
+def _bad_act(a, p):
     return a, {"act_min": 30, "act_max": 20}
 
 
-def _bad_rq_channels(a, p):  # noqa: ANN001, ANN202
+def _bad_rq_channels(a, p):
     a["mult"], a["shift"] = a["mult"][:2].copy(), a["shift"][:2].copy()
     return a, {}
 
 
-def _bad_bound(a, p):  # noqa: ANN001, ANN202
+def _bad_bound(a, p):
     a["bias"][3] = 2**31 - 1
     a["w"][3] = 1
     return a, {}

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from qlr.errors import QlrError
+from qlr.model.mobilenet import mobilenet_v1
 
 PASSES = ("fw", "bw_input", "bw_weight")
 LINEAR_BATCH = 128
@@ -60,8 +61,6 @@ class BenchLayer:
 
 def paper_layers() -> list[BenchLayer]:
     """Layers 19..26 and the head of MobileNet-V1 1.0 @ 128 with 50 classes (see the module doc)."""
-    from qlr.model.mobilenet import mobilenet_v1
-
     net = mobilenet_v1(width=1.0, input_size=128, num_classes=NUM_CLASSES)
     out: list[BenchLayer] = []
     for lay in net.layers:

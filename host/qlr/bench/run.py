@@ -14,15 +14,14 @@ skipped with the reason. Nothing is dropped silently.
 
 from __future__ import annotations
 
-import struct
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Iterable
 
+from qlr.bench.layers import BenchLayer
 from qlr.errors import QlrError
 from qlr.kernels.registry import get_op
-from qlr.kernels.run import CMD_KERNEL_RUN, DeviceKernels, encode_run, layout
+from qlr.kernels.run import DeviceKernels, layout
 from qlr.kernels.spec import OpSpec, Params
-from qlr.bench.layers import BenchLayer
 
 MAX_SLICES = 16
 
@@ -135,30 +134,6 @@ def slices_for(spec: OpSpec, params: Params, l2_window: int) -> list[Params] | s
             f"of {dim}")
 
 
-def _run_once(k: DeviceKernels, spec: OpSpec, params: Params, cores: int) -> tuple[int, int]:
-    """KERNEL_RUN on inputs already in place: (counter, macs)."""
-    from qlr.link.errors import LinkDeviceError
-
-    lay = layout(spec, params)
-    try:
-        resp = k.link.request(CMD_KERNEL_RUN, encode_run(spec, params, lay, cores), timeout=k.timeout,
-                              retries=0).payload
-    except LinkDeviceError as e:
-        raise QlrError(f"op {spec.name} on {k.board}: {e.device_message}") from None
-    status, counter, macs = struct.unpack("<IQQ", resp[:20])
-    if status != 0:
-        raise QlrError(f"op {spec.name} on {k.board}: kernel returned status {status}")
-    return counter, macs
-
-
-def _fill(k: DeviceKernels, spec: OpSpec, params: Params, seed: int) -> None:
-    lay = layout(spec, params)
-    for t in spec.inputs():
-        if lay.sizes[t.name]:
-            k.fill(lay.offsets[t.name], lay.sizes[t.name], seed + lay.offsets[t.name],
-                   "f32" if t.dtype == "float32" else "bytes")
-
-
 def plan(layers: Iterable[BenchLayer], passes: Iterable[str]) -> list[tuple[BenchLayer, str]]:
     return [(lay, p) for lay in layers for p in passes]
 
@@ -179,14 +154,14 @@ def run_bench(k: DeviceKernels, work: list[tuple[BenchLayer, str]], cores: list[
                 for _ in cores:
                     progress(f"l{layer.index} {pass_} skipped")
             continue
-        counters = {c: 0 for c in cores}
-        macs = {c: 0 for c in cores}
+        counters = dict.fromkeys(cores, 0)
+        macs = dict.fromkeys(cores, 0)
         for i, part in enumerate(parts):
-            _fill(k, spec, part, seed + 7919 * i)
+            k.fill_inputs(spec, part, seed + 7919 * i)
             for c in cores:
                 if progress:
                     progress(f"l{layer.index} {pass_} x{c}" + (f" slice {i + 1}/{len(parts)}" if len(parts) > 1 else ""))
-                cnt, mac = _run_once(k, spec, part, c)
+                cnt, mac = k.run_in_place(spec, part, cores=c)
                 counters[c] += cnt
                 macs[c] += mac
         notes = [n for n in (note, f"{len(parts)} slices of {SLICE_DIM[spec.name.removesuffix('_tiled')]} "

@@ -22,9 +22,11 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+
+import serial  # pyserial
 
 from qlr.boards.registry import Board, load_board
 from qlr.cache import cached_gvsoc
@@ -55,7 +57,7 @@ class Summary:
     fields: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def parse(cls, line: str) -> "Summary | None":
+    def parse(cls, line: str) -> Summary | None:
         m = SUMMARY_RE.match(line.strip())
         if not m:
             return None
@@ -172,8 +174,6 @@ class Device:
 
     def attach_serial(self, url: str) -> None:
         """Streams a real board's console from a serial port (it ends with `qlr-exit: N`)."""
-        import serial  # pyserial
-
         try:
             self._port = serial.serial_for_url(url, baudrate=115200, timeout=0.2)
         except (serial.SerialException, ValueError, OSError) as e:
@@ -228,7 +228,7 @@ class Device:
         if self._workdir and self._workdir.name.startswith("qlr-run-"):
             shutil.rmtree(self._workdir, ignore_errors=True)
 
-    def __enter__(self) -> "Device":
+    def __enter__(self) -> Device:
         return self
 
     def __exit__(self, *exc: object) -> None:

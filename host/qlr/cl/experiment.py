@@ -22,17 +22,21 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from qlr.cl.event import BackEnd, Diverged, GoldenTwin
 from qlr.cl.protocol import Pool, ProtocolConfig, make_stream
 from qlr.cl.rng import Rng
 from qlr.cl.session import CLConfig, LatentCodec, build_setup, lr_memory_bytes
 from qlr.errors import QlrError
+from qlr.model import run_forward
 from qlr.model.graph import Network
+from qlr.quant.ptq import quantize_front_end, to_input
 
 BASELINES = ("naive", "cumulative")
 
@@ -62,8 +66,6 @@ class LatentCache:
     """Latents of one LR layer, computed once per image: u8 (int8 front-end) and FP32 (on demand)."""
 
     def __init__(self, net: Network, pool: Pool, lr_layer: int, calib: np.ndarray, batch: int = 500) -> None:
-        from qlr.quant.ptq import quantize_front_end
-
         self.net, self.pool, self.batch = net, pool, batch
         self.front, self.back = net.split(lr_layer)
         self.qfe = quantize_front_end(self.front, calib)
@@ -81,9 +83,7 @@ class LatentCache:
         return np.concatenate([self.qfe.run(x[s : s + self.batch]) for s in range(0, len(x), self.batch)])
 
     def _run_f32(self, x: np.ndarray) -> np.ndarray:
-        from qlr.quant.ptq import to_input
-
-        return np.concatenate([self.front.forward(to_input(x[s : s + self.batch])).astype(np.float32)
+        return np.concatenate([run_forward(self.front, to_input(x[s : s + self.batch])).astype(np.float32)
                                for s in range(0, len(x), self.batch)])
 
     def u8(self, idx: np.ndarray) -> np.ndarray:
@@ -196,8 +196,6 @@ def _stats(values: list[float]) -> tuple[float, float]:
 def run_experiment(net: Network, pool: Pool, ecfg: ExperimentConfig, progress: bool = True,
                    log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run every configuration; returns the results (see `format_table` for the columns)."""
-    from tqdm import tqdm
-
     t0 = time.perf_counter()
     if any(l.kind == "batchnorm" for l in net.layers):
         net = net.fold_batchnorm()

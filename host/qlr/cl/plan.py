@@ -58,10 +58,13 @@ budget, the need and the biggest allocations.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from qlr.errors import QlrError
+from qlr.image.content import ImageContent
+from qlr.image.pack import back_records
 
 ALIGN = 64
 LEVELS = ("L1", "L2", "L3")
@@ -81,7 +84,7 @@ class PlanError(QlrError):
     biggest allocations there."""
 
     def __init__(self, message: str, level: str = "", budget: int = 0, need: int = 0,
-                 biggest: tuple["Allocation", ...] = ()) -> None:
+                 biggest: tuple[Allocation, ...] = ()) -> None:
         super().__init__(message)
         self.level = level
         self.budget = budget
@@ -151,7 +154,7 @@ class PlanConfig:
             raise QlrError(f"plan config: field 'momentum' must be a finite number >= 0, got {self.momentum!r}")
 
     @classmethod
-    def from_content(cls, content: Any, **overrides: Any) -> "PlanConfig":
+    def from_content(cls, content: Any, **overrides: Any) -> PlanConfig:
         """Defaults from the image's LR memory (N, Q, scale per channel or not), then overrides
         (keys whose value is None are ignored)."""
         d: dict[str, Any] = {}
@@ -168,7 +171,7 @@ class PlanConfig:
 
 
     @classmethod
-    def of(cls, config: Any, **overrides: Any) -> "PlanConfig":
+    def of(cls, config: Any, **overrides: Any) -> PlanConfig:
         """From any object carrying some of these fields (e.g. `qlr.cl.session.CLConfig`, which has
         no ``n_new`` or ``per_channel``: pass them here), then overrides (None values ignored)."""
         if isinstance(config, PlanConfig) and not overrides:
@@ -327,9 +330,6 @@ def content_for_network(net: Any, lr_layer: int) -> Any:
     (BatchNorm folded, activations fused as `qlr image pack` does), for planning a network before
     it is quantized. Front-end requantization is taken as per channel (one multiplier and shift
     per output channel), the upper bound of the two schemes."""
-    from qlr.image.content import ImageContent
-    from qlr.image.pack import back_records
-
     front, back = net.fold_batchnorm().split(lr_layer)
     frecs, _ = back_records(front, 0, _NO_INPUT)
     for r in frecs:
@@ -409,7 +409,9 @@ class MemoryPlan:
         need, budget = self.used(level), self.budget(level)
         big = self.biggest(level)
         items = ", ".join(f"{a.name} ({a.category}) {fmt_bytes(a.size)}" for a in big)
-        where = f"the {self.board} {level} window" + (" (free part after code, data and stacks)" if self.windows[level].base is not None else "")
+        where = f"the {self.board} {level} window"
+        if self.windows[level].base is not None:
+            where += " (free part after code, data and stacks)"
         extra = ""
         if level == "L2" and self.ub == 1 and self.config.mb > 1:
             extra = " even at micro-batch 1"
@@ -420,7 +422,7 @@ class MemoryPlan:
                f"biggest: {items}")
         return PlanError(msg, level, budget, need, big)
 
-    def check(self) -> "MemoryPlan":
+    def check(self) -> MemoryPlan:
         """Raises `PlanError` for the first level (L1, L2, L3) that overflows; returns self."""
         bad = self.overflows()
         if bad:
@@ -464,7 +466,7 @@ def fmt_bytes(n: int) -> str:
 class _Placer:
     def __init__(self) -> None:
         self.allocs: list[Allocation] = []
-        self.top: dict[str, int] = {lvl: 0 for lvl in LEVELS}
+        self.top: dict[str, int] = dict.fromkeys(LEVELS, 0)
 
     def add(self, level: str, name: str, category: str, size: int) -> None:
         if size <= 0:

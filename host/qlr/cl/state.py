@@ -56,7 +56,7 @@ class CLState:
     def n_lr(self) -> int:
         return int(self.lr_codes.shape[0])
 
-    def copy(self) -> "CLState":
+    def copy(self) -> CLState:
         return CLState({k: v.copy() for k, v in self.params.items()},
                        {k: v.copy() for k, v in self.momentum.items()},
                        self.lr_codes.copy(), self.lr_labels.copy(), self.lr_scale.copy(),
@@ -77,7 +77,7 @@ class CLState:
         return out
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], where: str = "state") -> "CLState":
+    def from_arrays(cls, arrays: dict[str, np.ndarray], where: str = "state") -> CLState:
         try:
             params = {k[len("param/"):]: v for k, v in arrays.items() if k.startswith("param/")}
             momentum = {k[len("momentum/"):]: v for k, v in arrays.items() if k.startswith("momentum/")}

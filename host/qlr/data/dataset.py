@@ -90,3 +90,25 @@ def load_dataset(path: str | os.PathLike) -> Dataset:
         classes = [str(c) for c in classes]
     validate(x, y, sessions, classes, path)
     return Dataset(x, y, sessions, classes)
+
+
+def parse_classes(text: str | None) -> list[int] | None:
+    """'0-4' -> [0, 1, 2, 3, 4]; '1,3,7' -> [1, 3, 7]; ranges and lists combine ('0-2,5')."""
+    if text is None:
+        return None
+    out: list[int] = []
+    try:
+        for part in text.split(","):
+            part = part.strip()
+            if "-" in part:
+                lo, hi = (int(v) for v in part.split("-", 1))
+                if hi < lo:
+                    raise ValueError
+                out.extend(range(lo, hi + 1))
+            else:
+                out.append(int(part))
+    except ValueError:
+        raise QlrError(f"--classes: cannot parse {text!r} (examples: 0-4, 1,3,7)") from None
+    if len(set(out)) != len(out):
+        raise QlrError(f"--classes: {text!r} names a class twice")
+    return out

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from qlr.golden.int8_add import ADD_MULT_LIMIT, ADD_SHIFT_MAX
+from qlr.golden.int8_common import accumulator_bound
 from qlr.golden.requant import SHIFT_MAX, SHIFT_MIN
 from qlr.image.container import Section, array_section, parse_container, write_container
 from qlr.image.format import (
@@ -243,7 +244,8 @@ def validate_layers(layers: list[LayerRecord], reserved: list[bytes] | None = No
         for fname, s in zip(("input0", "input1"), srcs):
             if s == NO_INPUT:
                 if r.in_shape != layers[0].in_shape:
-                    raise QlrImageError(f"{where}: field '{fname}' is the network input but 'in_shape' {r.in_shape} differs from it {layers[0].in_shape}")
+                    raise QlrImageError(f"{where}: field '{fname}' is the network input but 'in_shape' {r.in_shape} "
+                                        f"differs from it {layers[0].in_shape}")
                 if r.stage == Stage.BACK and last_front >= 0:
                     raise QlrImageError(f"{where}: field '{fname}': a back-end layer cannot read the network input")
                 continue
@@ -443,8 +445,6 @@ def _need(by: dict[tuple[int, int], Section], t: SectionType, i: int, where: str
 
 
 def _front_params(i: int, r: LayerRecord, by, used: set[int], where: str) -> FrontParams:
-    from qlr.golden.int8_common import accumulator_bound
-
     k = Kind(r.kind)
     mult_s = _need(by, ST.FE_MULT, i, where)
     shift_s = _need(by, ST.FE_SHIFT, i, where)

@@ -79,7 +79,7 @@ def front_records(qfe: QuantizedFrontEnd) -> tuple[list[LayerRecord], dict[int, 
             params[i] = FrontParams(np.array([q.add_rq.mult_a, q.add_rq.mult_b], np.int32),
                                     np.array([q.add_rq.shift], np.uint8))
     # the float32 scales in the records must chain exactly (the reader compares them)
-    for i, r in enumerate(recs):
+    for r in recs:
         srcs = [(r.input0, "in"), (r.input1, "in_b")] if r.kind == Kind.ADD else [(r.input0, "in")]
         for s, which in srcs:
             src_scale = float(np.float32(qfe.input_scale)) if s == NO_INPUT else recs[s].out_scale

@@ -16,6 +16,7 @@ import numpy as np
 
 from qlr.errors import QlrError
 from qlr.kernels.spec import Arrays, OpSpec, Params
+from qlr.link.errors import LinkDeviceError
 
 CMD_KERNEL_RUN = 0x40
 CMD_KERNEL_LIST = 0x41
@@ -125,7 +126,7 @@ def encode_run(spec: OpSpec, params: Params, lay: Layout, cores: int) -> bytes:
 class DeviceKernels:
     """Runs ops on a device over an open `qlr.link.Link` to the command server."""
 
-    def __init__(self, link, *, timeout: float = 600.0):  # noqa: ANN001 (qlr.link.Link)
+    def __init__(self, link, *, timeout: float = 600.0):
         self.link = link
         self.timeout = timeout
         info = link.info()
@@ -136,8 +137,6 @@ class DeviceKernels:
         self.info = info
 
     def list_ops(self) -> list[dict]:
-        from qlr.link.errors import LinkDeviceError
-
         ops = []
         for i in range(4096):
             try:
@@ -154,6 +153,28 @@ class DeviceKernels:
         k = {"bytes": 0, "f32": 1}[kind]
         self.link.request(CMD_MEM_FILL, struct.pack("<IIIB3x", offset, nbytes, seed & 0xFFFFFFFF, k))
 
+    def fill_inputs(self, spec: OpSpec, params: Params, seed: int) -> None:
+        """Fills every input tensor of `spec` in place on the device (MEM_FILL: seeded bytes, or
+        FP32 values for float tensors), so no input crosses the link (benchmarks)."""
+        lay = layout(spec, params)
+        for t in spec.inputs():
+            if lay.sizes[t.name]:
+                self.fill(lay.offsets[t.name], lay.sizes[t.name], seed + lay.offsets[t.name],
+                          "f32" if t.dtype == "float32" else "bytes")
+
+    def run_in_place(self, spec: OpSpec, params: Params, *, cores: int = 1) -> tuple[int, int]:
+        """KERNEL_RUN on the tensors already in the device's L2 window (laid out by `layout`):
+        (counter delta, MACs the device counted)."""
+        try:
+            resp = self.link.request(CMD_KERNEL_RUN, encode_run(spec, params, layout(spec, params), cores),
+                                     timeout=self.timeout, retries=0).payload
+        except LinkDeviceError as e:
+            raise QlrError(f"op {spec.name} on {self.board}: {e.device_message}") from None
+        status, counter, macs = struct.unpack("<IQQ", resp[:20])
+        if status != 0:
+            raise QlrError(f"op {spec.name} on {self.board}: kernel returned status {status}")
+        return counter, macs
+
     def _fits(self, spec: OpSpec, lay: Layout) -> None:
         if self.l2_size and lay.total > self.l2_size:
             big = sorted(lay.sizes.items(), key=lambda kv: -kv[1])[:3]
@@ -165,8 +186,6 @@ class DeviceKernels:
         """Runs `spec` on the device. With `arrays`, inputs are written and checked as in
         run_golden; with arrays=None and a fill_seed, inputs are filled on the device
         (benchmarks: the parameters must then be given in full)."""
-        from qlr.link.errors import LinkDeviceError
-
         if not 1 <= cores <= self.team_max:
             raise QlrError(f"cores must be 1..{self.team_max} on {self.board}, got {cores}")
         if arrays is not None:
@@ -177,20 +196,12 @@ class DeviceKernels:
             ins = {}
         lay = layout(spec, p)
         self._fits(spec, lay)
-        for t in spec.inputs():
-            if arrays is not None:
+        if arrays is not None:
+            for t in spec.inputs():
                 self.link.mem_write("L2", lay.offsets[t.name], ins[t.name].tobytes())
-            elif lay.sizes[t.name]:
-                kind = "f32" if t.dtype == "float32" else "bytes"
-                self.fill(lay.offsets[t.name], lay.sizes[t.name], (fill_seed or 1) + lay.offsets[t.name], kind)
-        try:
-            resp = self.link.request(CMD_KERNEL_RUN, encode_run(spec, p, lay, cores), timeout=self.timeout,
-                                     retries=0).payload
-        except LinkDeviceError as e:
-            raise QlrError(f"op {spec.name} on {self.board}: {e.device_message}") from None
-        status, counter, macs = struct.unpack("<IQQ", resp[:20])
-        if status != 0:
-            raise QlrError(f"op {spec.name} on {self.board}: kernel returned status {status}")
+        else:
+            self.fill_inputs(spec, p, fill_seed or 1)
+        counter, macs = self.run_in_place(spec, p, cores=cores)
         outs: Arrays = {}
         if read_outputs:
             for t in spec.outputs():

@@ -16,11 +16,14 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
+from tqdm import tqdm
+
+from qlr.boards.session import board_session
 from qlr.errors import QlrError
-from qlr.link.link import Link, open_device_link, parse_level
+from qlr.link.link import Link, parse_level
 
 
 def _int(text: str) -> int:
@@ -85,18 +88,12 @@ def _open(args: argparse.Namespace) -> Iterator[Link]:
         with Link.open(url, timeout=args.timeout, retries=args.retries, console=console) as link:
             yield link
         return
-    from qlr.boards.build import build_dir
-    from qlr.boards.runner import start
-
-    elf = Path(args.elf) if args.elf else build_dir(args.board) / "server.elf"
-    with start(args.board, elf, link=True, on_line=console) as dev:
-        if dev.link_url is None:
-            raise QlrError(f"board {args.board} gives no link URL")
-        with open_device_link(dev, timeout=args.timeout, retries=args.retries, console=console) as link:
-            yield link
-            if args.action != "exit":
-                link.exit(0)
-        dev.wait(10)
+    with board_session(args.board, rebuild=False, elf=args.elf, timeout=args.timeout, retries=args.retries,
+                       console=console) as session:
+        yield session.link
+        if args.action == "exit":  # the action told it to exit: collect the process
+            session.exited = True
+            session.device.wait(10)
 
 
 def _hexdump(offset: int, data: bytes) -> str:
@@ -109,8 +106,6 @@ def _hexdump(offset: int, data: bytes) -> str:
 
 
 def _progress(total: int, what: str):
-    from tqdm import tqdm
-
     return tqdm(total=total, unit="B", unit_scale=True, desc=what, leave=False,
                 disable=None if total >= 64 * 1024 else True)
 

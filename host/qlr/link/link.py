@@ -18,7 +18,7 @@ import os
 import random
 import struct
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from qlr.link.errors import LinkClosed, LinkDeviceError, LinkError, LinkProtocolError, LinkTimeout
 from qlr.link.frame import (
@@ -103,7 +103,7 @@ class Link:
 
     @classmethod
     def open(cls, url: str, *, timeout: float = 2.0, retries: int = 3,
-             console: ConsoleSink | None = None, **transport_kwargs: object) -> "Link":
+             console: ConsoleSink | None = None, **transport_kwargs: object) -> Link:
         """Opens a transport by URL (see qlr.link.transport) and wraps it. `console` also gets
         the side-channel console of an exec: transport (the program's stderr)."""
         if console is not None and url.startswith("exec:"):
@@ -114,7 +114,7 @@ class Link:
     def close(self) -> None:
         self.transport.close()
 
-    def __enter__(self) -> "Link":
+    def __enter__(self) -> Link:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -22,8 +22,10 @@ import shlex
 import subprocess
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
+
+import serial  # pyserial
 
 from qlr.link.errors import LinkClosed, LinkError
 
@@ -48,7 +50,7 @@ class Transport:
         """Console lines received on a side channel (exec: stderr); [] when there is none."""
         return []
 
-    def __enter__(self) -> "Transport":
+    def __enter__(self) -> Transport:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -61,8 +63,6 @@ class SerialTransport(Transport):
     def __init__(self, url: str, baudrate: int = 115200, connect_timeout: float | None = None) -> None:
         """connect_timeout: seconds to keep retrying a refused connection (an emulator that is
         still starting); default 10 s for socket:// URLs, 0 otherwise."""
-        import serial  # pyserial; imported here so `qlr --help` stays light
-
         self.url = url
         self._serial_exc = serial.SerialException
         if connect_timeout is None:

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from qlr.errors import QlrError
-from qlr.npz import open_npz
 from qlr.model.graph import Layer, Network
+from qlr.npz import open_npz
 
 FORMAT = "qlr-network"
 VERSION = 1

@@ -12,7 +12,10 @@ import math
 
 import numpy as np
 
+from qlr.data import fit, load_dataset, load_fashion_mnist
 from qlr.errors import QlrError
+from qlr.model import load_network
+from qlr.quant.ptq import format_report, ptq_report
 
 
 def load_images_for(net, data: str, split: str, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -22,8 +25,6 @@ def load_images_for(net, data: str, split: str, limit: int | None) -> tuple[np.n
     ``meta['fit']``, written by `qlr train`) are applied; ``split`` is ``train`` or ``test``.
     A .npz file has no splits: the same file serves both.
     """
-    from qlr.data import fit, load_dataset, load_fashion_mnist
-
     if len(net.input_shape) != 3:
         raise QlrError(f"the network input must be (H, W, C), got {net.input_shape}")
     h, w, c = net.input_shape
@@ -90,10 +91,7 @@ def _jsonable(v):
 
 
 def main(args: argparse.Namespace) -> int:
-    from qlr.model import Network
-    from qlr.quant.ptq import format_report, ptq_report
-
-    net = Network.load(args.model)
+    net = load_network(args.model)
     if args.calib < 1:
         raise QlrError("--calib must be >= 1")
     xc, _ = load_images_for(net, args.data, "train", args.calib)

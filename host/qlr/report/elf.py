@@ -31,6 +31,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from elftools.common.exceptions import ELFError
+from elftools.elf.constants import SH_FLAGS
+from elftools.elf.elffile import ELFFile
+
 from qlr.boards.registry import Board, board_names, load_board
 from qlr.cl.plan import ALIGN, LEVELS, Window, align_up
 from qlr.errors import QlrError
@@ -77,9 +81,6 @@ class FirmwareMemory:
 
 
 def _open(path: str):
-    from elftools.common.exceptions import ELFError
-    from elftools.elf.elffile import ELFFile
-
     try:
         f = open(path, "rb")
     except OSError as e:
@@ -145,8 +146,6 @@ def _regions_text(board: Board) -> str:
 
 def read_firmware(path: str | os.PathLike, board: Board | str) -> FirmwareMemory:
     """Reads an embedded board's ELF: its pieces per region, its free windows, its big objects."""
-    from elftools.elf.constants import SH_FLAGS
-
     path = os.fspath(path)
     b = load_board(board) if isinstance(board, str) else board
     f, elf = _open(path)

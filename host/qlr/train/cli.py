@@ -10,34 +10,16 @@ from __future__ import annotations
 import argparse
 import json
 
+import numpy as np
+
+from qlr.data import FASHION_MNIST_CLASSES, fit, load_dataset, load_fashion_mnist, parse_classes
 from qlr.errors import QlrError
-
-
-def parse_classes(text: str | None) -> list[int] | None:
-    """'0-4' -> [0, 1, 2, 3, 4]; '1,3,7' -> [1, 3, 7]; ranges and lists combine ('0-2,5')."""
-    if text is None:
-        return None
-    out: list[int] = []
-    try:
-        for part in text.split(","):
-            part = part.strip()
-            if "-" in part:
-                lo, hi = (int(v) for v in part.split("-", 1))
-                if hi < lo:
-                    raise ValueError
-                out.extend(range(lo, hi + 1))
-            else:
-                out.append(int(part))
-    except ValueError:
-        raise QlrError(f"--classes: cannot parse {text!r} (examples: 0-4, 1,3,7)") from None
-    if len(set(out)) != len(out):
-        raise QlrError(f"--classes: {text!r} names a class twice")
-    return out
+from qlr.model import save_network
+from qlr.model.cli import add_arch_arguments, network_from_args
+from qlr.train.trainer import TrainConfig, train
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from qlr.model.cli import add_arch_arguments
-
     parser.add_argument("--model", help="start from a network saved as .npz (instead of --arch; "
                         "default: --arch mobilenet_v1)")
     add_arch_arguments(parser, with_classes=False, width=0.25, size=32, in_channels=1)
@@ -66,8 +48,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def select_classes(x, y, labels: list[int] | None, where: str):
     """Keep samples whose label is in `labels`, renumbered 0.. in the order given."""
-    import numpy as np
-
     if labels is None:
         return x, y
     if y.size and max(labels) > int(y.max()):
@@ -80,8 +60,6 @@ def select_classes(x, y, labels: list[int] | None, where: str):
 
 def _load_data(args: argparse.Namespace, labels: list[int] | None, channels: int, size: tuple[int, int]):
     """(x, y, x_val, y_val, meta) as uint8 NHWC images fitted to the network input."""
-    from qlr.data import FASHION_MNIST_CLASSES, fit, load_dataset, load_fashion_mnist
-
     limit = args.limit or None
     val_limit = args.val_limit or None
     if args.data == "fashion-mnist":
@@ -116,10 +94,6 @@ def _load_data(args: argparse.Namespace, labels: list[int] | None, channels: int
 
 
 def main(args: argparse.Namespace) -> int:
-    from qlr.data import load_dataset
-    from qlr.model.cli import network_from_args
-    from qlr.train.trainer import TrainConfig, train
-
     labels = parse_classes(args.classes if args.classes is not None
                            else ("0-4" if args.data == "fashion-mnist" else None))
     if args.model is None and args.arch is None:
@@ -147,7 +121,7 @@ def main(args: argparse.Namespace) -> int:
         "epochs": args.epochs, "samples": int(len(x)), "lr": args.lr, "batch_size": args.batch_size,
         "seed": args.seed, "final_loss": hist.loss[-1] if hist.loss else None,
         "val_accuracy": hist.val_accuracy[-1] if hist.val_accuracy else None}})
-    net.save(args.out)
+    save_network(net, args.out)
     if args.json:
         print(json.dumps({"out": args.out, "history": hist.as_dict()}, indent=1))
     else:

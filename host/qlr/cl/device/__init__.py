@@ -4,7 +4,6 @@ its front-end (`image_frontend`), and the `qlr learn` backend for boards (`backe
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from qlr.boards.runner import GVSOC_OPTION_HELP
 
@@ -17,8 +16,3 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--fault", default="", choices=("", "cl-policy", "cl-dequant"),
                    help="run a firmware broken on purpose (shows that --check catches it)")
 
-
-def make_backend(board: str, args: Any = None):  # noqa: ANN201 (a qlr.cl.driver.Backend)
-    from qlr.cl.device.backend import make_backend as make
-
-    return make(board, args)

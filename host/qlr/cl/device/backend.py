@@ -23,11 +23,16 @@ from typing import Any
 
 import numpy as np
 
+from qlr.boards.session import board_session
+from qlr.cl.device.image_frontend import open_image
 from qlr.cl.event import EvalReport, EventReport
 from qlr.cl.policy import Mix
 from qlr.cl.session import SessionSetup
 from qlr.cl.state import CLState
 from qlr.errors import QlrError
+from qlr.image.content import encode_image
+from qlr.link.errors import LinkDeviceError
+from qlr.quant.latent import pack_latents
 
 CMD_CL_SETUP = 0x58
 CMD_CL_EVENT = 0x59
@@ -60,17 +65,12 @@ class DeviceBackend:
 
     # ------------------------------------------------------------------ set-up
     def start(self, setup: SessionSetup) -> None:
-        from qlr.boards.session import server_session
-        from qlr.cl.device.image_frontend import open_image
-        from qlr.image.content import encode_image
-
         if setup.qfe is None:
             raise QlrError("--q-lr fp32 runs on the golden model only (the device front-end is int8)")
         self.setup = setup
         cfg = setup.config
-        self._ctx = server_session(self.board, program="cl", cores=None, gvsoc=self.gvsoc, rebuild=self.rebuild,
-                                   timeout=None, fault=self.fault)
-        self.link = self._ctx.__enter__()
+        self._ctx = board_session(self.board, program="cl", gvsoc=self.gvsoc, rebuild=self.rebuild, fault=self.fault)
+        self.link = self._ctx.__enter__().link
         info = self.link.info()
         self.team = int(info["team_max"])
         self.unit = str(info["counter_unit"])
@@ -116,7 +116,7 @@ class DeviceBackend:
         for key, pos in setup.param_positions().items():
             by_place[(pos - first, 1 if key.endswith(".bias") else 0)] = key
         self.keys = []
-        for off, count, moff, tag in self.tensors:
+        for *_, tag in self.tensors:
             place = (tag & 0xFFFF, tag >> 16)
             if place not in by_place:
                 raise QlrError(f"the device reports a parameter of back-end layer {place[0]} that the state lacks")
@@ -125,7 +125,7 @@ class DeviceBackend:
         self.memory = {"l2_work_used": work_used, "l2_window": self.l2_window, "l3_lr_bytes": self.l3_end,
                        "l3_window": self.l3_window, "image_bytes": len(image)}
         # Momentum (non-zero when resuming) goes to the device; parameters came with the image.
-        for key, (off, count, moff, _) in zip(keys, self.tensors):
+        for key, (_, count, moff, _) in zip(keys, self.tensors):
             m = np.ascontiguousarray(st.momentum[key], dtype=np.float32)
             if m.size != count:
                 raise QlrError(f"parameter {key}: the device holds {count} values, the state {m.size}")
@@ -137,8 +137,6 @@ class DeviceBackend:
         self._verify_lr("start")
 
     def _request(self, cmd: int, payload: bytes, name: str, timeout: float | None = None):
-        from qlr.link.errors import LinkDeviceError
-
         try:
             return self.link.request(cmd, payload, timeout=timeout or 3600.0, retries=0)
         except LinkDeviceError as e:
@@ -146,8 +144,6 @@ class DeviceBackend:
 
     # ------------------------------------------------------------------ LR memory mirror
     def _lr_bytes(self, st: CLState) -> bytes:
-        from qlr.quant.latent import pack_latents
-
         codes = st.lr_codes.reshape(st.n_lr, -1)[: st.filled]
         rows = pack_latents(codes, int(self.setup.config.q_lr)).tobytes() if st.filled else b""
         return rows
@@ -187,7 +183,6 @@ class DeviceBackend:
         work_used, l3_end = struct.unpack_from("<2I", r, 92)
         if status != 0:
             raise QlrError(f"event {i} failed on {self.board} with kernel status {status}; the device state is lost")
-        cfg = self.setup.config
         codes = np.frombuffer(self.link.mem_read("L2", self.off_codes, n * self.elems), np.uint8)
         codes = codes.reshape((n,) + tuple(self.setup.latent_shape)).copy()
         losses = np.frombuffer(self.link.mem_read("L2", self.off_losses, 4 * it_run), "<f4").astype(np.float32)
