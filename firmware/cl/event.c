@@ -70,22 +70,22 @@ const char *qlr_cl_layout(qlr_cl_t *cl, uint8_t *work, size_t size)
         if (l->nw == 0u) {
             continue;
         }
-        l->dw = qlr_cl_alloc(cl, 4u * l->nw);
-        l->vw = qlr_cl_alloc(cl, 4u * l->nw);
+        l->dw = qlr_cl_alloc(cl, (size_t)4u * l->nw);
+        l->vw = qlr_cl_alloc(cl, (size_t)4u * l->nw);
         if (l->nb != 0u) {
-            l->db = qlr_cl_alloc(cl, 4u * l->nb);
-            l->vb = qlr_cl_alloc(cl, 4u * l->nb);
+            l->db = qlr_cl_alloc(cl, (size_t)4u * l->nb);
+            l->vb = qlr_cl_alloc(cl, (size_t)4u * l->nb);
         }
         if (l->dw == NULL || l->vw == NULL || (l->nb != 0u && (l->db == NULL || l->vb == NULL))) {
             return "L2 work area too small for the gradients and momentum";
         }
-        memset(l->vw, 0, 4u * l->nw);
+        memset(l->vw, 0, (size_t)4u * l->nw);
         if (l->nb != 0u) {
-            memset(l->vb, 0, 4u * l->nb);
+            memset(l->vb, 0, (size_t)4u * l->nb);
         }
     }
-    bk->row_loss = qlr_cl_alloc(cl, 4u * c->mb);
-    bk->labels = qlr_cl_alloc(cl, 4u * c->mb);
+    bk->row_loss = qlr_cl_alloc(cl, (size_t)4u * c->mb);
+    bk->labels = qlr_cl_alloc(cl, (size_t)4u * c->mb);
     bk->lr = c->lr;
     bk->momentum = c->momentum;
     bk->weight_decay = c->weight_decay;
@@ -102,7 +102,7 @@ const char *qlr_cl_layout(qlr_cl_t *cl, uint8_t *work, size_t size)
     cl->new_index = qlr_cl_alloc(cl, 4u * (size_t)c->n_max);
     cl->slots = qlr_cl_alloc(cl, 4u * (size_t)c->n_max);
     cl->losses = qlr_cl_alloc(cl, 4u * (size_t)c->epochs * c->n_max);
-    cl->pred = qlr_cl_alloc(cl, 4u * c->mb);
+    cl->pred = qlr_cl_alloc(cl, (size_t)4u * c->mb);
     if (bk->row_loss == NULL || bk->labels == NULL || cl->labels == NULL || cl->new_codes == NULL ||
         cl->latent == NULL || cl->image == NULL || cl->rows[0] == NULL || cl->rows[1] == NULL ||
         cl->perm_new == NULL || cl->perm_rep == NULL || cl->work == NULL || cl->new_index == NULL ||

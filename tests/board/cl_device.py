@@ -83,10 +83,10 @@ def small_mobilenet(blocks: int = 3, width: float = 0.125, input_size: tuple[int
     for lay in keep:
         if lay.kind == "batchnorm":
             c = lay.params["gamma"].shape[0]
-            lay.params.update(gamma=(1 + 0.2 * rng.standard_normal(c)).astype(np.float32),
-                              beta=(0.1 * rng.standard_normal(c)).astype(np.float32),
-                              mean=(0.1 * rng.standard_normal(c)).astype(np.float32),
-                              var=rng.uniform(0.5, 1.5, c).astype(np.float32))
+            lay.params.update(gamma=np.asarray(1 + 0.2 * rng.standard_normal(c)).astype(np.float32),
+                              beta=np.asarray(0.1 * rng.standard_normal(c)).astype(np.float32),
+                              mean=np.asarray(0.1 * rng.standard_normal(c)).astype(np.float32),
+                              var=np.asarray(rng.uniform(0.5, 1.5, c)).astype(np.float32))
     c_out = next(lay for lay in reversed(keep) if lay.kind == "pwconv").params["weight"].shape[0]
     head = [Layer("pool", "global_avgpool", index=last + 1), Layer("flatten", "flatten", index=last + 2),
             Layer("fc", "linear", {"out_features": classes}, index=last + 2,

@@ -34,6 +34,8 @@ import zlib
 
 from test_image_format import CASES
 
+from qlr.link.link import info_int
+
 # One case per region of the file, plus content rules the firmware checks on its own.
 REGIONS = ["unknown version", "wrong magic", "header crc", "truncated", "truncated in header", "trailing bytes",
            "table crc", "section crc", "nonzero padding", "misaligned", "duplicate name", "layer out_shape",
@@ -131,7 +133,7 @@ def test_bad_requests_are_refused(cl: CLBoard, base: bytes) -> None:
     cl.link.mem_write("L2", 64, base)
     with pytest.raises(LinkDeviceError, match="multiple of 64"):
         cl.link.request(CMD_CL_IMAGE_OPEN, struct.pack("<II", 32, len(base)))
-    window = cl.link.info()["l2_window"]
+    window = info_int(cl.link.info(), "l2_window")
     with pytest.raises(LinkDeviceError, match="outside the L2 window"):
         cl.link.request(CMD_CL_IMAGE_OPEN, struct.pack("<II", window - 64, 128))
     with pytest.raises(LinkDeviceError, match="takes u32 offset"):

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import struct
 from types import SimpleNamespace
+from typing import cast
 
 from qlr.bench import layers as L
 from qlr.bench.run import run_bench
 from qlr.kernels.registry import get_op
 from qlr.kernels.run import CMD_KERNEL_RUN, DeviceKernels
+from qlr.link import Link
 
 
 class FakeKernels(DeviceKernels):
@@ -22,7 +24,7 @@ class FakeKernels(DeviceKernels):
         self.board, self.unit, self.team_max, self.l2_size, self.timeout = "fake", "cycles", 8, l2_size, 1.0
         self.fills: list[tuple[int, int]] = []
         self.runs: list[tuple[str, dict, int]] = []
-        self.link = SimpleNamespace(request=self._request)
+        self.link = cast(Link, SimpleNamespace(request=self._request))  # only request() is used
 
     def fill(self, offset: int, nbytes: int, seed: int, kind: str) -> None:
         self.fills.append((offset, nbytes))

@@ -76,6 +76,7 @@ class CReader:
             left = deadline - time.monotonic()
             if left <= 0:
                 self._fail(f"did not answer within {CASE_TIMEOUT_S} s (hang?)")
+            assert self.proc.stdout is not None  # opened with stdout=PIPE
             ready, _, _ = select.select([self.proc.stdout], [], [], left)
             if ready:
                 chunk = os.read(self.proc.stdout.fileno(), 65536)
@@ -129,8 +130,8 @@ def host_summary(data: bytes, content: ImageContent) -> list[int]:
         s += int(np.asarray(lr.scale, np.float32).view(np.uint32).astype(np.int64).sum())
         if lr.code_max is not None:
             s += int(np.asarray(lr.code_max, np.int64).sum())
-    for b in content.batches.values():
-        s += int(b.images.astype(np.int64).sum()) + int(np.asarray(b.labels).sum())
+    for batch in content.batches.values():
+        s += int(batch.images.astype(np.int64).sum()) + int(np.asarray(batch.labels).sum())
     return [len(parse_container(data)), len(layers), len(front), len(layers) - len(front), *lat, classes,
             lr.codes.shape[0] if lr is not None else 0, lr.bits if lr is not None else 0,
             lr.scale.shape[0] if lr is not None else 0, int(lr is not None and lr.code_max is not None),

@@ -445,6 +445,6 @@ def test_kernels_reject_bad_arguments() -> None:
     with pytest.raises(ValueError, match="stride"):
         qlr_dwconv2d_s8(x, np.zeros((3, 3, 2), np.int8), None, rq, stride=0)
     with pytest.raises(ValueError, match="padding"):
-        qlr_dwconv2d_s8(x, np.zeros((3, 3, 2), np.int8), None, rq, padding=(1, 2, 3))
+        qlr_dwconv2d_s8(x, np.zeros((3, 3, 2), np.int8), None, rq, padding=(1, 2, 3))  # type: ignore[arg-type]  # a 3-tuple on purpose
     with pytest.raises(ValueError, match="shapes differ"):
         qlr_add_u8(x, np.zeros((1, 4, 4, 3), np.uint8), add_requant(1.0, 1.0, 1.0))

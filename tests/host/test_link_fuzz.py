@@ -197,6 +197,7 @@ class CParser:
             left = deadline - time.monotonic()
             if left <= 0:
                 self._fail(f"did not answer within {CASE_TIMEOUT_S} s (hang?)")
+            assert self.proc.stdout is not None  # opened with stdout=PIPE
             ready, _, _ = select.select([self.proc.stdout], [], [], left)
             if ready:
                 chunk = os.read(self.proc.stdout.fileno(), 65536)

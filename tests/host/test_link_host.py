@@ -191,14 +191,14 @@ def test_memory_errors_name_the_range():
 
 def test_bad_info_payload_is_a_protocol_error():
     link, dev = fake_link()
-    dev.handle = lambda cmd, payload: (0, b"short")  # type: ignore[method-assign]
+    dev.handle = lambda cmd, payload: (0, b"short")
     with pytest.raises(LinkProtocolError, match="INFO payload is 5 bytes"):
         link.info()
 
 
 def test_wrong_echo_is_a_protocol_error():
     link, dev = fake_link()
-    dev.handle = lambda cmd, payload: (0, payload[::-1])  # type: ignore[method-assign]
+    dev.handle = lambda cmd, payload: (0, payload[::-1])
     with pytest.raises(LinkProtocolError, match="PING echoed"):
         link.ping(b"ab")
 

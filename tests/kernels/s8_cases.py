@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
-from compare import assert_exact
+from compare import assert_exact, inputs_of
 
 from qlr.kernels.spec import OpSpec
 
@@ -48,7 +48,7 @@ def run_and_compare(kernels, spec: OpSpec, p: dict, rng: np.random.Generator, wh
                     gain_shift: int = 0, spread: bool = True, cores: list[int] | None = None) -> None:
     """Random inputs for params `p`, golden output, then the device on each core count, bit-exact.
     `gain_shift` > 0 lowers every shift by that much (outputs x 2**gain_shift: saturation)."""
-    arrays = spec.make_inputs(p, rng)
+    arrays = inputs_of(spec)(p, rng)
     if gain_shift:
         arrays["shift"] = np.maximum(arrays["shift"].astype(np.int64) - gain_shift, 1).astype(np.uint8)
     ref = spec.golden({k: v.copy() for k, v in arrays.items()}, p)["y"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from compare import assert_exact, assert_f32_close
+from compare import assert_exact, assert_f32_close, inputs_of
 
 from qlr.errors import QlrError
 from qlr.kernels.ops_f32 import ho, wo
@@ -46,7 +46,7 @@ def window(n, h, w, c, kh, kw, sh, sw, pads):
 def run_all_cores(kernels, op: str, p: dict, seed: int, check, case: int) -> None:
     """Runs op on the team sizes of core_counts(case); check(got, ref, cores) compares every output."""
     spec = get_op(op)
-    arrays = spec.make_inputs(p, np.random.default_rng(seed))
+    arrays = inputs_of(spec)(p, np.random.default_rng(seed))
     ref = spec.golden({k: v.copy() for k, v in arrays.items()}, p)
     for cores in core_counts(kernels, case):
         check(kernels.run(spec, arrays, p, cores=cores).outputs, ref, cores)
@@ -169,7 +169,7 @@ def test_sgd_two_steps_follow_the_golden(kernels):
     spec = get_op("sgd_f32")
     p = {"count": 37, "lr": 0.1, "momentum": 0.9, "weight_decay": 5e-4}
     rng = np.random.default_rng(5)
-    a = spec.make_inputs(p, rng)
+    a = inputs_of(spec)(p, rng)
     a["v"][:] = 0
     g2 = rng.uniform(-1, 1, 37).astype(np.float32)
     ref1 = spec.golden({k: v.copy() for k, v in a.items()}, p)
@@ -193,7 +193,7 @@ def test_checks_name_the_fault(kernels):
     spec = get_op("conv2d_f32_fw")
     p = {"n": 1, "height": 3, "width": 3, "cin": 2, "cout": 2, "kh": 3, "kw": 3, "sh": 1, "sw": 1, "pad_top": 1,
          "pad_bottom": 1, "pad_left": 1, "pad_right": 1, "use_bias": 1, "chunk_rows": 1 << 24}
-    _expect_device_error(kernels, "conv2d_f32_fw", spec.make_inputs(p, rng), p, "fits neither L1")
+    _expect_device_error(kernels, "conv2d_f32_fw", inputs_of(spec)(p, rng), p, "fits neither L1")
     # a flag out of range
     p2 = dict(p, chunk_rows=0, use_bias=2)
     _expect_device_error(kernels, "conv2d_f32_fw", spec.make_inputs(p2, rng), p2, "use_bias must be 0 or 1")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from compare import assert_f32_close
+from compare import assert_f32_close, inputs_of
 
 from qlr.kernels.ops_f32 import ho, wo
 from qlr.kernels.registry import get_op
@@ -42,7 +42,7 @@ def window(n, h, w, c, kh, kw, sh, sw, pads, cname="c"):
 def run_and_compare(kernels, op: str, p: dict, k_terms: dict[str, int], seed: int, case: int) -> None:
     spec = get_op(op)
     rng = np.random.default_rng(seed)
-    arrays = spec.make_inputs(p, rng)
+    arrays = inputs_of(spec)(p, rng)
     ref = spec.golden({k: v.copy() for k, v in arrays.items()}, p)
     for cores in core_counts(kernels, case):
         got = kernels.run(spec, arrays, p, cores=cores).outputs
@@ -175,7 +175,7 @@ def test_nan_input_propagates_and_fails_the_comparison(kernels):
     and assert_f32_close must reject it (NaN never passes)."""
     spec = get_op("linear_f32_fw")
     p = {"n": 3, "in_features": 5, "out_features": 4, "use_bias": 1}
-    arrays = spec.make_inputs(p, np.random.default_rng(9))
+    arrays = inputs_of(spec)(p, np.random.default_rng(9))
     ref = spec.golden({k: v.copy() for k, v in arrays.items()}, p)["y"]
     arrays["x"][1, 2] = np.nan
     got = kernels.run(spec, arrays, p, cores=kernels.team_max).outputs["y"]

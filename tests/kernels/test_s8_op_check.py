@@ -7,17 +7,19 @@ import re
 
 import numpy as np
 import pytest
+from compare import inputs_of
 
 from qlr.errors import QlrError
 from qlr.kernels.registry import get_op
+from qlr.kernels.spec import Params
 
 
 def _conv_case(rng: np.random.Generator) -> tuple[dict, dict]:
     spec = get_op("conv2d_s8")
-    p = {"n": 1, "in_h": 3, "in_w": 3, "in_c": 2, "out_c": 4, "k_h": 3, "k_w": 3, "stride_h": 1, "stride_w": 1,
+    p: Params = {"n": 1, "in_h": 3, "in_w": 3, "in_c": 2, "out_c": 4, "k_h": 3, "k_w": 3, "stride_h": 1, "stride_w": 1,
          "pad_top": 1, "pad_bottom": 1, "pad_left": 1, "pad_right": 1, "in_zp": 0, "w_zp": 0, "out_zp": 0,
          "act_min": 0, "act_max": 255, "rq_channels": 4}
-    return spec.make_inputs(p, rng), p
+    return inputs_of(spec)(p, rng), p
 
 
 def _bad_shift(a, p):

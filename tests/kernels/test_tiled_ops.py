@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from compare import assert_f32_close
+from compare import assert_f32_close, full_params
 from mem_fill import filled_inputs
 
 from qlr.errors import QlrError
@@ -37,7 +37,7 @@ def run_and_compare(kernels, op: str, p: dict, k_terms: dict[str, int], seed: in
     """Inputs generated on the device (mem_fill: the link is the slow part off the host), the
     reference from the same values on the host."""
     spec = get_op(op)
-    full = {q.name: p.get(q.name, q.default) for q in spec.params}
+    full = full_params(spec, p)
     ref = spec.golden(filled_inputs(spec, full, seed), full)
     for cores in core_counts(kernels):
         got = kernels.run(spec, None, full, cores=cores, fill_seed=seed).outputs

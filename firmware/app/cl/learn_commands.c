@@ -116,7 +116,7 @@ qlr_link_status_t qlr_cmd_cl_setup(const qlr_frame_t *req, qlr_link_reply_t *rep
     c->weight_decay = get_f32(p + 36);
     c->scale = get_f32(p + 40);
     for (unsigned i = 0; i < 4u; i++) {
-        cl->rng.s[i] = qlr_link_get_u32(p + 44 + 4u * i);
+        cl->rng.s[i] = qlr_link_get_u32(p + 44 + (size_t)4u * i);
     }
     cl->filled = qlr_link_get_u32(p + 60);
     cl->updates = qlr_link_get_u32(p + 64);
@@ -154,16 +154,16 @@ qlr_link_status_t qlr_cmd_cl_setup(const qlr_frame_t *req, qlr_link_reply_t *rep
         if (l->nw == 0u) {
             continue;
         }
-        float *w = qlr_cl_alloc(cl, 4u * l->nw);
-        float *b = l->nb != 0u ? qlr_cl_alloc(cl, 4u * l->nb) : NULL;
+        float *w = qlr_cl_alloc(cl, (size_t)4u * l->nw);
+        float *b = l->nb != 0u ? qlr_cl_alloc(cl, (size_t)4u * l->nb) : NULL;
         if (w == NULL || (l->nb != 0u && b == NULL)) {
             bad = "L2 work area too small for the back-end parameters";
             break;
         }
-        memcpy(w, l->w, 4u * l->nw);
+        memcpy(w, l->w, (size_t)4u * l->nw);
         l->w = w;
         if (b != NULL) {
-            memcpy(b, l->b, 4u * l->nb);
+            memcpy(b, l->b, (size_t)4u * l->nb);
             l->b = b;
         }
     }
@@ -233,7 +233,7 @@ static void put_state(uint8_t *d, const qlr_cl_t *cl)
     qlr_link_put_u32(d + 4, cl->updates);
     qlr_link_put_u32(d + 8, cl->events);
     for (unsigned i = 0; i < 4u; i++) {
-        qlr_link_put_u32(d + 12 + 4u * i, cl->rng.s[i]);
+        qlr_link_put_u32(d + 12 + (size_t)4u * i, cl->rng.s[i]);
     }
 }
 
@@ -256,7 +256,7 @@ qlr_link_status_t qlr_cmd_cl_event(const qlr_frame_t *req, qlr_link_reply_t *rep
         return QLR_LINK_E_ARGUMENT;
     }
     uint64_t img_bytes = (uint64_t)n * cl->image_bytes;
-    if ((lab_off & 1u) != 0u || (uint64_t)img_off + img_bytes > l2.size || (uint64_t)lab_off + 2u * n > l2.size) {
+    if ((lab_off & 1u) != 0u || (uint64_t)img_off + img_bytes > l2.size || (uint64_t)lab_off + (uint64_t)2u * n > l2.size) {
         reply->message = "event images or labels outside the L2 window";
         return QLR_LINK_E_RANGE;
     }
@@ -279,7 +279,7 @@ qlr_link_status_t qlr_cmd_cl_event(const qlr_frame_t *req, qlr_link_reply_t *rep
     qlr_link_put_u32(d + 20, rep.iterations_run);
     put_state(d + 24, cl);
     for (unsigned i = 0; i < QLR_CL_PHASES; i++) {
-        qlr_link_put_u64(d + 52 + 8u * i, rep.counter[i]);
+        qlr_link_put_u64(d + 52 + (size_t)8u * i, rep.counter[i]);
     }
     qlr_link_put_u32(d + 92, (uint32_t)cl->used);
     qlr_link_put_u32(d + 96, cl->l3_end);
@@ -305,8 +305,8 @@ qlr_link_status_t qlr_cmd_cl_eval(const qlr_frame_t *req, qlr_link_reply_t *repl
     uint32_t l3i = qlr_link_get_u32(p), l3l = qlr_link_get_u32(p + 4), n = qlr_link_get_u32(p + 8);
     uint32_t pred_off = qlr_link_get_u32(p + 12);
     qlr_mem_region_t l2 = qlr_mem_region(QLR_MEM_L2), l3 = qlr_mem_region(QLR_MEM_L3);
-    if ((pred_off & 1u) != 0u || (uint64_t)pred_off + 2u * n > l2.size ||
-        (uint64_t)l3i + (uint64_t)n * cl->image_bytes > l3.size || (uint64_t)l3l + 2u * n > l3.size ||
+    if ((pred_off & 1u) != 0u || (uint64_t)pred_off + (uint64_t)2u * n > l2.size ||
+        (uint64_t)l3i + (uint64_t)n * cl->image_bytes > l3.size || (uint64_t)l3l + (uint64_t)2u * n > l3.size ||
         (l3i < cl->l3_end) || (l3l < cl->l3_end)) {
         reply->message = "test images/labels must be in L3 after the LR memory, predictions in the L2 window";
         return QLR_LINK_E_RANGE;

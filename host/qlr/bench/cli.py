@@ -21,7 +21,7 @@ from tqdm import tqdm
 from qlr import REPO_ROOT
 from qlr.bench import layers as L
 from qlr.bench import report
-from qlr.bench.run import plan, run_bench
+from qlr.bench.run import BenchReport, plan, run_bench
 from qlr.boards.registry import load_board
 from qlr.boards.runner import GVSOC_OPTION_HELP
 from qlr.boards.session import board_session
@@ -119,7 +119,7 @@ def main(args: argparse.Namespace) -> int:
     with board_session(board, rebuild=not args.no_build, gvsoc=args.gvsoc) as session:
         k = DeviceKernels(session.link, timeout=args.timeout)
         dma = bool(board.extra.get("dma"))
-        l1_size = int(k.info.get("l1_size", 0))
+        l1_size = k.l1_size
         with tqdm(total=len(work) * len(cores), desc=f"bench {board.name}", unit="run", file=sys.stderr,
                   disable=None, leave=False) as bar:
             def progress(label: str) -> None:
@@ -133,7 +133,7 @@ def main(args: argparse.Namespace) -> int:
     return _output(rep, args)
 
 
-def _output(rep, args: argparse.Namespace) -> int:
+def _output(rep: BenchReport, args: argparse.Namespace) -> int:
     if args.json:
         print(report.to_json(rep))
     else:

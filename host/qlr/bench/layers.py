@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from qlr.errors import QlrError
+from qlr.kernels.spec import OpSpec, Params
 from qlr.model.mobilenet import mobilenet_v1
 
 PASSES = ("fw", "bw_input", "bw_weight")
@@ -34,7 +35,7 @@ class BenchLayer:
     index: int                    # the paper's layer index
     name: str                     # the model's layer name (dw10, pw10, fc)
     kind: str                     # "dw", "pw" or "linear"
-    params: dict = field(hash=False, compare=False)  # shape parameters of the f32 ops of the layer
+    params: Params = field(hash=False, compare=False)  # shape parameters of the f32 ops of the layer
 
     def op(self, pass_: str) -> str:
         """Name of the untiled f32 op of a pass."""
@@ -49,7 +50,7 @@ class BenchLayer:
             return f"PW {p['height']}x{p['width']}x{p['cin']}->{p['cout']}"
         return f"linear {p['in_features']}->{p['out_features']} x{p['n']}"
 
-    def op_params(self, pass_: str) -> dict:
+    def op_params(self, pass_: str) -> Params:
         """Parameters of the op of a pass: the shape, with bias, no accumulation."""
         q = dict(self.params)
         if pass_ == "fw" or pass_ == "bw_weight":
@@ -57,6 +58,18 @@ class BenchLayer:
         if pass_ == "bw_weight":
             q["accumulate"] = 0
         return q
+
+    def params_for(self, spec: OpSpec, pass_: str) -> Params:
+        """Every parameter of `spec` for a pass of this layer: the layer's, else the spec's
+        default (a parameter with neither is an error naming it)."""
+        given = self.op_params(pass_)
+        out: Params = {}
+        for q in spec.params:
+            v = given.get(q.name, q.default)
+            if v is None:
+                raise QlrError(f"bench layer {self.name}: op {spec.name} needs parameter {q.name!r}")
+            out[q.name] = v
+        return out
 
 
 def paper_layers() -> list[BenchLayer]:

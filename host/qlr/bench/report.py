@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 from qlr.bench.run import BenchReport, Measurement, Skipped
 from qlr.plotting import pyplot
@@ -57,15 +58,20 @@ def table(rep: BenchReport, markdown: bool = False) -> str:
         body.append([f"l{s.layer} {s.name}", s.shape, PASS_SHORT[s.pass_], s.op, "-"] + ["-"] * len(rep.cores)
                     + ["-", "-", f"skipped: {s.reason}"])
     if markdown:
-        md = lambda r: "| " + " | ".join(c.replace("|", "/") for c in r) + " |"
+        def md(r: list[str]) -> str:
+            return "| " + " | ".join(c.replace("|", "/") for c in r) + " |"
+
         return "\n".join([md(head), md(["---"] * len(head))] + [md(r) for r in body])
     widths = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
-    fmt = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
+
+    def fmt(r: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
+
     lines = [fmt(head), fmt(["-" * w for w in widths])] + [fmt(r) for r in body]
     return "\n".join(lines)
 
 
-def from_json(d: dict) -> BenchReport:
+def from_json(d: dict[str, Any]) -> BenchReport:
     """A report back from its JSON (to re-print or plot a saved run)."""
     keys = ("board", "unit", "team_max", "cores", "l1_size", "l2_window", "dma")
     rep = BenchReport(**{k: d[k] for k in keys})

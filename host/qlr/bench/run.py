@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from qlr.bench.layers import BenchLayer
 from qlr.errors import QlrError
@@ -56,7 +57,7 @@ class Measurement:
     def macs_per_unit(self) -> float:
         return self.macs / self.counter if self.counter else float("nan")
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["pass"] = d.pop("pass_")
         d["macs_per_unit"] = self.macs_per_unit
@@ -72,7 +73,7 @@ class Skipped:
     op: str
     reason: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["pass"] = d.pop("pass_")
         return d
@@ -89,9 +90,9 @@ class BenchReport:
     dma: bool
     results: list[Measurement] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"board": self.board, "unit": self.unit, "team_max": self.team_max, "cores": self.cores,
                 "l1_size": self.l1_size, "l2_window": self.l2_window, "dma": self.dma, **self.meta,
                 "results": [m.to_json() for m in self.results], "skipped": [s.to_json() for s in self.skipped]}
@@ -107,7 +108,7 @@ def choose_op(layer: BenchLayer, pass_: str, *, dma: bool, l1_size: int) -> tupl
     """(spec, variant, note) for a pass on a board: tiled where the board has a DMA, a tiled op
     exists and the tensors do not fit the free L1."""
     base = get_op(layer.op(pass_))
-    params = {q.name: layer.op_params(pass_).get(q.name, q.default) for q in base.params}
+    params = layer.params_for(base, pass_)
     big = tensor_bytes(base, params) > l1_size
     if dma and big:
         try:
@@ -146,7 +147,7 @@ def run_bench(k: DeviceKernels, work: list[tuple[BenchLayer, str]], cores: list[
                       l2_window=k.l2_size, dma=dma)
     for layer, pass_ in work:
         spec, variant, note = choose_op(layer, pass_, dma=dma, l1_size=l1_size)
-        params = {q.name: layer.op_params(pass_).get(q.name, q.default) for q in spec.params}
+        params = layer.params_for(spec, pass_)
         parts = slices_for(spec, params, k.l2_size)
         if isinstance(parts, str):
             rep.skipped.append(Skipped(layer.index, layer.name, layer.describe(), pass_, spec.name, parts))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from qlr import REPO_ROOT
 from qlr.errors import QlrError
@@ -47,12 +48,12 @@ class Board:
     counter_unit: str
     runs_here: bool | str
     memory: dict[str, MemoryRegion]
-    runner: dict
+    runner: dict[str, Any]
     path: Path
     platform_sources: tuple[str, ...] = ()
     clock_hz: int | None = None
-    variants: dict[str, dict] = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)
+    variants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def region(self, level: str) -> MemoryRegion:
         return self.memory[level]
@@ -88,7 +89,7 @@ def run_targets(boards_dir: Path | None = None) -> list[RunTarget]:
     return out
 
 
-def _need(d: dict, key: str, typ, where: str):
+def _need(d: dict[str, Any], key: str, typ: type | None, where: str) -> Any:
     if key not in d:
         raise QlrError(f"{where}: missing field '{key}'")
     v = d[key]
@@ -142,7 +143,7 @@ def load_board(name: str, boards_dir: Path | None = None) -> Board:
     variants = d.get("variants", {})
     if not isinstance(variants, dict) or not all(isinstance(v, dict) for v in variants.values()):
         raise QlrError(f"{where}: field 'variants' must hold one table per variant ([variants.NAME])")
-    known = {"name", "description", "platform", "toolchain", "cc", "cflags", "ldflags", "libs",
+    known_fields = {"name", "description", "platform", "toolchain", "cc", "cflags", "ldflags", "libs",
              "team_max", "counter_unit", "runs_here", "memory", "runner", "platform_sources",
              "clock_hz", "variants"}
     return Board(
@@ -163,5 +164,5 @@ def load_board(name: str, boards_dir: Path | None = None) -> Board:
         platform_sources=tuple(d.get("platform_sources", [])),
         clock_hz=d.get("clock_hz"),
         variants=variants,
-        extra={k: v for k, v in d.items() if k not in known},
+        extra={k: v for k, v in d.items() if k not in known_fields},
     )

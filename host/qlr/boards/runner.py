@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import serial  # pyserial
 
@@ -91,7 +92,7 @@ class RunResult:
     def ok(self) -> bool:
         return self.error is None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         s = self.summary
         return {
             "board": self.board,
@@ -141,9 +142,9 @@ class Device:
         self._on_line = on_line
         self._workdir = workdir
         self._t0 = time.monotonic()
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self._reader: threading.Thread | None = None
-        self._port = None                      # a real board's console (pyserial)
+        self._port: serial.SerialBase | None = None  # a real board's console (pyserial)
         self._exited = threading.Event()       # a real board printed `qlr-exit: N`
         if spawn:
             self._spawn()

@@ -13,6 +13,7 @@ import os
 import shlex
 import sys
 import time
+from typing import Any
 
 from qlr.cl.cli_learn import add_protocol_arguments, git_commit, log_err, protocol_from_args
 from qlr.cl.experiment import BASELINES, ExperimentConfig, format_table, run_experiment
@@ -100,7 +101,7 @@ def main(args: argparse.Namespace) -> int:
     return report(res, args)
 
 
-def report(res: dict, args: argparse.Namespace) -> int:
+def report(res: dict[str, Any], args: argparse.Namespace) -> int:
     if args.out:
         write_json(args.out, res)
     if args.plot:
@@ -112,9 +113,9 @@ def report(res: dict, args: argparse.Namespace) -> int:
     return 0
 
 
-def merge_results(paths: list[str]) -> dict:
+def merge_results(paths: list[str]) -> dict[str, Any]:
     """Saved results of several sweeps as one: rows, baselines and runs side by side."""
-    out: dict = {"format": "qlr-cl-experiment/1", "rows": [], "baselines": [], "runs": [], "seconds": 0.0,
+    out: dict[str, Any] = {"format": "qlr-cl-experiment/1", "rows": [], "baselines": [], "runs": [], "seconds": 0.0,
                  "latent_seconds": 0.0, "merged": [], "config": {"seeds": []}}
     for p in paths:
         try:

@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -45,7 +46,7 @@ def add_protocol_arguments(p: argparse.ArgumentParser, events: int = 10) -> None
     p.add_argument("--width", type=float, default=0.25, help="width of the default network (default 0.25)")
 
 
-def protocol_from_args(args: argparse.Namespace):
+def protocol_from_args(args: argparse.Namespace) -> ProtocolConfig:
     return ProtocolConfig(data=args.data, initial_classes=parse_class_list(args.initial_classes),
                           n_initial=args.n_initial, events=args.events, event_size=args.event_size,
                           test_per_class=args.test_per_class, pretrain_epochs=args.pretrain_epochs,
@@ -133,7 +134,7 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def summary_text(data: dict, args: argparse.Namespace) -> str:
+def summary_text(data: dict[str, Any], args: argparse.Namespace) -> str:
     cl, mem, ev = data["run"]["cl"], data["lr_memory"], data["events"]
     q = "FP32" if cl["q_lr"] is None else f"UINT-{cl['q_lr']}"
     lines = [f"qlr learn ({data['backend']}): LR layer {cl['lr_layer']} (latent {'x'.join(map(str, mem['latent_shape']))}), "

@@ -118,7 +118,7 @@ class Session:
 
     def __init__(self, backend: Backend, setup: SessionSetup, stream: Stream, record: RunRecord,
                  check: bool = False, progress: bool = True, tol: Tolerance = DEFAULT,
-                 log: Callable[[str], None] = print, on_event: Callable[[dict], None] | None = None) -> None:
+                 log: Callable[[str], None] = print, on_event: Callable[[dict[str, Any]], None] | None = None) -> None:
         self.backend, self.setup, self.stream, self.record = backend, setup, stream, record
         self.check, self.progress, self.tol, self.log, self.on_event = check, progress, tol, log, on_event
         self.twin: GoldenTwin | None = GoldenTwin(setup) if check else None
@@ -155,7 +155,7 @@ class Session:
                 ev = b.evaluate(test_x, test_y)
                 entry = {**rep.summary(), "event": i, "accuracy": ev.accuracy, "per_class": ev.per_class,
                          "eval_seconds": ev.seconds, "eval_counters": ev.counters}
-                msgs: list[str] = []
+                msgs = []
                 if self.twin is not None:
                     ref = self.twin.event(x, y, event=i)
                     ref_ev = self.twin.evaluate(test_x, test_y)

@@ -249,7 +249,9 @@ class GoldenTwin:
         key = hashlib.sha1(x.tobytes()).hexdigest() + str(x.shape) + str(x.dtype)
         if key != self._eval_key:
             self._eval_codes, self._eval_key = self.latents(x), key
-        rep = self.evaluate_codes(self._eval_codes, labels)
+        codes = self._eval_codes
+        assert codes is not None  # set on the first call (the key starts as None)
+        rep = self.evaluate_codes(codes, labels)
         rep.seconds = time.perf_counter() - t0
         return rep
 

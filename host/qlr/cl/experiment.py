@@ -30,7 +30,7 @@ import numpy as np
 from tqdm import tqdm
 
 from qlr.cl.event import BackEnd, Diverged, GoldenTwin
-from qlr.cl.protocol import Pool, ProtocolConfig, make_stream
+from qlr.cl.protocol import Pool, ProtocolConfig, Stream, make_stream
 from qlr.cl.rng import Rng
 from qlr.cl.session import CLConfig, LatentCodec, build_setup, lr_memory_bytes
 from qlr.errors import QlrError
@@ -119,7 +119,7 @@ class LatentCache:
         return self.test_f32 if q is None else self.test_u8
 
 
-def run_replay(net: Network, cache: LatentCache, stream, cfg: CLConfig, eval_u8: bool = False) -> list[float]:
+def run_replay(net: Network, cache: LatentCache, stream: Stream, cfg: CLConfig, eval_u8: bool = False) -> list[float]:
     """One replay run: accuracy before the first event and after every event.
 
     ``eval_u8`` (analysis only) evaluates on the 8-bit codes of the test latents whatever Q_LR,
@@ -152,7 +152,7 @@ def run_replay(net: Network, cache: LatentCache, stream, cfg: CLConfig, eval_u8:
     return accs
 
 
-def run_cumulative(net: Network, cache: LatentCache, stream, cfg: CLConfig) -> list[float]:
+def run_cumulative(net: Network, cache: LatentCache, stream: Stream, cfg: CLConfig) -> list[float]:
     """The upper bound: every event trains E epochs over everything seen so far (UINT-8 latents)."""
     pool = stream.pool
     setup = build_setup(net, cfg.with_(n_lr=0, q_lr=8), None, qfe=cache.qfe)
@@ -247,7 +247,7 @@ def run_experiment(net: Network, pool: Pool, ecfg: ExperimentConfig, progress: b
             "streams": {str(s): st.describe() for s, st in streams.items()}}
 
 
-def summarize(runs: list[dict[str, Any]], ecfg: ExperimentConfig) -> tuple[list[dict], list[dict]]:
+def summarize(runs: list[dict[str, Any]], ecfg: ExperimentConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     rows, baselines = [], []
     for l in ecfg.lr_layers:
         for n_lr in ecfg.n_lrs:

@@ -58,7 +58,7 @@ budget, the need and the biggest allocations.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -243,6 +243,10 @@ def _front_param_sizes(i: int, r: Any, fp: Any) -> list[tuple[str, int]]:
     return out
 
 
+def _hwc(shape: Sequence[int]) -> tuple[int, int, int]:
+    return (int(shape[0]), int(shape[1]), int(shape[2]))
+
+
 @dataclass(frozen=True)
 class _Geometry:
     input_shape: tuple[int, int, int]
@@ -296,8 +300,8 @@ def _geometry(content: Any) -> _Geometry:
     back = [i for i, r in enumerate(layers) if r.stage == _BACK]
     if not back:
         raise QlrError("image: NETWORK has no back-end (stage BACK) layer: nothing to train")
-    input_shape = tuple(int(d) for d in layers[0].in_shape)
-    latent_shape = tuple(int(d) for d in (layers[front[-1]].out_shape if front else layers[0].in_shape))
+    input_shape = _hwc(layers[0].in_shape)
+    latent_shape = _hwc(layers[front[-1]].out_shape if front else layers[0].in_shape)
     fparams = getattr(content, "front", {}) or {}
     fe: list[tuple[str, int]] = []
     for i in front:

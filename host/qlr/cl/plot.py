@@ -6,10 +6,12 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from matplotlib.figure import Figure
+
 from qlr.plotting import pyplot
 
 
-def _save(fig, path: str) -> None:
+def _save(fig: Figure, path: str) -> None:
     d = os.path.dirname(os.path.abspath(path))
     os.makedirs(d, exist_ok=True)
     fig.savefig(path, dpi=100)

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -44,7 +44,7 @@ from qlr.cl.rng import Rng
 from qlr.cl.state import config_hash
 from qlr.data import FASHION_MNIST_CLASSES, fit, load_dataset, load_fashion_mnist, parse_classes
 from qlr.errors import QlrError
-from qlr.model import load_network, mobilenet_v1, save_network
+from qlr.model import Network, load_network, mobilenet_v1, save_network
 from qlr.train import TrainConfig, evaluate, train
 
 STREAM_SALT = 0x5EEDC0DE
@@ -230,7 +230,8 @@ def pretrain_key(pool: Pool, cfg: ProtocolConfig) -> dict[str, Any]:
             "seed": cfg.pretrain_seed, "arch": "mobilenet_v1", "channels": 1}
 
 
-def pretrained_network(pool: Pool, cfg: ProtocolConfig, progress: bool = True, log=print):
+def pretrained_network(pool: Pool, cfg: ProtocolConfig, progress: bool = True,
+                       log: Callable[[str], None] = print) -> tuple[Network, str]:
     """The protocol's default network pretrained on the initial batch, from the cache or trained now."""
     key = pretrain_key(pool, cfg)
     path = os.path.join(cache_dir(), f"cl-pretrained-{config_hash(key)}.npz")
@@ -259,14 +260,15 @@ def pretrained_network(pool: Pool, cfg: ProtocolConfig, progress: bool = True, l
     return net, path
 
 
-def network_input(net) -> tuple[tuple[int, int], int]:
+def network_input(net: Network) -> tuple[tuple[int, int], int]:
     shape = tuple(net.input_shape)
     if len(shape) != 3:
         raise QlrError(f"the network input must be (H, W, C), got {shape}")
     return (shape[0], shape[1]), shape[2]
 
 
-def load_model(model: str | None, pool_for, cfg: ProtocolConfig, progress: bool = True, log=print):
+def load_model(model: str | None, pool_for: Callable[[tuple[int, int], int], Pool], cfg: ProtocolConfig,
+               progress: bool = True, log: Callable[[str], None] = print) -> tuple[Network, Pool, dict[str, Any]]:
     """(network, pool, description): ``model`` is a network .npz, or None for the protocol's default.
 
     ``pool_for(size, channels)`` loads the data fitted to the network input.

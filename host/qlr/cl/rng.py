@@ -76,7 +76,7 @@ class Rng:
 
     def __init__(self, seed: int = 0, state: Iterable[int] | None = None) -> None:
         self.draws = 0
-        self.state = seed_state(seed) if state is None else tuple(state)  # type: ignore[assignment]
+        self.state = seed_state(seed) if state is None else tuple(state)
 
     @property
     def state(self) -> tuple[int, int, int, int]:

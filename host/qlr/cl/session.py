@@ -27,7 +27,7 @@ from qlr.cl.policy import memory_update
 from qlr.cl.rng import Rng, seed_state
 from qlr.cl.state import CLState
 from qlr.errors import QlrError
-from qlr.image import LRMemory
+from qlr.image import ImageContent, LRMemory
 from qlr.image.pack import build_content
 from qlr.model import run_forward
 from qlr.model.graph import LEARNABLE, Network
@@ -248,7 +248,7 @@ class SessionSetup:
                     lay.params[k] = np.array(params[key], dtype=np.float32)
         return net
 
-    def image_content(self, state: CLState | None = None, meta: dict[str, Any] | None = None):
+    def image_content(self, state: CLState | None = None, meta: dict[str, Any] | None = None) -> ImageContent:
         """An `ImageContent` with the int8 front-end, the back-end weights and the filled LR slots
         of ``state`` (default: the starting state). The LR section holds the ``filled`` slots in
         slot order; the device allocates N_LR slots (``meta["cl"]["n_lr"]``)."""
@@ -257,6 +257,8 @@ class SessionSetup:
         st = self.state if state is None else state
         lr = None
         if st.filled:
+            if self.config.q_lr is None:
+                raise QlrError("FP32 mode has no image (the device runs an int8 front-end)")
             lr = LRMemory(st.lr_codes[: st.filled].copy(), st.lr_labels[: st.filled].astype(np.uint16),
                           int(self.config.q_lr), self.codec.scale.copy(), np.array([255], np.uint8))
         m = {"cl": {**self.config.to_dict(), "filled": st.filled, "updates": st.updates, "events": st.events,
@@ -322,7 +324,11 @@ def build_setup(network: Network, config: CLConfig, calib_images: np.ndarray | N
     if initial_images is not None or initial_latents is not None:
         if initial_labels is None:
             raise QlrError("initial data given without labels")
-        lat = initial_latents if initial_latents is not None else front_latents(setup, initial_images)
+        if initial_latents is not None:
+            lat = initial_latents
+        else:
+            assert initial_images is not None  # the enclosing test: one of the two is given
+            lat = front_latents(setup, initial_images)
         fill_memory(state, codec.encode(lat), np.asarray(initial_labels, dtype=np.int64))
     return setup
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # ----------------------------------------------------------------------------- pack
 
 
-def pack(args: argparse.Namespace) -> dict:
+def pack(args: argparse.Namespace) -> dict[str, Any]:
     if args.calib < 1 or args.lr_count < 0 or args.batches < 0 or args.batch_size < 1:
         raise QlrError("--calib and --batch-size must be >= 1, --lr-count and --batches >= 0")
     if not 1 <= args.lr_bits <= 8:
@@ -112,13 +113,13 @@ def _dtype_name(d: int) -> str:
         return str(d)
 
 
-def inspect(path: str) -> tuple[dict, str | None]:
+def inspect(path: str) -> tuple[dict[str, Any], str | None]:
     data = _read(path)
     try:
         sections = parse_container(data)
     except QlrImageError as e:
         raise QlrImageError(f"{path}: {e}") from None
-    info: dict = {"file": path, "bytes": len(data), "sections": [
+    info: dict[str, Any] = {"file": path, "bytes": len(data), "sections": [
         {"index": s.index, "type": SectionType(s.type).name, "name": s.name, "group": s.group,
          "dtype": _dtype_name(s.dtype), "bits": s.bits, "shape": list(s.shape), "offset": s.offset,
          "size": s.size, "align": s.align, "crc32": f"{s.crc:08x}"} for s in sections]}
@@ -145,7 +146,7 @@ def inspect(path: str) -> tuple[dict, str | None]:
     return info, error
 
 
-def format_inspect(info: dict) -> str:
+def format_inspect(info: dict[str, Any]) -> str:
     out = [f"{info['file']}: {info['bytes']:,} bytes, {len(info['sections'])} sections"]
     out.append(f"{'#':>3} {'type':<12} {'name':<18} {'grp':>4} {'dtype':<7} {'shape':<18} {'offset':>10} {'size':>10} {'crc32':>9}")
     for s in info["sections"]:

@@ -127,10 +127,10 @@ def _sections(content: ImageContent, align: int) -> list[Section]:
         secs.append(array_section(ST.FE_MULT, f"fe.{i}.mult", p.mult, i, align))
         secs.append(array_section(ST.FE_SHIFT, f"fe.{i}.shift", p.shift, i, align))
     for i in sorted(content.back):
-        p = content.back[i]
-        secs.append(array_section(ST.BE_WEIGHT, f"be.{i}.weight", p.weight, i, align))
-        if p.bias is not None:
-            secs.append(array_section(ST.BE_BIAS, f"be.{i}.bias", p.bias, i, align))
+        bp = content.back[i]
+        secs.append(array_section(ST.BE_WEIGHT, f"be.{i}.weight", bp.weight, i, align))
+        if bp.bias is not None:
+            secs.append(array_section(ST.BE_BIAS, f"be.{i}.bias", bp.bias, i, align))
     if content.lr is not None:
         lr = content.lr
         codes = np.asarray(lr.codes)
@@ -401,9 +401,9 @@ def decode_image(buf: bytes | bytearray | memoryview) -> ImageContent:
             code_max = cmax.array().copy()
             if np.any(code_max == 0):
                 raise QlrImageError(f"{cmax.label}: code maxima must be >= 1")
-        e = int(np.prod(lat.shape[1:]))
+        elements = int(np.prod(lat.shape[1:]))
         try:
-            codes = unpack_latents(lat.array(), lat.bits, e).reshape(lat.shape)
+            codes = unpack_latents(lat.array(), lat.bits, elements).reshape(lat.shape)
         except ValueError as err:
             raise QlrImageError(f"{lat.label}: {err}") from None
         labels = lab.array().copy()
@@ -444,7 +444,7 @@ def _need(by: dict[tuple[int, int], Section], t: SectionType, i: int, where: str
     return s
 
 
-def _front_params(i: int, r: LayerRecord, by, used: set[int], where: str) -> FrontParams:
+def _front_params(i: int, r: LayerRecord, by: dict[tuple[int, int], Section], used: set[int], where: str) -> FrontParams:
     k = Kind(r.kind)
     mult_s = _need(by, ST.FE_MULT, i, where)
     shift_s = _need(by, ST.FE_SHIFT, i, where)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from qlr.kernels.registry import all_ops
-from qlr.kernels.spec import OpSpec
+from qlr.kernels.spec import OpSpec, Params, TensorSpec
 
 INTRO = """# Kernel ops
 
@@ -38,10 +40,11 @@ FAMILY_TITLES = {
 }
 
 
-def _shape_text(spec: OpSpec, t) -> str:
+def _shape_text(spec: OpSpec, t: TensorSpec) -> str:
     # Render the shape symbolically by evaluating it on parameters that print as their names.
     try:
-        dims = t.shape(_SymParams())
+        # A stand-in, not a Params: the shape functions only index and do arithmetic on it.
+        dims = t.shape(cast(Params, _SymParams()))
         return "[" + ", ".join(str(d) for d in dims) + "]"
     except Exception:
         return "(see meaning)"
@@ -61,25 +64,25 @@ class _SymExpr:
         a, b = (o, self) if right else (self, o)
         return _SymExpr(f"{a._wrap(prec)}{op}{b._wrap(prec + 1)}", prec)
 
-    def __add__(self, o): return self._bin(o, " + ", 1)
-    def __radd__(self, o): return self._bin(o, " + ", 1, True)
-    def __sub__(self, o): return self._bin(o, " - ", 1)
-    def __rsub__(self, o): return self._bin(o, " - ", 1, True)
-    def __mul__(self, o): return self._bin(o, "*", 2)
-    def __rmul__(self, o): return self._bin(o, "*", 2, True)
-    def __floordiv__(self, o): return self._bin(o, "//", 2)
-    def __rfloordiv__(self, o): return self._bin(o, "//", 2, True)
+    def __add__(self, o: object) -> _SymExpr: return self._bin(o, " + ", 1)
+    def __radd__(self, o: object) -> _SymExpr: return self._bin(o, " + ", 1, True)
+    def __sub__(self, o: object) -> _SymExpr: return self._bin(o, " - ", 1)
+    def __rsub__(self, o: object) -> _SymExpr: return self._bin(o, " - ", 1, True)
+    def __mul__(self, o: object) -> _SymExpr: return self._bin(o, "*", 2)
+    def __rmul__(self, o: object) -> _SymExpr: return self._bin(o, "*", 2, True)
+    def __floordiv__(self, o: object) -> _SymExpr: return self._bin(o, "//", 2)
+    def __rfloordiv__(self, o: object) -> _SymExpr: return self._bin(o, "//", 2, True)
     def __str__(self) -> str: return self.text
     def __index__(self) -> int: raise TypeError("symbolic")
     def __int__(self) -> int: raise TypeError("symbolic")
-    def __eq__(self, o): raise TypeError("symbolic")
-    def __lt__(self, o): raise TypeError("symbolic")
-    def __gt__(self, o): raise TypeError("symbolic")
+    def __eq__(self, o: object) -> bool: raise TypeError("symbolic")
+    def __lt__(self, o: object) -> bool: raise TypeError("symbolic")
+    def __gt__(self, o: object) -> bool: raise TypeError("symbolic")
     def __bool__(self) -> bool: raise TypeError("symbolic")
     __hash__ = object.__hash__
 
 
-class _SymParams(dict):
+class _SymParams(dict[str, _SymExpr]):
     def __missing__(self, key: str) -> _SymExpr:
         return _SymExpr(key, 3)
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from qlr.errors import QlrError
 from qlr.kernels.spec import Arrays, OpSpec, Params
+from qlr.link import Link
 from qlr.link.errors import LinkDeviceError
+from qlr.link.link import info_int
 
 CMD_KERNEL_RUN = 0x40
 CMD_KERNEL_LIST = 0x41
@@ -34,7 +37,7 @@ class KernelResult:
     macs: int = 0
     cores: int = 1
     board: str = "golden"
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def macs_per_unit(self) -> float:
@@ -126,17 +129,18 @@ def encode_run(spec: OpSpec, params: Params, lay: Layout, cores: int) -> bytes:
 class DeviceKernels:
     """Runs ops on a device over an open `qlr.link.Link` to the command server."""
 
-    def __init__(self, link, *, timeout: float = 600.0):
+    def __init__(self, link: Link, *, timeout: float = 600.0) -> None:
         self.link = link
         self.timeout = timeout
         info = link.info()
+        self.info = info
         self.board = str(info.get("board", "?"))
         self.unit = str(info.get("counter_unit", info.get("unit", "")))
-        self.team_max = int(info.get("team_max", 1))
-        self.l2_size = int(info.get("l2_window", info.get("l2_free", 0)))
-        self.info = info
+        self.team_max = info_int(info, "team_max")
+        self.l2_size = info_int(info, "l2_window")
+        self.l1_size = info_int(info, "l1_size")
 
-    def list_ops(self) -> list[dict]:
+    def list_ops(self) -> list[dict[str, Any]]:
         ops = []
         for i in range(4096):
             try:

@@ -251,6 +251,8 @@ class SemihostTransport(Transport):
 
 def open_transport(url: str, **kwargs: object) -> Transport:
     """Opens `exec:CMD`, `semihost:DIR` or a pyserial URL (device path, `socket://host:port`)."""
+    # The keyword arguments are the chosen transport's own (each checks them when called); one
+    # signature cannot type the three, hence the ignores below.
     if url.startswith("exec:"):
         return ExecTransport(url[len("exec:"):], **kwargs)  # type: ignore[arg-type]
     if url.startswith("semihost:"):

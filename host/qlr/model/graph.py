@@ -90,7 +90,7 @@ def _quad(value: Any, what: str) -> tuple[int, int, int, int]:
         return (vals[0], vals[0], vals[1], vals[1])
     if len(vals) != 4:
         raise QlrError(f"{what}: expected an int, (v, h) or (top, bottom, left, right), got {value!r}")
-    return vals  # type: ignore[return-value]
+    return (vals[0], vals[1], vals[2], vals[3])
 
 
 @dataclass

@@ -9,16 +9,17 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from typing import Any
 
 import numpy as np
 
 from qlr.data import fit, load_dataset, load_fashion_mnist
 from qlr.errors import QlrError
-from qlr.model import load_network
+from qlr.model import Network, load_network
 from qlr.quant.ptq import format_report, ptq_report
 
 
-def load_images_for(net, data: str, split: str, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
+def load_images_for(net: Network, data: str, split: str, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
     """uint8 images fitted to ``net``'s input and labels, from ``fashion-mnist`` or a data set .npz.
 
     For Fashion-MNIST the class subset and fit mode the network was trained with (``meta['labels']``,
@@ -80,7 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
-def _jsonable(v):
+def _jsonable(v: Any) -> Any:
     if isinstance(v, float) and not math.isfinite(v):
         return None if math.isnan(v) else ("inf" if v > 0 else "-inf")
     if isinstance(v, dict):

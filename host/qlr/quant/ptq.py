@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 from tqdm import tqdm
@@ -57,7 +57,7 @@ SCHEMES = ("per_channel", "per_layer")
 INPUT_SCALE = 1.0 / 255.0
 
 
-def _round_half_up(x: np.ndarray) -> np.ndarray:
+def _round_half_up(x: np.ndarray | float) -> np.ndarray:
     return np.floor(np.asarray(x, dtype=np.float64) + 0.5)
 
 
@@ -95,6 +95,21 @@ class QLayer:
             return self.add_rq.act_min, self.add_rq.act_max
         return activation_range(self.act, self.out_scale, self.out_zp)
 
+    def int8_weight(self) -> np.ndarray:
+        if self.weight is None:
+            raise ValueError(f"layer {self.name} ({self.kind}) has no int8 weight")
+        return self.weight
+
+    def requant(self) -> Requant:
+        if self.rq is None:
+            raise ValueError(f"layer {self.name} ({self.kind}) has no requantization")
+        return self.rq
+
+    def add_requant(self) -> AddRequant:
+        if self.add_rq is None:
+            raise ValueError(f"layer {self.name} ({self.kind}) has no add requantization")
+        return self.add_rq
+
 
 @dataclass
 class QuantizedFrontEnd:
@@ -111,6 +126,10 @@ class QuantizedFrontEnd:
     def output(self) -> QLayer:
         return self.layers[-1]
 
+    @overload
+    def run(self, x: np.ndarray, keep: Literal[False] = False) -> np.ndarray: ...
+    @overload
+    def run(self, x: np.ndarray, keep: Literal[True]) -> dict[str, np.ndarray]: ...
     def run(self, x: np.ndarray, keep: bool = False) -> np.ndarray | dict[str, np.ndarray]:
         """Run the int8 golden kernels on uint8 images ``[N] + input_shape``.
 
@@ -146,19 +165,21 @@ def run_qlayer(q: QLayer, xs: list[np.ndarray]) -> np.ndarray:
     a = q.attrs
     try:
         if q.kind == "conv2d":
-            return qlr_conv2d_s8(x, q.weight, q.bias, q.rq, in_zp=q.in_zp, w_zp=q.w_zp, stride=a["stride"], padding=a["padding"])
+            return qlr_conv2d_s8(x, q.int8_weight(), q.bias, q.requant(), in_zp=q.in_zp, w_zp=q.w_zp, stride=a["stride"],
+                                 padding=a["padding"])
         if q.kind == "dwconv2d":
-            return qlr_dwconv2d_s8(x, q.weight, q.bias, q.rq, in_zp=q.in_zp, w_zp=q.w_zp, stride=a["stride"], padding=a["padding"])
+            return qlr_dwconv2d_s8(x, q.int8_weight(), q.bias, q.requant(), in_zp=q.in_zp, w_zp=q.w_zp,
+                                   stride=a["stride"], padding=a["padding"])
         if q.kind == "pwconv":
-            return qlr_pwconv_s8(x, q.weight, q.bias, q.rq, in_zp=q.in_zp, w_zp=q.w_zp)
+            return qlr_pwconv_s8(x, q.int8_weight(), q.bias, q.requant(), in_zp=q.in_zp, w_zp=q.w_zp)
         if q.kind == "linear":
-            return qlr_linear_s8(x, q.weight, q.bias, q.rq, in_zp=q.in_zp, w_zp=q.w_zp)
+            return qlr_linear_s8(x, q.int8_weight(), q.bias, q.requant(), in_zp=q.in_zp, w_zp=q.w_zp)
         if q.kind == "avgpool":
-            return qlr_avgpool_u8(x, q.rq, in_zp=q.in_zp, kernel=a["kernel"], stride=a["stride"], padding=a["padding"])
+            return qlr_avgpool_u8(x, q.requant(), in_zp=q.in_zp, kernel=a["kernel"], stride=a["stride"], padding=a["padding"])
         if q.kind == "global_avgpool":
-            return qlr_avgpool_u8(x, q.rq, in_zp=q.in_zp)
+            return qlr_avgpool_u8(x, q.requant(), in_zp=q.in_zp)
         if q.kind == "add":
-            return qlr_add_u8(xs[0], xs[1], q.add_rq, a_zp=q.in_zp, b_zp=q.in_zp_b)
+            return qlr_add_u8(xs[0], xs[1], q.add_requant(), a_zp=q.in_zp, b_zp=q.in_zp_b)
         if q.kind == "flatten":
             return x.reshape(x.shape[0], -1)
         if q.kind in ("relu", "relu6"):

@@ -20,7 +20,7 @@ from qlr.cl.plan import PlanConfig, board_windows, plan_for
 from qlr.errors import QlrError
 from qlr.image import read_image
 from qlr.report.elf import HOST_HELP, board_for_elf, read_firmware
-from qlr.report.memory import memory_report
+from qlr.report.memory import MemoryReport, memory_report
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -41,7 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
-def build_report(args: argparse.Namespace):
+def build_report(args: argparse.Namespace) -> MemoryReport:
     if args.elf is None and not args.board:
         raise QlrError(f"give a firmware ELF, or --board NAME with --image (known boards: {', '.join(board_names())})")
     if args.elf is None and not args.image:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the training history as JSON")
 
 
-def select_classes(x, y, labels: list[int] | None, where: str):
+def select_classes(x: np.ndarray, y: np.ndarray, labels: list[int] | None, where: str) -> tuple[np.ndarray, np.ndarray]:
     """Keep samples whose label is in `labels`, renumbered 0.. in the order given."""
     if labels is None:
         return x, y
@@ -58,28 +59,30 @@ def select_classes(x, y, labels: list[int] | None, where: str):
     return x[keep], remap[y[keep]]
 
 
-def _load_data(args: argparse.Namespace, labels: list[int] | None, channels: int, size: tuple[int, int]):
+def _load_data(args: argparse.Namespace, labels: list[int] | None, channels: int, size: tuple[int, int]
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None, dict[str, Any]]:
     """(x, y, x_val, y_val, meta) as uint8 NHWC images fitted to the network input."""
     limit = args.limit or None
     val_limit = args.val_limit or None
     if args.data == "fashion-mnist":
         mode = "resize" if args.resize else "pad"
         x, y = load_fashion_mnist("train", size=size, mode=mode, channels=channels, classes=labels, limit=limit)
-        xv, yv = load_fashion_mnist("test", size=size, mode=mode, channels=channels, classes=labels,
+        x_test, y_test = load_fashion_mnist("test", size=size, mode=mode, channels=channels, classes=labels,
                                     limit=val_limit)
         kept = labels if labels is not None else list(range(10))
-        return x, y, xv, yv, {"dataset": "fashion-mnist", "labels": kept, "fit": mode,
+        return x, y, x_test, y_test, {"dataset": "fashion-mnist", "labels": kept, "fit": mode,
                               "class_names": [FASHION_MNIST_CLASSES[i] for i in kept]}
     ds = load_dataset(args.data)
     x, y = select_classes(ds.x, ds.y, labels, args.data)
     x, y = x[:limit], y[:limit]
-    xv = yv = None
+    xv: np.ndarray | None = None
+    yv: np.ndarray | None = None
     if args.val_data:
         dv = load_dataset(args.val_data)
         xv, yv = select_classes(dv.x, dv.y, labels, args.val_data)
         xv, yv = xv[:val_limit], yv[:val_limit]
 
-    def fitted(arr, what):
+    def fitted(arr: np.ndarray, what: str) -> np.ndarray:
         if arr.shape[3] not in (1, channels):
             raise QlrError(f"{what}: images have {arr.shape[3]} channels, the network takes {channels}")
         return fit(arr, None if arr.shape[1:3] == size else size, "pad", channels)

@@ -15,6 +15,7 @@ mismatch reads the device's rows back and reports the first difference.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import struct
 import time
@@ -31,7 +32,9 @@ from qlr.cl.session import SessionSetup
 from qlr.cl.state import CLState
 from qlr.errors import QlrError
 from qlr.image.content import encode_image
+from qlr.link import Frame, Link
 from qlr.link.errors import LinkDeviceError
+from qlr.link.link import info_int
 from qlr.quant.latent import pack_latents
 
 CMD_CL_SETUP = 0x58
@@ -56,8 +59,8 @@ class DeviceBackend:
         self.gvsoc = gvsoc
         self.rebuild = rebuild
         self.fault = fault
-        self._ctx = None
-        self.link = None
+        self._stack = contextlib.ExitStack()
+        self._link: Link | None = None
         self.setup: SessionSetup | None = None
         self._state: CLState | None = None
         self._test_key: str | None = None
@@ -69,10 +72,10 @@ class DeviceBackend:
             raise QlrError("--q-lr fp32 runs on the golden model only (the device front-end is int8)")
         self.setup = setup
         cfg = setup.config
-        self._ctx = board_session(self.board, program="cl", gvsoc=self.gvsoc, rebuild=self.rebuild, fault=self.fault)
-        self.link = self._ctx.__enter__().link
+        self._link = self._stack.enter_context(board_session(self.board, program="cl", gvsoc=self.gvsoc,
+                                                             rebuild=self.rebuild, fault=self.fault)).link
         info = self.link.info()
-        self.team = int(info["team_max"])
+        self.team = info_int(info, "team_max")
         self.unit = str(info["counter_unit"])
         cores = self.cores or self.team
         if not 1 <= cores <= self.team:
@@ -82,8 +85,8 @@ class DeviceBackend:
         self.image_bytes = int(np.prod(setup.front.input_shape))
         n_max = int(setup.protocol.get("event_size", 0) or 0) or 512
         self.n_max = n_max
-        self.l2_window = int(info["l2_window"])
-        self.l3_window = int(info["l3_window"])
+        self.l2_window = info_int(info, "l2_window")
+        self.l3_window = info_int(info, "l3_window")
         self.off_image = 0
         self.off_events = _up(len(image))
         self.off_labels = _up(self.off_events + n_max * self.image_bytes)
@@ -97,7 +100,7 @@ class DeviceBackend:
         open_image(self.link, image, offset=self.off_image)
         self.upload_seconds = time.perf_counter() - t0
         payload = struct.pack("<IIIIIIIffff4IIIII", self.off_work, self.l2_window - self.off_work, cfg.n_lr,
-                              int(cfg.q_lr), cfg.epochs, cfg.mb, n_max, cfg.lr, cfg.momentum, cfg.weight_decay,
+                              self._q_lr(), cfg.epochs, cfg.mb, n_max, cfg.lr, cfg.momentum, cfg.weight_decay,
                               float(setup.codec.scale[0]), *st.rng, st.filled, st.updates, st.events, cores)
         self.cores_used = cores
         r = self._request(CMD_CL_SETUP, payload, "CL_SETUP").payload
@@ -136,7 +139,7 @@ class DeviceBackend:
         self._state = None
         self._verify_lr("start")
 
-    def _request(self, cmd: int, payload: bytes, name: str, timeout: float | None = None):
+    def _request(self, cmd: int, payload: bytes, name: str, timeout: float | None = None) -> Frame:
         try:
             return self.link.request(cmd, payload, timeout=timeout or 3600.0, retries=0)
         except LinkDeviceError as e:
@@ -145,7 +148,7 @@ class DeviceBackend:
     # ------------------------------------------------------------------ LR memory mirror
     def _lr_bytes(self, st: CLState) -> bytes:
         codes = st.lr_codes.reshape(st.n_lr, -1)[: st.filled]
-        rows = pack_latents(codes, int(self.setup.config.q_lr)).tobytes() if st.filled else b""
+        rows = pack_latents(codes, self._q_lr()).tobytes() if st.filled else b""
         return rows
 
     def _verify_lr(self, where: str) -> None:
@@ -184,7 +187,7 @@ class DeviceBackend:
         if status != 0:
             raise QlrError(f"event {i} failed on {self.board} with kernel status {status}; the device state is lost")
         codes = np.frombuffer(self.link.mem_read("L2", self.off_codes, n * self.elems), np.uint8)
-        codes = codes.reshape((n,) + tuple(self.setup.latent_shape)).copy()
+        codes = codes.reshape((n,) + tuple(self._setup.latent_shape)).copy()
         losses = np.frombuffer(self.link.mem_read("L2", self.off_losses, 4 * it_run), "<f4").astype(np.float32)
         new_index = np.frombuffer(self.link.mem_read("L2", self.off_new_index, 4 * h), "<u4").astype(np.int64)
         slots = np.frombuffer(self.link.mem_read("L2", self.off_slots, 4 * h), "<u4").astype(np.int64)
@@ -192,7 +195,8 @@ class DeviceBackend:
         for j, s in zip(new_index, slots):
             m.lr_codes[s] = codes[j]
             m.lr_labels[s] = int(y[j])
-        m.filled, m.updates, m.events, m.rng = filled, updates, events, tuple(int(v) for v in rng)
+        m.filled, m.updates, m.events = filled, updates, events
+        m.rng = (int(rng[0]), int(rng[1]), int(rng[2]), int(rng[3]))
         self._verify_lr(f"event {i}")
         params, momentum = self._read_params()
         m.params, m.momentum = params, momentum
@@ -210,7 +214,7 @@ class DeviceBackend:
     def _read_params(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         params, momentum = {}, {}
         for key, (off, count, moff, _) in zip(self.keys, self.tensors):
-            shape = self.setup.state.params[key].shape
+            shape = self._setup.state.params[key].shape
             params[key] = np.frombuffer(self.link.mem_read("L2", off, 4 * count), "<f4").reshape(shape).astype(np.float32)
             momentum[key] = np.frombuffer(self.link.mem_read("L2", moff, 4 * count), "<f4").reshape(shape).astype(np.float32)
         return params, momentum
@@ -254,9 +258,26 @@ class DeviceBackend:
         return self._state.copy()
 
     def close(self) -> None:
-        if self._ctx is not None:
-            ctx, self._ctx = self._ctx, None
-            ctx.__exit__(None, None, None)
+        self._link = None
+        self._stack.close()
+
+    @property
+    def link(self) -> Link:
+        if self._link is None:
+            raise QlrError(f"the {self.board} backend is not started (start(setup) first)")
+        return self._link
+
+    def _q_lr(self) -> int:
+        q = self._setup.config.q_lr
+        if q is None:
+            raise QlrError("--q-lr fp32 runs on the golden model only (the device front-end is int8)")
+        return q
+
+    @property
+    def _setup(self) -> SessionSetup:
+        if self.setup is None:
+            raise QlrError(f"the {self.board} backend is not started (start(setup) first)")
+        return self.setup
 
 
 def make_backend(board: str, args: Any = None) -> DeviceBackend:
