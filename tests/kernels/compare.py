@@ -60,13 +60,3 @@ def inputs_of(spec: OpSpec) -> Callable[[Params, np.random.Generator], Arrays]:
         raise AssertionError(f"op {spec.name} has no make_inputs")
     return spec.make_inputs
 
-
-def full_params(spec: OpSpec, given: Params) -> Params:
-    """`given` completed with the spec's defaults; a parameter with neither fails the test."""
-    out: Params = {}
-    for q in spec.params:
-        v = given.get(q.name, q.default)
-        if v is None:
-            raise AssertionError(f"op {spec.name}: parameter {q.name!r} not given and has no default")
-        out[q.name] = v
-    return out

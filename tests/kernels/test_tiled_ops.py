@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from compare import assert_f32_close, full_params
+from compare import assert_f32_close
 from mem_fill import filled_inputs
 
 from qlr.errors import QlrError
 from qlr.kernels.registry import get_op
+from qlr.kernels.run import complete_params
 
 SLOW_BOARDS = ("pulp-open", "qemu-m4")
 
@@ -37,7 +38,7 @@ def run_and_compare(kernels, op: str, p: dict, k_terms: dict[str, int], seed: in
     """Inputs generated on the device (mem_fill: the link is the slow part off the host), the
     reference from the same values on the host."""
     spec = get_op(op)
-    full = full_params(spec, p)
+    full = complete_params(spec, p)
     ref = spec.golden(filled_inputs(spec, full, seed), full)
     for cores in core_counts(kernels):
         got = kernels.run(spec, None, full, cores=cores, fill_seed=seed).outputs

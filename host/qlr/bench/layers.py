@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from qlr.errors import QlrError
+from qlr.kernels.run import complete_params
 from qlr.kernels.spec import OpSpec, Params
 from qlr.model.mobilenet import mobilenet_v1
 
@@ -62,14 +63,7 @@ class BenchLayer:
     def params_for(self, spec: OpSpec, pass_: str) -> Params:
         """Every parameter of `spec` for a pass of this layer: the layer's, else the spec's
         default (a parameter with neither is an error naming it)."""
-        given = self.op_params(pass_)
-        out: Params = {}
-        for q in spec.params:
-            v = given.get(q.name, q.default)
-            if v is None:
-                raise QlrError(f"bench layer {self.name}: op {spec.name} needs parameter {q.name!r}")
-            out[q.name] = v
-        return out
+        return complete_params(spec, self.op_params(pass_))
 
 
 def paper_layers() -> list[BenchLayer]:

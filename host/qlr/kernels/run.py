@@ -73,6 +73,19 @@ def resolve_params(spec: OpSpec, arrays: Arrays, given: Params | None = None) ->
     return out
 
 
+def complete_params(spec: OpSpec, given: Params) -> Params:
+    """Every parameter of `spec`: the given value, else the default (entries `spec` does not take
+    are dropped); a parameter with neither is a QlrError naming it. For calls without input arrays
+    (benchmarks, inputs filled on the device), where nothing can be derived."""
+    out: Params = {}
+    for p in spec.params:
+        v = given.get(p.name, p.default)
+        if v is None:
+            raise QlrError(f"op {spec.name}: parameter {p.name!r} is required ({p.doc or 'no default'})")
+        out[p.name] = v
+    return out
+
+
 def check_arrays(spec: OpSpec, arrays: Arrays, params: Params) -> Arrays:
     """The input arrays as contiguous arrays of the spec's dtype and shape (clear errors)."""
     ready: Arrays = {}
