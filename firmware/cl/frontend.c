@@ -102,7 +102,7 @@ static const char *assign_slots(const qlr_image_t *img, qlr_frontend_layer_t *la
         if (r.kind == QLR_LAYER_FLATTEN) {
             if (layers != NULL) {
                 int32_t root = root_of(img, i);
-                layers[i].slot = root < 0 ? (int16_t)-1 : layers[root].slot;
+                layers[i].slot = (int16_t)(root < 0 ? -1 : layers[root].slot);
             }
             continue;
         }
@@ -274,9 +274,9 @@ qlr_status_t qlr_frontend_init(qlr_frontend_t *fe, const qlr_image_t *img, void 
     assign_slots(img, fe->layers, &nslots); /* cannot fail: the plan made the same walk */
     for (uint32_t i = 0; i < fe->plan.layers; i++) {
         qlr_frontend_layer_t *l = &fe->layers[i];
-        l->in0 = l->rec.input0 == NO_INPUT ? (int16_t)-1 : fe->layers[l->rec.input0].slot;
-        l->in1 = l->rec.kind == QLR_LAYER_ADD && l->rec.input1 != NO_INPUT ? fe->layers[l->rec.input1].slot
-                                                                           : (int16_t)-1;
+        l->in0 = (int16_t)(l->rec.input0 == NO_INPUT ? -1 : fe->layers[l->rec.input0].slot);
+        l->in1 = (int16_t)(l->rec.kind == QLR_LAYER_ADD && l->rec.input1 != NO_INPUT ? fe->layers[l->rec.input1].slot
+                                                                                     : -1);
     }
     fe->latent_slot = fe->layers[fe->plan.layers - 1u].slot;
     fold_job_t job = {fe, 0};

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from qlr.data.dataset import Dataset, save_dataset
+from qlr.model import save_network
 from qlr.model.mobilenet import mobilenet_v1
 from qlr.quant.ptq import to_input
 from qlr.train.trainer import TrainConfig, train
@@ -37,5 +38,5 @@ def tiny(tmp_path_factory):
     net = mobilenet_v1(width=0.125, input_size=SIZE, num_classes=4, in_channels=1, seed=3)
     train(net, to_input(x), y.astype(np.int64), TrainConfig(epochs=2, batch_size=64, lr=0.05, progress=False))
     model = d / "net.npz"
-    net.save(str(model))
+    save_network(net, str(model))
     return str(model), str(data)

@@ -17,9 +17,9 @@ import struct
 
 import numpy as np
 import pytest
-
 from cl_device import CLBoard, cl_board, small_mobilenet
 from conftest import TARGETS
+
 from qlr.cl.device.image_frontend import (
     CMD_CL_FRONTEND,
     device_dequantize,
@@ -30,7 +30,7 @@ from qlr.cl.device.image_frontend import (
 )
 from qlr.errors import QlrError
 from qlr.image import decode_image, encode_image
-from qlr.image.content import DataBatch, ImageContent, LRMemory
+from qlr.image.content import DataBatch, LRMemory
 from qlr.image.execute import run_front_end
 from qlr.image.pack import build_content
 from qlr.image.sample import SAMPLE_LR_LAYER, sample_network

@@ -7,18 +7,35 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from qlr.boards import load_board
-from qlr.cl.plan import (ALIGN, CATEGORIES, LEVELS, PHASES, MemoryPlan, PlanConfig, PlanError, Window,
-                         decode_plan, encode_plan, micro_batches, plan_for)
+from qlr.cl.plan import (
+    ALIGN,
+    CATEGORIES,
+    LEVELS,
+    PHASES,
+    MemoryPlan,
+    PlanConfig,
+    PlanError,
+    Window,
+    content_for_network,
+    decode_plan,
+    encode_plan,
+    micro_batches,
+    plan_for,
+)
+from qlr.cl.plan.frontend import slots
+from qlr.cl.policy import mixing
 from qlr.errors import QlrError
 from qlr.image import ImageContent, LRMemory, encode_image, parse_container
 from qlr.image.content import validate_layers
 from qlr.image.format import LAYER_HAS_BIAS, NO_INPUT, Kind, LayerRecord, Stage
 from qlr.image.sample import sample_content
+from qlr.model.mobilenet import mobilenet_v1
 
 BOARD = load_board("qemu-rv32")
 
@@ -170,8 +187,6 @@ def test_no_momentum_no_optimizer_buffers():
 
 
 def test_residual_add_needs_three_front_end_slots():
-    from qlr.cl.plan.frontend import slots
-
     content = sample_content()  # conv1 -> dw1 -> pw1, add(conv1, pw1): conv1's output lives on
     front = [r for r in content.layers if r.stage == 0]
     assert slots(front, len(front)) == 3
@@ -238,8 +253,6 @@ def test_streaming_moves_the_cheapest_tensors_first_and_keeps_the_cheapest_plan(
     # 2. shorter: more tensors go, always the cheapest in bytes moved per event per byte of L2
     #    freed, by the rules: images 1, new latents 1 + epochs, front-end weights once per image,
     #    momentum 2 per SGD step, gradients 2 per micro-batch, weights 2 per micro-batch + 2
-    from qlr.cl.policy import mixing
-
     steps = cfg.epochs * mixing(cfg.n_new, cfg.n_lr, cfg.mb).iterations  # SGD steps once the memory is full
     for short in (w // 2, w + w // 2, 2 * w + w // 2):
         plan = plan_for(content, cfg, BOARD, _windows(1 << 16, full - short, 1 << 30))
@@ -363,9 +376,6 @@ def test_every_board_fits_the_sample_at_the_papers_mini_batch():
 def test_paper_lr_memory_sizes(lr_layer, latent):
     """LR shapes from the paper's table; sizes: l27 1500-3000 LRs 1.5-3 MB, l23 3000 at 7-8 bits
     21-25 MB, l19 3000 about 98 MB (REFERENCE.md)."""
-    from qlr.cl.plan import content_for_network
-    from qlr.model.mobilenet import mobilenet_v1
-
     content = content_for_network(mobilenet_v1(1.0, 128, 50), lr_layer)
     e = latent[0] * latent[1] * latent[2]
     for n, q in ((1500, 8), (3000, 8), (3000, 7)):
@@ -381,9 +391,6 @@ def test_paper_lr_memory_sizes(lr_layer, latent):
 def test_paper_scale_streams_on_a_pulp_like_board_and_says_why_l19_does_not_fit():
     """MobileNet-V1 1.0 @ 128 on a board shaped like pulp-open with a 64 MiB HyperRAM: l27 runs with
     the big front-end weights in L3; l19 does not fit L2 even at micro-batch 1 and says what would."""
-    from qlr.cl.plan import content_for_network
-    from qlr.model.mobilenet import mobilenet_v1
-
     net = mobilenet_v1(1.0, 128, 50)
     win = _windows(56 * 1024, 1_450_000, 64 << 20)
     board = load_board("pulp-open")
@@ -399,8 +406,6 @@ def test_paper_scale_streams_on_a_pulp_like_board_and_says_why_l19_does_not_fit(
 
 
 def test_config_from_another_object_with_overrides():
-    from types import SimpleNamespace
-
     other = SimpleNamespace(lr_layer=19, n_lr=300, q_lr=6, epochs=2, mb=64, lr=0.01, momentum=0.0)
     cfg = PlanConfig.of(other, n_new=50, per_channel=True)
     assert (cfg.n_lr, cfg.q_lr, cfg.mb, cfg.n_new, cfg.epochs, cfg.per_channel, cfg.momentum) == (300, 6, 64, 50, 2, True, 0.0)

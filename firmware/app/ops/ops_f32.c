@@ -91,7 +91,7 @@ static void window_of(const qlr_op_call_t *c, qlr_f32_window_t *g)
 static const char *window_check(const qlr_op_call_t *c, const char *cname, int pool)
 {
     const char *names[8];
-    memcpy(names, win_names, sizeof names);
+    memcpy((void *)names, (const void *)win_names, sizeof names);
     names[3] = cname;
     const char *e;
     if ((e = expect_min(c, 0, 8, 1, names)) || (e = expect_min(c, 8, 4, 0, win_names + 8))) {

@@ -17,13 +17,18 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
+import numpy as np
+
+from qlr import __version__
+from qlr.cl.device import add_arguments as add_device_arguments
+from qlr.cl.driver import Session, make_backend
+from qlr.cl.plot import plot_run
+from qlr.cl.protocol import ProtocolConfig, load_model, load_pool, make_stream, parse_class_list
+from qlr.cl.record import RunRecord, prepare
+from qlr.cl.session import CLConfig, build_setup, parse_q
 from qlr.errors import QlrError
-
-# The golden back-end multiplies small matrices (<= 256 x 256, mini-batches of 128): one BLAS
-# thread is as fast as two on an idle machine and ~15x faster on a busy one (threads spin-wait
-# for each other). Set before NumPy loads; an explicit OPENBLAS_NUM_THREADS wins.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def add_protocol_arguments(p: argparse.ArgumentParser, events: int = 10) -> None:
@@ -41,9 +46,7 @@ def add_protocol_arguments(p: argparse.ArgumentParser, events: int = 10) -> None
     p.add_argument("--width", type=float, default=0.25, help="width of the default network (default 0.25)")
 
 
-def protocol_from_args(args: argparse.Namespace):
-    from qlr.cl.protocol import ProtocolConfig, parse_class_list
-
+def protocol_from_args(args: argparse.Namespace) -> ProtocolConfig:
     return ProtocolConfig(data=args.data, initial_classes=parse_class_list(args.initial_classes),
                           n_initial=args.n_initial, events=args.events, event_size=args.event_size,
                           test_per_class=args.test_per_class, pretrain_epochs=args.pretrain_epochs,
@@ -52,7 +55,7 @@ def protocol_from_args(args: argparse.Namespace):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--board", default="golden", help="where to learn: golden (the host's golden twin) or a "
-                        "device board (needs the device backend) (default golden)")
+                        "device board (default golden)")
     add_protocol_arguments(parser)
     parser.add_argument("--lr-layer", type=int, default=25, help="LR layer l: the latent is the output of block l "
                         "(default 25; the default network trains l0..l27)")
@@ -73,11 +76,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "after every event (latents, LR slots, weights, accuracy)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--json", action="store_true", help="print the run record as JSON")
-    from qlr.cl.driver import device_module
-
-    mod = device_module()
-    if mod is not None and hasattr(mod, "add_arguments"):
-        mod.add_arguments(parser)
+    add_device_arguments(parser)
 
 
 def file_sha256(path: str) -> str:
@@ -102,12 +101,6 @@ def log_err(msg: str) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from qlr import __version__
-    from qlr.cl.driver import Session, make_backend
-    from qlr.cl.protocol import load_model, load_pool, make_stream
-    from qlr.cl.record import RunRecord, prepare
-    from qlr.cl.session import CLConfig, build_setup, parse_q
-
     cfg = CLConfig(lr_layer=args.lr_layer, n_lr=args.n_lr, q_lr=parse_q(args.q_lr), epochs=args.epochs, mb=args.mb,
                    lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay, seed=args.seed)
     if cfg.q_lr is None and args.board != "golden":
@@ -133,8 +126,6 @@ def main(args: argparse.Namespace) -> int:
         record.resume_from(resume)
     data = Session(backend, setup, stream, record, check=args.check, progress=progress, log=log_err).run()
     if args.plot:
-        from qlr.cl.plot import plot_run
-
         plot_run(data, args.plot)
     if args.json:
         print(json.dumps(data, indent=1, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
@@ -143,9 +134,7 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def summary_text(data: dict, args: argparse.Namespace) -> str:
-    import numpy as np
-
+def summary_text(data: dict[str, Any], args: argparse.Namespace) -> str:
     cl, mem, ev = data["run"]["cl"], data["lr_memory"], data["events"]
     q = "FP32" if cl["q_lr"] is None else f"UINT-{cl['q_lr']}"
     lines = [f"qlr learn ({data['backend']}): LR layer {cl['lr_layer']} (latent {'x'.join(map(str, mem['latent_shape']))}), "

@@ -22,17 +22,21 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from qlr.cl.event import BackEnd, Diverged, GoldenTwin
-from qlr.cl.protocol import Pool, ProtocolConfig, make_stream
+from qlr.cl.protocol import Pool, ProtocolConfig, Stream, make_stream
 from qlr.cl.rng import Rng
 from qlr.cl.session import CLConfig, LatentCodec, build_setup, lr_memory_bytes
 from qlr.errors import QlrError
+from qlr.model import run_forward
 from qlr.model.graph import Network
+from qlr.quant.ptq import quantize_front_end, to_input
 
 BASELINES = ("naive", "cumulative")
 
@@ -62,8 +66,6 @@ class LatentCache:
     """Latents of one LR layer, computed once per image: u8 (int8 front-end) and FP32 (on demand)."""
 
     def __init__(self, net: Network, pool: Pool, lr_layer: int, calib: np.ndarray, batch: int = 500) -> None:
-        from qlr.quant.ptq import quantize_front_end
-
         self.net, self.pool, self.batch = net, pool, batch
         self.front, self.back = net.split(lr_layer)
         self.qfe = quantize_front_end(self.front, calib)
@@ -81,9 +83,7 @@ class LatentCache:
         return np.concatenate([self.qfe.run(x[s : s + self.batch]) for s in range(0, len(x), self.batch)])
 
     def _run_f32(self, x: np.ndarray) -> np.ndarray:
-        from qlr.quant.ptq import to_input
-
-        return np.concatenate([self.front.forward(to_input(x[s : s + self.batch])).astype(np.float32)
+        return np.concatenate([run_forward(self.front, to_input(x[s : s + self.batch])).astype(np.float32)
                                for s in range(0, len(x), self.batch)])
 
     def u8(self, idx: np.ndarray) -> np.ndarray:
@@ -119,7 +119,7 @@ class LatentCache:
         return self.test_f32 if q is None else self.test_u8
 
 
-def run_replay(net: Network, cache: LatentCache, stream, cfg: CLConfig, eval_u8: bool = False) -> list[float]:
+def run_replay(net: Network, cache: LatentCache, stream: Stream, cfg: CLConfig, eval_u8: bool = False) -> list[float]:
     """One replay run: accuracy before the first event and after every event.
 
     ``eval_u8`` (analysis only) evaluates on the 8-bit codes of the test latents whatever Q_LR,
@@ -152,7 +152,7 @@ def run_replay(net: Network, cache: LatentCache, stream, cfg: CLConfig, eval_u8:
     return accs
 
 
-def run_cumulative(net: Network, cache: LatentCache, stream, cfg: CLConfig) -> list[float]:
+def run_cumulative(net: Network, cache: LatentCache, stream: Stream, cfg: CLConfig) -> list[float]:
     """The upper bound: every event trains E epochs over everything seen so far (UINT-8 latents)."""
     pool = stream.pool
     setup = build_setup(net, cfg.with_(n_lr=0, q_lr=8), None, qfe=cache.qfe)
@@ -196,8 +196,6 @@ def _stats(values: list[float]) -> tuple[float, float]:
 def run_experiment(net: Network, pool: Pool, ecfg: ExperimentConfig, progress: bool = True,
                    log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run every configuration; returns the results (see `format_table` for the columns)."""
-    from tqdm import tqdm
-
     t0 = time.perf_counter()
     if any(l.kind == "batchnorm" for l in net.layers):
         net = net.fold_batchnorm()
@@ -249,7 +247,7 @@ def run_experiment(net: Network, pool: Pool, ecfg: ExperimentConfig, progress: b
             "streams": {str(s): st.describe() for s, st in streams.items()}}
 
 
-def summarize(runs: list[dict[str, Any]], ecfg: ExperimentConfig) -> tuple[list[dict], list[dict]]:
+def summarize(runs: list[dict[str, Any]], ecfg: ExperimentConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     rows, baselines = [], []
     for l in ecfg.lr_layers:
         for n_lr in ecfg.n_lrs:

@@ -33,15 +33,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from qlr.cache import cache_dir
 from qlr.cl.rng import Rng
 from qlr.cl.state import config_hash
+from qlr.data import FASHION_MNIST_CLASSES, fit, load_dataset, load_fashion_mnist, parse_classes
 from qlr.errors import QlrError
+from qlr.model import Network, load_network, mobilenet_v1, save_network
+from qlr.train import TrainConfig, evaluate, train
 
 STREAM_SALT = 0x5EEDC0DE
 CACHE_VERSION = 1
@@ -98,8 +102,6 @@ class Pool:
 
 def load_pool(data: str, test_per_class: int, size: tuple[int, int], channels: int) -> Pool:
     """Load ``data`` ('fashion-mnist' or a .npz) as uint8 NHWC images of the given size/channels."""
-    from qlr.data import FASHION_MNIST_CLASSES, fit, load_dataset, load_fashion_mnist
-
     if data == "fashion-mnist":
         x, y = load_fashion_mnist("train", size=size, channels=channels)
         xt, yt = load_fashion_mnist("test", size=size, channels=channels)
@@ -195,7 +197,7 @@ def make_stream(pool: Pool, cfg: ProtocolConfig, seed: int) -> Stream:
     n_cls = len(classes)
     class_order = [classes[j] for j in rng.shuffle(n_cls)]
     per, extra = divmod(cfg.events, n_cls)
-    counts = {c: per for c in classes}
+    counts = dict.fromkeys(classes, per)
     for c in class_order[:extra]:
         counts[c] += 1
     multiset = [c for c in classes for _ in range(counts[c])]
@@ -210,7 +212,7 @@ def make_stream(pool: Pool, cfg: ProtocolConfig, seed: int) -> Stream:
             raise QlrError(f"protocol: class {c} has {len(idx)} images outside the initial batch, its "
                            f"{counts[c]} events need {need} (lower --event-size or --events)")
         pools[c] = idx[rng.shuffle(len(idx))]
-    used = {c: 0 for c in classes}
+    used = dict.fromkeys(classes, 0)
     events = []
     for c in event_classes:
         events.append(pools[c][used[c] : used[c] + cfg.event_size])
@@ -228,16 +230,14 @@ def pretrain_key(pool: Pool, cfg: ProtocolConfig) -> dict[str, Any]:
             "seed": cfg.pretrain_seed, "arch": "mobilenet_v1", "channels": 1}
 
 
-def pretrained_network(pool: Pool, cfg: ProtocolConfig, progress: bool = True, log=print):
+def pretrained_network(pool: Pool, cfg: ProtocolConfig, progress: bool = True,
+                       log: Callable[[str], None] = print) -> tuple[Network, str]:
     """The protocol's default network pretrained on the initial batch, from the cache or trained now."""
-    from qlr.model import Network, mobilenet_v1
-    from qlr.train import TrainConfig, evaluate, train
-
     key = pretrain_key(pool, cfg)
     path = os.path.join(cache_dir(), f"cl-pretrained-{config_hash(key)}.npz")
     if os.path.exists(path):
         try:
-            net = Network.load(path)
+            net = load_network(path)
             if net.meta.get("cl_pretrain_key") == key:
                 return net, path
             log(f"qlr: cached network {path} was made for another configuration; training again")
@@ -256,26 +256,25 @@ def pretrained_network(pool: Pool, cfg: ProtocolConfig, progress: bool = True, l
     net.meta.update({"cl_pretrain_key": key, "preprocess": "x / 255",
                      "trained": {"loss": hist.loss[-1], "initial_test_accuracy": acc, "seconds": hist.seconds}})
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    net.save(path)
+    save_network(net, path)
     return net, path
 
 
-def network_input(net) -> tuple[tuple[int, int], int]:
+def network_input(net: Network) -> tuple[tuple[int, int], int]:
     shape = tuple(net.input_shape)
     if len(shape) != 3:
         raise QlrError(f"the network input must be (H, W, C), got {shape}")
     return (shape[0], shape[1]), shape[2]
 
 
-def load_model(model: str | None, pool_for, cfg: ProtocolConfig, progress: bool = True, log=print):
+def load_model(model: str | None, pool_for: Callable[[tuple[int, int], int], Pool], cfg: ProtocolConfig,
+               progress: bool = True, log: Callable[[str], None] = print) -> tuple[Network, Pool, dict[str, Any]]:
     """(network, pool, description): ``model`` is a network .npz, or None for the protocol's default.
 
     ``pool_for(size, channels)`` loads the data fitted to the network input.
     """
-    from qlr.model import Network
-
     if model:
-        net = Network.load(model)
+        net = load_network(model)
         size, ch = network_input(net)
         pool = pool_for(size, ch)
         k = net.output_shape[-1]
@@ -288,8 +287,6 @@ def load_model(model: str | None, pool_for, cfg: ProtocolConfig, progress: bool 
 
 
 def parse_class_list(text: str | None) -> tuple[int, ...] | None:
-    from qlr.train.cli import parse_classes
-
     got = parse_classes(text)
     return None if got is None else tuple(got)
 

@@ -9,21 +9,23 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from typing import Any
 
 import numpy as np
 
+from qlr.data import fit, load_dataset, load_fashion_mnist
 from qlr.errors import QlrError
+from qlr.model import Network, load_network
+from qlr.quant.ptq import format_report, ptq_report
 
 
-def load_images_for(net, data: str, split: str, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
+def load_images_for(net: Network, data: str, split: str, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
     """uint8 images fitted to ``net``'s input and labels, from ``fashion-mnist`` or a data set .npz.
 
     For Fashion-MNIST the class subset and fit mode the network was trained with (``meta['labels']``,
     ``meta['fit']``, written by `qlr train`) are applied; ``split`` is ``train`` or ``test``.
     A .npz file has no splits: the same file serves both.
     """
-    from qlr.data import fit, load_dataset, load_fashion_mnist
-
     if len(net.input_shape) != 3:
         raise QlrError(f"the network input must be (H, W, C), got {net.input_shape}")
     h, w, c = net.input_shape
@@ -79,7 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
-def _jsonable(v):
+def _jsonable(v: Any) -> Any:
     if isinstance(v, float) and not math.isfinite(v):
         return None if math.isnan(v) else ("inf" if v > 0 else "-inf")
     if isinstance(v, dict):
@@ -90,10 +92,7 @@ def _jsonable(v):
 
 
 def main(args: argparse.Namespace) -> int:
-    from qlr.model import Network
-    from qlr.quant.ptq import format_report, ptq_report
-
-    net = Network.load(args.model)
+    net = load_network(args.model)
     if args.calib < 1:
         raise QlrError("--calib must be >= 1")
     xc, _ = load_images_for(net, args.data, "train", args.calib)

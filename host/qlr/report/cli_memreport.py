@@ -15,7 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 
+from qlr.boards.registry import board_names, load_board
+from qlr.cl.plan import PlanConfig, board_windows, plan_for
 from qlr.errors import QlrError
+from qlr.image import read_image
+from qlr.report.elf import HOST_HELP, board_for_elf, read_firmware
+from qlr.report.memory import MemoryReport, memory_report
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -37,12 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
-def build_report(args: argparse.Namespace):
-    from qlr.boards.registry import board_names, load_board
-    from qlr.cl.plan import PlanConfig, board_windows, plan_for
-    from qlr.report.elf import HOST_HELP, board_for_elf, read_firmware
-    from qlr.report.memory import memory_report
-
+def build_report(args: argparse.Namespace) -> MemoryReport:
     if args.elf is None and not args.board:
         raise QlrError(f"give a firmware ELF, or --board NAME with --image (known boards: {', '.join(board_names())})")
     if args.elf is None and not args.image:
@@ -66,8 +66,6 @@ def build_report(args: argparse.Namespace):
         windows = board_windows(board)
     plan = None
     if args.image:
-        from qlr.image import read_image
-
         content = read_image(args.image)
         n_new = args.n_new
         if n_new is None:

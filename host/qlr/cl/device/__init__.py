@@ -4,7 +4,6 @@ its front-end (`image_frontend`), and the `qlr learn` backend for boards (`backe
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from qlr.boards.runner import GVSOC_OPTION_HELP
 
@@ -38,8 +37,3 @@ def _bytes(text: str) -> int:
         raise argparse.ArgumentTypeError(f"a size must be > 0, got {text!r}")
     return int(value * mult)
 
-
-def make_backend(board: str, args: Any = None):  # noqa: ANN201 (a qlr.cl.driver.Backend)
-    from qlr.cl.device.backend import make_backend as make
-
-    return make(board, args)

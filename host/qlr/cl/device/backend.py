@@ -17,6 +17,7 @@ reports the first difference.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import struct
 import time
@@ -25,12 +26,22 @@ from typing import Any
 
 import numpy as np
 
+from qlr.boards.build import build, build_dir
+from qlr.boards.registry import Board, load_board
+from qlr.boards.session import board_session
+from qlr.cl.device.image_frontend import open_image
 from qlr.cl.event import EvalReport, EventReport
 from qlr.cl.plan import MemoryPlan, PlanConfig, Window, board_windows, encode_plan, plan_for
 from qlr.cl.policy import Mix
 from qlr.cl.session import SessionSetup
 from qlr.cl.state import CLState
 from qlr.errors import QlrError
+from qlr.image.content import encode_image
+from qlr.link import Link
+from qlr.link.errors import LinkDeviceError
+from qlr.link.link import info_int
+from qlr.quant.latent import pack_latents, unpack_latents
+from qlr.report.elf import windows_from_elf
 
 CMD_CL_SETUP = 0x58
 CMD_CL_EVENT = 0x59
@@ -66,8 +77,8 @@ class DeviceBackend:
         self.gvsoc = gvsoc
         self.rebuild = rebuild
         self.fault = fault
-        self._ctx = None
-        self.link: Any = None
+        self._stack = contextlib.ExitStack()
+        self._link: Link | None = None
         self.setup: SessionSetup | None = None
         self._state: CLState | None = None
         self._test_key: str | None = None
@@ -79,11 +90,6 @@ class DeviceBackend:
 
     # ------------------------------------------------------------------ set-up
     def start(self, setup: SessionSetup) -> None:
-        from qlr.boards.registry import load_board
-        from qlr.boards.session import server_session
-        from qlr.cl.device.image_frontend import open_image
-        from qlr.image.content import encode_image
-
         if setup.qfe is None:
             raise QlrError("--q-lr fp32 runs on the golden model only (the device front-end is int8)")
         self.setup = setup
@@ -101,16 +107,15 @@ class DeviceBackend:
         plan_for(content, pcfg, board, whole, image_bytes=len(image))  # refuses what cannot fit even whole levels
         windows = self._windows(board)  # builds the firmware: its ELF gives the exact free windows
         plan = plan_for(content, pcfg, board, windows, image_bytes=len(image))  # as `qlr memreport` says
-        self._ctx = server_session(self.board, program="cl", cores=None, gvsoc=self.gvsoc, rebuild=False,
-                                   timeout=None, fault=self.fault)
-        self.link = self._ctx.__enter__()
+        self._link = self._stack.enter_context(board_session(self.board, program="cl", gvsoc=self.gvsoc,
+                                                             rebuild=False, fault=self.fault)).link
         info = self.link.info()
-        self.team = int(info["team_max"])
+        self.team = info_int(info, "team_max")
         self.unit = str(info["counter_unit"])
         cores = self.cores or self.team
         if not 1 <= cores <= self.team:
             raise QlrError(f"--cores must be 1..{self.team} on {self.board}")
-        live = {"L1": int(info["l1_size"]), "L2": int(info["l2_window"]), "L3": int(info["l3_window"])}
+        live = {"L1": info_int(info, "l1_size"), "L2": info_int(info, "l2_window"), "L3": info_int(info, "l3_window")}
         if any(live[lvl] < windows[lvl].size for lvl in live):
             raise QlrError(f"{self.board}: the running firmware's free memory {live} is smaller than its ELF's "
                            f"{ {lvl: w.size for lvl, w in windows.items()} } (a stale build?)")
@@ -155,12 +160,9 @@ class DeviceBackend:
         self._state = None
         self._verify_lr("start")
 
-    def _windows(self, board: Any) -> dict[str, Window]:
+    def _windows(self, board: Board) -> dict[str, Window]:
         """The free windows of the CL firmware (built now): from its ELF on the embedded boards,
         the whole levels on the host board (heap buffers); --l2-budget caps L2."""
-        from qlr.boards.build import build, build_dir
-        from qlr.report.elf import windows_from_elf
-
         bdir = build(self.board, fault=self.fault) if self.rebuild else build_dir(self.board, "", self.fault)
         win = board_windows(board) if board.platform == "host" else windows_from_elf(bdir / "cl.elf", board)
         if self.l2_budget is not None:
@@ -188,8 +190,6 @@ class DeviceBackend:
         return self.link.mem_read(level, off + at, n)
 
     def _request(self, cmd: int, payload: bytes, name: str, timeout: float | None = None) -> Any:
-        from qlr.link.errors import LinkDeviceError
-
         try:
             return self.link.request(cmd, payload, timeout=timeout or 3600.0, retries=0)
         except LinkDeviceError as e:
@@ -197,8 +197,6 @@ class DeviceBackend:
 
     # ------------------------------------------------------------------ LR memory mirror
     def _lr_bytes(self, st: CLState) -> bytes:
-        from qlr.quant.latent import pack_latents
-
         codes = st.lr_codes.reshape(st.n_lr, -1)[: st.filled]
         return pack_latents(codes, int(self.setup.config.q_lr)).tobytes() if st.filled else b""
 
@@ -221,8 +219,6 @@ class DeviceBackend:
 
     # ------------------------------------------------------------------ the event
     def event(self, i: int, images: np.ndarray, labels: np.ndarray) -> EventReport:
-        from qlr.quant.latent import unpack_latents
-
         assert self.setup is not None
         x = np.ascontiguousarray(images, dtype=np.uint8)
         n = len(x)
@@ -321,9 +317,14 @@ class DeviceBackend:
         return self._state.copy()
 
     def close(self) -> None:
-        if self._ctx is not None:
-            ctx, self._ctx = self._ctx, None
-            ctx.__exit__(None, None, None)
+        self._link = None
+        self._stack.close()
+
+    @property
+    def link(self) -> Link:
+        if self._link is None:
+            raise QlrError(f"the {self.board} backend is not started (start(setup) first)")
+        return self._link
 
 
 def make_backend(board: str, args: Any = None) -> DeviceBackend:
