@@ -167,3 +167,11 @@ def c_test_program(board: str, name: str, variant: str = "") -> Path:
     path = build_once(board, variant, "", ("tests",)) / "tests" / name
     assert path.is_file(), f"scons board={board} tests did not build {path}"
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A tiny seeded network and data set (tests/board/cl_tiny.py) for `qlr learn --check`."""
+    from cl_tiny import make_tiny  # tests/board/ is on sys.path only for the board tests
+
+    return make_tiny(tmp_path_factory.mktemp("cl"))

@@ -141,7 +141,7 @@ def fetch_source(source: dict, dest: Path, logf) -> None:
             log(f"unpacking {source['path']}")
             with tarfile.open(source["path"]) as tf:
                 tf.extractall(tmp, filter="tar") if hasattr(tarfile, "tar_filter") else tf.extractall(tmp)
-            tops = [c for c in tmp.iterdir()]
+            tops = list(tmp.iterdir())
             root = tops[0] if len(tops) == 1 and tops[0].is_dir() else tmp
         elif source["kind"] == "directory":
             log(f"copying {source['path']}")

@@ -456,7 +456,7 @@ qlr_status_t qlr_cl_evaluate(qlr_cl_t *cl, uint32_t n, uint32_t *correct, uint64
         }
         *front_counter += m - a;
         *back_counter += qlr_counter() - m;
-        if (qlr_l3_read(truth, cl->eval_labels.offset + 2u * s, 2u * b) != 0) {
+        if (qlr_l3_read(truth, cl->eval_labels.offset + 2u * s, (size_t)2u * b) != 0) {
             return QLR_E_ARG;
         }
         for (uint32_t j = 0; j < b; j++) {

@@ -1,11 +1,12 @@
 """A tiny seeded network and data set for `qlr learn --check` on the boards (fast: the check does
-not need a good model, only the same computation). Test modules import the fixture: `from cl_tiny
-import tiny`."""
+not need a good model, only the same computation); tests/conftest.py's `tiny` fixture makes them
+once per session."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
-import pytest
 
 from qlr.data.dataset import Dataset, save_dataset
 from qlr.model import save_network
@@ -16,9 +17,8 @@ from qlr.train.trainer import TrainConfig, train
 SIZE = 16
 
 
-@pytest.fixture(scope="session")
-def tiny(tmp_path_factory):
-    d = tmp_path_factory.mktemp("cl")
+def make_tiny(d: Path) -> tuple[str, str]:
+    """(network .npz, data set .npz) written into folder d."""
     rng = np.random.default_rng(5)
     n = 640
     y = rng.integers(0, 4, n)

@@ -10,7 +10,6 @@ import json
 
 import pytest
 
-from cl_tiny import tiny  # noqa: F401 (a fixture)
 from qlr.cli import main as qlr_main
 
 

@@ -13,9 +13,9 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
 from cl_device import CLBoard, cl_board, small_mobilenet
 from conftest import TARGETS
+
 from qlr.boards import load_board
 from qlr.cl.device.image_frontend import open_image
 from qlr.cl.plan import MemoryPlan, PlanConfig, Window, plan_for
@@ -24,6 +24,7 @@ from qlr.cl.plan.model import CATEGORIES, LEVELS, PHASES
 from qlr.image import LRMemory, encode_image
 from qlr.image.pack import build_content
 from qlr.link import LinkDeviceError
+from qlr.link.link import info_int
 from qlr.quant.ptq import quantize_front_end
 
 CMD_CL_SETUP = 0x58
@@ -60,8 +61,8 @@ def session(cl: CLBoard):
     content.lr = LRMemory(np.zeros((3,) + lat, np.uint8), np.zeros(3, np.int64), 8, np.ones(1, np.float32))
     image = encode_image(content)
     info = cl.link.info()
-    win = {"L1": Window("L1", int(info["l1_size"])), "L2": Window("L2", int(info["l2_window"])),
-           "L3": Window("L3", int(info["l3_window"]))}
+    win = {"L1": Window("L1", info_int(info, "l1_size")), "L2": Window("L2", info_int(info, "l2_window")),
+           "L3": Window("L3", info_int(info, "l3_window"))}
     plan = plan_for(content, PlanConfig(n_lr=6, q_lr=8, mb=4, n_new=4, epochs=1), load_board(cl.board), win,
                     image_bytes=len(image))
     open_image(cl.link, image, offset=plan.get("image").offset)
@@ -115,3 +116,23 @@ def test_setup_refuses_a_plan_it_cannot_obey_and_takes_a_good_one(cl: CLBoard) -
         assert "not where the plan's buffer 'image' is" in setup_with(cl, plan, raw_encode(plan, moved))
 
     assert setup_with(cl, plan, good) == ""  # still serving, and the real plan is obeyed
+
+
+def test_the_running_firmware_has_the_windows_memreport_reads_from_its_elf(cl: CLBoard) -> None:
+    """qlr learn plans with the windows the running firmware reports (INFO); qlr memreport with
+    those of the ELF: they must be the same, or a configuration memreport calls fitting could be
+    refused (or the reverse)."""
+    from conftest import build_once
+
+    from qlr.report.elf import windows_from_elf
+
+    info = cl.link.info()
+    live = {"L1": info_int(info, "l1_size"), "L2": info_int(info, "l2_window"), "L3": info_int(info, "l3_window")}
+    board = load_board(cl.board)
+    if board.platform == "host":
+        # heap buffers: the plan without an ELF uses the whole levels, which is what they are
+        assert live == {lvl: board.memory[lvl].size for lvl in live}
+        return
+    variant = "asan" if cl.target.endswith("-asan") else ""
+    elf = build_once(cl.board, variant) / "cl.elf"
+    assert live == {lvl: w.size for lvl, w in windows_from_elf(elf, board).items()}

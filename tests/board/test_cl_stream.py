@@ -15,10 +15,9 @@ import json
 import math
 
 import pytest
-
-from cl_tiny import tiny  # noqa: F401 (a fixture)
-from qlr.cli import main as qlr_main
 from test_cl_learn import learn
+
+from qlr.cli import main as qlr_main
 
 UB = 3
 EPOCHS = 2  # test_cl_learn.learn's --epochs

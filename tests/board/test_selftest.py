@@ -4,9 +4,9 @@ runtime: a barrier that does not wait, a copy that drops a byte."""
 from __future__ import annotations
 
 import pytest
+from conftest import gvsoc_for_tests
 
 from qlr.boards.build import build
-from conftest import gvsoc_for_tests
 from qlr.boards.runner import Summary, run
 
 

@@ -7,6 +7,7 @@ by CI, which builds ../shared/gvsoc/ and runs every pulp-open test on it.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -119,11 +120,10 @@ def test_bad_sources_get_one_clear_line(tmp_path, make_src, message):
 
 
 def test_git_sources_pin_the_tested_commit_unless_told():
-    sys.path.insert(0, str(INSTALLER.parent))
-    try:
-        import gvsoc_install as g
-    finally:
-        sys.path.pop(0)
+    spec = importlib.util.spec_from_file_location("gvsoc_install", INSTALLER)
+    assert spec is not None and spec.loader is not None
+    g = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(g)
     assert g.split_url("https://github.com/gvsoc/gvsoc") == ("https://github.com/gvsoc/gvsoc", g.PINNED_COMMIT)
     assert g.split_url("github:gvsoc/gvsoc") == ("https://github.com/gvsoc/gvsoc", g.PINNED_COMMIT)
     assert g.split_url("git@github.com:me/gvsoc.git@0123abc") == ("git@github.com:me/gvsoc.git", "0123abc")

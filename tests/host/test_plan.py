@@ -14,7 +14,6 @@ import pytest
 
 from qlr.boards import load_board
 from qlr.cl.plan import (
-    ALIGN,
     CATEGORIES,
     LEVELS,
     PHASES,

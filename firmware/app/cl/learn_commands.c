@@ -163,7 +163,7 @@ static const char *configure(qlr_cl_t *cl, const qlr_image_t *img, const uint8_t
     c->momentum = get_f32(p + 12);
     c->weight_decay = get_f32(p + 16);
     for (unsigned i = 0; i < 4u; i++) {
-        cl->rng.s[i] = qlr_link_get_u32(p + 20 + 4u * i);
+        cl->rng.s[i] = qlr_link_get_u32(p + 20 + (size_t)4u * i);
     }
     cl->filled = qlr_link_get_u32(p + 36);
     cl->updates = qlr_link_get_u32(p + 40);
@@ -256,7 +256,7 @@ static void put_state(uint8_t *d, const qlr_cl_t *cl)
     qlr_link_put_u32(d + 4, cl->updates);
     qlr_link_put_u32(d + 8, cl->events);
     for (unsigned i = 0; i < 4u; i++) {
-        qlr_link_put_u32(d + 12 + 4u * i, cl->rng.s[i]);
+        qlr_link_put_u32(d + 12 + (size_t)4u * i, cl->rng.s[i]);
     }
 }
 
@@ -294,7 +294,7 @@ qlr_link_status_t qlr_cmd_cl_event(const qlr_frame_t *req, qlr_link_reply_t *rep
     qlr_link_put_u32(d + 20, rep.iterations_run);
     put_state(d + 24, cl);
     for (unsigned i = 0; i < QLR_CL_PHASES; i++) {
-        qlr_link_put_u64(d + 52 + 8u * i, rep.counter[i]);
+        qlr_link_put_u64(d + 52 + (size_t)8u * i, rep.counter[i]);
     }
     qlr_link_put_u32(d + 92, rep.micro_batches);
     qlr_link_put_u64(d + 96, rep.rows_l3);

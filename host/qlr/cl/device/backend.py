@@ -26,8 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from qlr.boards.build import build, build_dir
-from qlr.boards.registry import Board, load_board
+from qlr.boards.registry import load_board
 from qlr.boards.session import board_session
 from qlr.cl.device.image_frontend import open_image
 from qlr.cl.event import EvalReport, EventReport
@@ -41,7 +40,6 @@ from qlr.link import Link
 from qlr.link.errors import LinkDeviceError
 from qlr.link.link import info_int
 from qlr.quant.latent import pack_latents, unpack_latents
-from qlr.report.elf import windows_from_elf
 
 CMD_CL_SETUP = 0x58
 CMD_CL_EVENT = 0x59
@@ -82,7 +80,8 @@ class DeviceBackend:
         self.setup: SessionSetup | None = None
         self._state: CLState | None = None
         self._test_key: str | None = None
-        self.memory: dict[str, int] = {}
+        self.memory: dict[str, Any] = {}
+        self.q_lr = 8
         self.plan: MemoryPlan | None = None
         self.l2_budget = l2_budget
         self.micro_batch = micro_batch
@@ -90,10 +89,11 @@ class DeviceBackend:
 
     # ------------------------------------------------------------------ set-up
     def start(self, setup: SessionSetup) -> None:
-        if setup.qfe is None:
+        if setup.qfe is None or setup.config.q_lr is None:
             raise QlrError("--q-lr fp32 runs on the golden model only (the device front-end is int8)")
         self.setup = setup
         cfg = setup.config
+        self.q_lr = setup.config.q_lr
         st = setup.state
         content = setup.image_content(st)
         image = encode_image(content)
@@ -105,20 +105,21 @@ class DeviceBackend:
         if self.l2_budget is not None:
             whole["L2"] = Window("L2", min(whole["L2"].size, self.l2_budget))
         plan_for(content, pcfg, board, whole, image_bytes=len(image))  # refuses what cannot fit even whole levels
-        windows = self._windows(board)  # builds the firmware: its ELF gives the exact free windows
-        plan = plan_for(content, pcfg, board, windows, image_bytes=len(image))  # as `qlr memreport` says
         self._link = self._stack.enter_context(board_session(self.board, program="cl", gvsoc=self.gvsoc,
-                                                             rebuild=False, fault=self.fault)).link
+                                                             rebuild=self.rebuild, fault=self.fault)).link
         info = self.link.info()
         self.team = info_int(info, "team_max")
         self.unit = str(info["counter_unit"])
         cores = self.cores or self.team
         if not 1 <= cores <= self.team:
             raise QlrError(f"--cores must be 1..{self.team} on {self.board}")
-        live = {"L1": info_int(info, "l1_size"), "L2": info_int(info, "l2_window"), "L3": info_int(info, "l3_window")}
-        if any(live[lvl] < windows[lvl].size for lvl in live):
-            raise QlrError(f"{self.board}: the running firmware's free memory {live} is smaller than its ELF's "
-                           f"{ {lvl: w.size for lvl, w in windows.items()} } (a stale build?)")
+        # The firmware's free windows, from its own linker symbols (what `qlr memreport` reads from
+        # its ELF): the plan for them is the one memreport shows.
+        windows = {"L1": Window("L1", info_int(info, "l1_size")), "L2": Window("L2", info_int(info, "l2_window")),
+                   "L3": Window("L3", info_int(info, "l3_window"))}
+        if self.l2_budget is not None:
+            windows["L2"] = Window("L2", min(windows["L2"].size, self.l2_budget))
+        plan = plan_for(content, pcfg, board, windows, image_bytes=len(image))
         self.plan = plan
         self.ub = plan.ub
         self.image_bytes = int(np.prod(setup.front.input_shape))
@@ -140,7 +141,7 @@ class DeviceBackend:
         if (row, ub) != (plan.lr_row_bytes, plan.ub):
             raise QlrError(f"CL_SETUP on {self.board}: the device uses rows of {row} B and micro-batches of {ub}, "
                            f"the plan {plan.lr_row_bytes} and {plan.ub}")
-        self.keys = [k for k in setup.param_keys()]
+        self.keys = list(setup.param_keys())
         self._pos = setup.param_positions()
         self.memory = {"board": self.board, "l1_window": plan.budget("L1"), "l2_used": plan.used("L2"),
                        "l2_window": plan.budget("L2"), "l3_used": plan.used("L3"), "l3_window": plan.budget("L3"),
@@ -159,15 +160,6 @@ class DeviceBackend:
         self._params_from_device = False
         self._state = None
         self._verify_lr("start")
-
-    def _windows(self, board: Board) -> dict[str, Window]:
-        """The free windows of the CL firmware (built now): from its ELF on the embedded boards,
-        the whole levels on the host board (heap buffers); --l2-budget caps L2."""
-        bdir = build(self.board, fault=self.fault) if self.rebuild else build_dir(self.board, "", self.fault)
-        win = board_windows(board) if board.platform == "host" else windows_from_elf(bdir / "cl.elf", board)
-        if self.l2_budget is not None:
-            win["L2"] = Window("L2", min(win["L2"].size, self.l2_budget), win["L2"].base)
-        return win
 
     def _name(self, prefix: str, key: str) -> str:
         """The plan's buffer of a parameter key ('dense.weight' -> 'be.24.weight')."""
@@ -198,7 +190,7 @@ class DeviceBackend:
     # ------------------------------------------------------------------ LR memory mirror
     def _lr_bytes(self, st: CLState) -> bytes:
         codes = st.lr_codes.reshape(st.n_lr, -1)[: st.filled]
-        return pack_latents(codes, int(self.setup.config.q_lr)).tobytes() if st.filled else b""
+        return pack_latents(codes, self.q_lr).tobytes() if st.filled else b""
 
     def _verify_lr(self, where: str) -> None:
         st = self._mirror
@@ -241,7 +233,7 @@ class DeviceBackend:
         micro, rows_l3, data_l3, p_in, p_out, chunks, tiles = v[18:25]
         if status != 0:
             raise QlrError(f"event {i} failed on {self.board} with kernel status {status}; the device state is lost")
-        q = int(self.setup.config.q_lr)
+        q = self.q_lr
         rows = np.frombuffer(self._read("data.latents", n * self.row_bytes), np.uint8).reshape(n, self.row_bytes)
         codes = unpack_latents(rows, q, self.elems).reshape((n,) + tuple(self.setup.latent_shape))
         codes = codes.astype(self.setup.codec.dtype, copy=False)
@@ -252,7 +244,8 @@ class DeviceBackend:
         for j, s in zip(new_index, slots):
             m.lr_codes[s] = codes[j]
             m.lr_labels[s] = int(y[j])
-        m.filled, m.updates, m.events, m.rng = filled, updates, events, tuple(int(v) for v in rng)
+        m.filled, m.updates, m.events = filled, updates, events
+        m.rng = (int(rng[0]), int(rng[1]), int(rng[2]), int(rng[3]))
         self._verify_lr(f"event {i}")
         params, momentum = self._read_params()
         m.params, m.momentum = params, momentum

@@ -42,8 +42,20 @@ from qlr.cl.plan.config import Q_MAX, Q_MIN, PlanConfig
 from qlr.cl.plan.device import DevicePlan, decode_plan, encode_plan
 from qlr.cl.plan.geometry import content_for_network
 from qlr.cl.plan.layout import STAGE_CAP, micro_batches, plan_for, steps_per_event
-from qlr.cl.plan.model import (ALIGN, CATEGORIES, LEVELS, PHASES, Allocation, MemoryPlan, PlanError, Window,
-                               align_up, board_windows, fmt_bytes, packed_row_bytes)
+from qlr.cl.plan.model import (
+                               ALIGN,
+                               CATEGORIES,
+                               LEVELS,
+                               PHASES,
+                               Allocation,
+                               MemoryPlan,
+                               PlanError,
+                               Window,
+                               align_up,
+                               board_windows,
+                               fmt_bytes,
+                               packed_row_bytes,
+)
 
 __all__ = [
     "ALIGN", "CATEGORIES", "LEVELS", "PHASES", "Q_MAX", "Q_MIN", "STAGE_CAP", "Allocation", "DevicePlan",

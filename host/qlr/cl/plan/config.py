@@ -55,7 +55,7 @@ class PlanConfig:
             raise QlrError(f"plan config: field 'momentum' must be a finite number >= 0, got {self.momentum!r}")
 
     @classmethod
-    def from_content(cls, content: Any, **overrides: Any) -> "PlanConfig":
+    def from_content(cls, content: Any, **overrides: Any) -> PlanConfig:
         """Defaults from the image's LR memory (N, Q, scale per channel or not), then overrides
         (keys whose value is None are ignored)."""
         d: dict[str, Any] = {}
@@ -71,7 +71,7 @@ class PlanConfig:
         return cls(**d)
 
     @classmethod
-    def of(cls, config: Any, **overrides: Any) -> "PlanConfig":
+    def of(cls, config: Any, **overrides: Any) -> PlanConfig:
         """From any object carrying some of these fields (e.g. `qlr.cl.session.CLConfig`, which has
         no ``n_new`` or ``per_channel``: pass them here), then overrides (None values ignored)."""
         if isinstance(config, PlanConfig) and not overrides:

@@ -9,7 +9,8 @@ not made on the other fails a test.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from qlr.cl.plan.geometry import ADD, CONV2D, DWCONV2D, FLATTEN, LINEAR, NO_INPUT, PWCONV
 from qlr.cl.plan.model import align_up

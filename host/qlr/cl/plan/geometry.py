@@ -4,10 +4,13 @@ activation buffers a learning event needs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from qlr.errors import QlrError
+from qlr.image.content import ImageContent
+from qlr.image.pack import back_records
 
 # Layer kinds and stages of the image format (qlr.image.format), repeated as plain ints so this
 # module only needs the records' fields.
@@ -143,9 +146,6 @@ def content_for_network(net: Any, lr_layer: int) -> Any:
     (BatchNorm folded, activations fused as `qlr image pack` does), for planning a network before
     it is quantized. Front-end requantization is taken as per channel (one multiplier and shift
     per output channel), the upper bound of the two schemes."""
-    from qlr.image.content import ImageContent
-    from qlr.image.pack import back_records
-
     front, back = net.fold_batchnorm().split(lr_layer)
     frecs, _ = back_records(front, 0, NO_INPUT)
     for r in frecs:

@@ -10,17 +10,29 @@ fewest bytes per event (ties: the larger micro-batch).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Any
 
 from qlr.cl.plan.config import PlanConfig
 from qlr.cl.plan.device import encoded_size
 from qlr.cl.plan.frontend import frontend_scratch
 from qlr.cl.plan.geometry import Geometry, geometry
-from qlr.cl.plan.model import (ALIGN, LEVELS, Allocation, MemoryPlan, PlanError, Window, align_up, board_windows,
-                               fmt_bytes, packed_row_bytes)
+from qlr.cl.plan.model import (
+    ALIGN,
+    LEVELS,
+    Allocation,
+    MemoryPlan,
+    PlanError,
+    Window,
+    align_up,
+    board_windows,
+    fmt_bytes,
+    packed_row_bytes,
+)
 from qlr.cl.policy import mixing
 from qlr.errors import QlrError
+from qlr.image.content import encode_image
 
 STAGE_CAP = 256 * 1024  # bytes of one staging buffer at most: bigger chunks gain little
 
@@ -123,7 +135,7 @@ def items(g: Geometry, cfg: PlanConfig, content: Any, ub: int, image_bytes: int,
 class _Placer:
     def __init__(self) -> None:
         self.allocs: list[Allocation] = []
-        self.top: dict[str, int] = {lvl: 0 for lvl in LEVELS}
+        self.top: dict[str, int] = dict.fromkeys(LEVELS, 0)
 
     def add(self, level: str, it: Item, streamed: bool = False, at: int | None = None) -> int:
         """Places `it` at the level's top (or at `at`); returns its end."""
@@ -351,8 +363,6 @@ def _image_bytes(content: Any) -> int:
     """The encoded size of an image with parameters (0 for a layer table alone)."""
     if not (getattr(content, "front", None) or getattr(content, "back", None)):
         return 0
-    from qlr.image.content import encode_image
-
     try:
         return len(encode_image(content))
     except QlrError:

@@ -42,7 +42,7 @@ class PlanError(QlrError):
     allocations there and what would make it fit."""
 
     def __init__(self, message: str, level: str = "", budget: int = 0, need: int = 0,
-                 biggest: tuple["Allocation", ...] = ()) -> None:
+                 biggest: tuple[Allocation, ...] = ()) -> None:
         super().__init__(message)
         self.level = level
         self.budget = budget
@@ -192,7 +192,7 @@ class MemoryPlan:
             msg += f"; {hint}"
         return PlanError(msg, level, budget, need, big)
 
-    def check(self) -> "MemoryPlan":
+    def check(self) -> MemoryPlan:
         """Raises `PlanError` for the first level (L1, L2, L3) that overflows; returns self."""
         bad = self.overflows()
         if bad:
