@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("qlr.bench.cli", "Kernel MAC/cycle and parallel speedup on a board for the paper's layer shapes"),
     "boards": ("qlr.boards.cli_boards", "List the boards, their memory maps and runners"),
     "build": ("qlr.boards.cli_build", "Build the firmware for a board (wraps `scons board=NAME`)"),
+    "data": ("qlr.data.cli", "Data sets: write the synthetic IMU data set with sessions, describe a data set"),
     "experiment": ("qlr.cl.cli_experiment", "Continual-learning experiments on the golden model: LR layer x N_LR x Q_LR sweep, baselines"),
     "image": ("qlr.image.cli", "Binary images for a device: pack a quantized network, inspect, verify"),
     "kernel": ("qlr.kernels.cli", "Run one kernel op on a board or the golden model; list ops; write the op reference"),

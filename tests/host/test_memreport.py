@@ -353,3 +353,25 @@ def test_real_firmware_and_default_event_fit_each_embedded_board(board, image, c
     code_region = "FLASH" if load_board(board).platform == "stm32" else "L2"
     assert regions[code_region]["rows"]["code"] > 10000  # the command server's code
     assert regions["L2"]["rows"]["stack"] > 0 and regions["L3"]["rows"]["lr"] == rep["plan"]["lr_bytes"]
+
+
+def test_a_network_is_planned_as_its_image_is(tmp_path, capsys):
+    """--model plans a network before it is quantized: the same allocations (level, name, size) as
+    the packed image of that network (per-channel requantization, per-tensor LR scale)."""
+    from qlr.image.sample import SAMPLE_LR_LAYER, sample_network
+
+    sample_network(2).save(tmp_path / "net.npz")
+    write_image(tmp_path / "img.qlr", sample_content(seed=2, lr_bits=7, lr_count=6, per_channel=False))
+    plans = {}
+    for what in (["--image", tmp_path / "img.qlr"],
+                 ["--model", tmp_path / "net.npz", "--lr-layer", SAMPLE_LR_LAYER, "--n-lr", 6, "--q-lr", 7]):
+        rc, out, err = run_cli(capsys, "--board", "qemu-rv32", *what, "--n-new", 5, "--json")
+        assert rc == 0, err
+        plan = json.loads(out)["plan"]
+        plans[what[0]] = sorted((a["level"], a["name"], a["size"]) for a in plan["allocations"])
+    # the image's LR memory adds its u8 code maximum (1 byte); a bare network has no LR memory yet
+    assert ("L2", "lr.code_max", 1) in plans["--image"]
+    plans["--image"].remove(("L2", "lr.code_max", 1))
+    assert plans["--model"] == plans["--image"] and len(plans["--model"]) > 10
+    rc, _, err = run_cli(capsys, "--board", "qemu-rv32", "--model", tmp_path / "net.npz", "--n-lr", 6)
+    assert rc == 1 and "--model needs --lr-layer, --n-lr and --q-lr" in err

@@ -22,6 +22,7 @@ from qlr.errors import QlrError
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 # --quick: a seconds-long run for tests and smoke checks (tiny stream, one layer, few configs)
+DEFAULT_EVENTS = 20
 QUICK = {"lr_layers": "27", "n_lr": "100", "q_lr": "fp32,8,4", "seeds": 2, "events": 3, "event_size": 50,
          "n_initial": 300, "test_per_class": 20, "pretrain_epochs": 1, "mb": 32}
 
@@ -36,7 +37,7 @@ def _ints(text: str, what: str) -> list[int]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from qlr.cl.cli_learn import add_protocol_arguments
 
-    add_protocol_arguments(parser, events=20)
+    add_protocol_arguments(parser, events=DEFAULT_EVENTS)
     parser.add_argument("--lr-layers", default="19,23,27", help="LR layers to sweep (default 19,23,27)")
     parser.add_argument("--n-lr", default="500,1500,3000", help="N_LR values (default 500,1500,3000)")
     parser.add_argument("--q-lr", default="fp32,8,7,6,5,4", help="Q_LR values: bits 1..8 or fp32 "
@@ -66,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from qlr.cl.cli_learn import git_commit, log_err, protocol_from_args
     from qlr.cl.experiment import BASELINES, ExperimentConfig, run_experiment
-    from qlr.cl.protocol import load_model, load_pool
+    from qlr.cl.protocol import prepare_run
     from qlr.cl.session import CLConfig, parse_q
 
     if args.from_:
@@ -93,9 +94,10 @@ def main(args: argparse.Namespace) -> int:
         CLConfig(n_lr=n)  # validates
     progress = not args.quiet
     commit = git_commit()  # the code that runs, not the HEAD when it ends
-    net, pool, model_desc = load_model(args.model, lambda size, ch: load_pool(pcfg.data, pcfg.test_per_class, size, ch),
-                                       pcfg, progress, log_err)
-    res = run_experiment(net, pool, ecfg, progress, log_err)
+    prep = prepare_run(args.model, pcfg, ecfg.seeds, DEFAULT_EVENTS, progress, log_err)
+    ecfg.protocol = prep.config
+    res = run_experiment(prep.net, prep.pool, ecfg, progress, log_err, streams=prep.streams)
+    model_desc = prep.model
     res.update({"model": model_desc, "commit": commit, "date": time.strftime("%Y-%m-%d"),
                 "command": "qlr " + " ".join(shlex.quote(a) for a in sys.argv[1:])})
     return report(res, args)

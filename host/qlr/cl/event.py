@@ -40,15 +40,19 @@ class Diverged(QlrError):
     """The loss became NaN or infinite."""
 
 
-def front_latents(setup: SessionSetup, images: np.ndarray, batch: int = 500) -> np.ndarray:
+def front_latents(setup: SessionSetup, images: np.ndarray, batch: int = 500, progress: bool = False) -> np.ndarray:
     """The front-end's latents of uint8 images: u8 from the int8 front-end, or float32 in FP32 mode."""
+    from tqdm import tqdm
+
     from qlr.quant.ptq import to_input
 
     x = np.asarray(images)
     if x.dtype != np.uint8 or x.shape[1:] != tuple(setup.front.input_shape):
         raise QlrError(f"images must be uint8 (N,) + {tuple(setup.front.input_shape)}, got {x.dtype} {x.shape}")
     out = []
-    for s in range(0, len(x), batch):
+    if int(np.prod(x.shape[1:])) > 32 * 32 * 3:
+        batch = min(batch, 64)  # large images: smaller batches, less memory, a progress bar that moves
+    for s in tqdm(range(0, len(x), batch), desc="latents", unit="batch", disable=not progress or len(x) <= batch):
         xb = x[s : s + batch]
         if setup.qfe is None:
             out.append(setup.front.forward(to_input(xb)).astype(np.float32))

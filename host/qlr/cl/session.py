@@ -300,12 +300,13 @@ def fill_memory(state: CLState, codes: np.ndarray, labels: np.ndarray) -> None:
 def build_setup(network: Network, config: CLConfig, calib_images: np.ndarray | None,
                 initial_images: np.ndarray | None = None, initial_labels: np.ndarray | None = None,
                 protocol: dict[str, Any] | None = None, initial_latents: np.ndarray | None = None,
-                qfe: Any = None) -> SessionSetup:
+                qfe: Any = None, progress: bool = False) -> SessionSetup:
     """Split, quantize (int8 front-end calibrated on ``calib_images``) and fill the LR memory from
     the initial (pretraining) data: update 0 of the replacement policy, on the run's RNG stream.
 
     ``initial_latents`` (u8, or float32 in FP32 mode) skips recomputing the initial latents;
-    ``qfe`` (a front-end quantized for this LR layer) skips the quantization.
+    ``qfe`` (a front-end quantized for this LR layer) skips the quantization. ``progress`` shows
+    bars for the calibration and the initial latents (minutes on a large network).
     """
     from qlr.quant.ptq import quantize_front_end
 
@@ -321,7 +322,7 @@ def build_setup(network: Network, config: CLConfig, calib_images: np.ndarray | N
         if qfe is None:
             if calib_images is None:
                 raise QlrError("the int8 front-end needs calibration images")
-            qfe = quantize_front_end(front, calib_images)
+            qfe = quantize_front_end(front, calib_images, progress=progress)
         if qfe.output.out_zp != 0:
             raise QlrError(f"LR layer {config.lr_layer}: the latent has zero point {qfe.output.out_zp}; "
                            f"LR codes need an unsigned latent with zero point 0 (after a ReLU)")
@@ -333,6 +334,7 @@ def build_setup(network: Network, config: CLConfig, calib_images: np.ndarray | N
             raise QlrError("initial data given without labels")
         from qlr.cl.event import front_latents
 
-        lat = initial_latents if initial_latents is not None else front_latents(setup, initial_images)
+        lat = initial_latents if initial_latents is not None else front_latents(setup, initial_images,
+                                                                                 progress=progress)
         fill_memory(state, codec.encode(lat), np.asarray(initial_labels, dtype=np.int64))
     return setup

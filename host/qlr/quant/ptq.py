@@ -210,6 +210,7 @@ def _calib_stats(
     from tqdm import tqdm
 
     names = {p.out_name for p in points}
+    batch_size = memory_batch(net, names, batch_size)
     lo: dict[str, float] = {n: math.inf for n in names}
     hi: dict[str, float] = {n: -math.inf for n in names}
     pct_sum: dict[str, float] = {n: 0.0 for n in names}
@@ -228,6 +229,16 @@ def _calib_stats(
     if percentile is not None:
         return {n: (lo[n], max(pct_sum[n] / batches, 0.0) if hi[n] > 0 else hi[n]) for n in names}
     return {n: (lo[n], hi[n]) for n in names}
+
+
+ACTIVATION_BUDGET = 256 << 20  # bytes of FP32 activations a calibration batch may keep
+
+
+def memory_batch(net: Network, names: Iterable[str], batch_size: int) -> int:
+    """``batch_size``, lowered so that the FP32 outputs of the layers ``names`` (all kept for one
+    batch) take at most `ACTIVATION_BUDGET` bytes (40 images of MobileNet-V1 1.0 at 128x128x3, l27)."""
+    per_image = 4 * sum(int(np.prod(net.shapes[n])) for n in names) or 1
+    return max(1, min(batch_size, ACTIVATION_BUDGET // per_image))
 
 
 def to_input(x_u8: np.ndarray) -> np.ndarray:

@@ -3,6 +3,8 @@
     qlr memreport ELF [--image IMG] [--board NAME] [--n-lr N] [--q-lr Q] [--mb MB] [--n-new N]
                   [--epochs E] [--per-channel | --per-tensor] [--momentum M] [--json]
     qlr memreport --board NAME --image IMG ...      (no ELF: the plan against the whole levels)
+    qlr memreport --board NAME --model NET.npz --lr-layer L --n-lr N --q-lr Q ...
+                                                    (a network before it is quantized or packed)
 
 Prints one table per memory region (budget, used, free, percent; code, static data, stacks, LR
 memory, weights, optimizer, gradients, activations, data, tiles shown separately) and a verdict.
@@ -21,6 +23,9 @@ from qlr.errors import QlrError
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("elf", nargs="?", help="firmware ELF of an embedded board (e.g. build/qemu-rv32/server.elf)")
     p.add_argument("--image", help="qlr image: adds the learning event's memory plan")
+    p.add_argument("--model", help="instead of --image: a network .npz, planned split at --lr-layer (front-end "
+                   "requantization taken per channel; needs --n-lr and --q-lr; an image adds 1 byte of LR code maximum)")
+    p.add_argument("--lr-layer", type=int, help="LR layer of --model")
     p.add_argument("--board", help="board name (default: the ELF's .qlr_board section, else its build/NAME/ directory)")
     g = p.add_argument_group("learning event (default: the image's LR memory)")
     g.add_argument("--n-lr", type=int, help="latents in the LR memory (default: the image's)")
@@ -44,12 +49,16 @@ def build_report(args: argparse.Namespace):
 
     if args.elf is None and not args.board:
         raise QlrError(f"give a firmware ELF, or --board NAME with --image (known boards: {', '.join(board_names())})")
-    if args.elf is None and not args.image:
-        raise QlrError("without an ELF there is nothing to report but the plan: give --image IMG")
+    if args.image and args.model:
+        raise QlrError("give --image IMG or --model NET.npz, not both")
+    if args.model and (args.lr_layer is None or args.n_lr is None or args.q_lr is None):
+        raise QlrError("--model needs --lr-layer, --n-lr and --q-lr (a network has no LR memory of its own)")
+    if args.elf is None and not (args.image or args.model):
+        raise QlrError("without an ELF there is nothing to report but the plan: give --image IMG or --model NET.npz")
     plan_opts = {"--n-lr": args.n_lr, "--q-lr": args.q_lr, "--n-new": args.n_new}
-    if not args.image and any(v is not None for v in plan_opts.values()):
+    if not (args.image or args.model) and any(v is not None for v in plan_opts.values()):
         given = ", ".join(k for k, v in plan_opts.items() if v is not None)
-        raise QlrError(f"{given} describe the learning event: they need --image IMG (its network)")
+        raise QlrError(f"{given} describe the learning event: they need --image IMG or --model NET.npz (its network)")
     if args.elf is not None:
         name, how = board_for_elf(args.elf, args.board)
     else:
@@ -64,10 +73,16 @@ def build_report(args: argparse.Namespace):
     else:
         windows = board_windows(board)
     plan = None
-    if args.image:
-        from qlr.image import read_image
+    if args.image or args.model:
+        if args.image:
+            from qlr.image import read_image
 
-        content = read_image(args.image)
+            content = read_image(args.image)
+        else:
+            from qlr.cl.plan import content_for_network
+            from qlr.model import Network
+
+            content = content_for_network(Network.load(args.model), args.lr_layer)
         n_new = args.n_new
         if n_new is None:
             sizes = [len(b.labels) for b in content.batches.values()]
