@@ -5,11 +5,17 @@ once per board (host, host with ASan/UBSan, qemu-rv32, qemu-m4, and pulp-open wh
 installed; it skips with a message saying how to point at GVSoC otherwise). Narrow it with
 `@pytest.mark.parametrize("device", ["qemu-rv32"], indirect=True)` or `pytest --board NAME`.
 Firmware is built once per session per board, through SCons, so only what changed recompiles.
+
+CI sets `QLR_REQUIRE_GVSOC=1`: then a pulp-open test without GVSoC fails instead of skipping, so
+the board the paper is about cannot drop out of CI unseen. `pytest --fault F` (or
+`QLR_TEST_FAULT=F`) builds every board's firmware with a runtime fault injected on purpose
+(`scons fault=F`, e.g. `barrier`): the board tests must then fail, which shows they can.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,12 +38,35 @@ TARGETS: dict[str, tuple[str, str]] = {
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--board", action="append", default=None, choices=sorted(TARGETS),
                      help="run the board tests only on this board (repeatable)")
+    parser.addoption("--fault", default=os.environ.get("QLR_TEST_FAULT", ""),
+                     help="build every board's firmware with this runtime fault (scons fault=F): "
+                          "the board tests must then fail")
+
+
+_session_fault = ""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _session_fault
+    _session_fault = config.getoption("--fault")
+
+
+def gvsoc_for_tests() -> str:
+    """The GVSoC launcher, or a skip naming `tools/setup --gvsoc` (a failure under
+    QLR_REQUIRE_GVSOC=1, as in CI)."""
+    gvsoc = find_gvsoc()
+    if gvsoc is None:
+        if os.environ.get("QLR_REQUIRE_GVSOC") == "1":
+            pytest.fail("QLR_REQUIRE_GVSOC=1 but " + GVSOC_HELP)
+        pytest.skip(GVSOC_HELP)
+    return gvsoc
 
 
 _built: dict[tuple[str, str, str], Path] = {}
 
 
 def build_once(board: str, variant: str = "", fault: str = "") -> Path:
+    fault = fault or _session_fault
     key = (board, variant, fault)
     if key not in _built:
         _built[key] = build(board, variant, fault)
@@ -92,11 +121,7 @@ def device(request: pytest.FixtureRequest) -> DeviceHandle:
     if chosen and target not in chosen:
         pytest.skip(f"board {target} not selected (--board {' '.join(chosen)})")
     board, variant = TARGETS[target]
-    gvsoc = None
-    if board == "pulp-open":
-        gvsoc = find_gvsoc()
-        if gvsoc is None:
-            pytest.skip(GVSOC_HELP)
+    gvsoc = gvsoc_for_tests() if board == "pulp-open" else None
     return DeviceHandle(target, board, variant, gvsoc)
 
 
@@ -114,11 +139,7 @@ def board_link(request: pytest.FixtureRequest, program: str, pulp_timeout: float
     if chosen and target not in chosen:
         pytest.skip(f"board {target} not selected (--board {' '.join(chosen)})")
     board, variant = TARGETS[target]
-    gvsoc = None
-    if board == "pulp-open":
-        gvsoc = find_gvsoc()
-        if gvsoc is None:
-            pytest.skip(GVSOC_HELP)
+    gvsoc = gvsoc_for_tests() if board == "pulp-open" else None
     handle = DeviceHandle(target, board, variant, gvsoc)
     with handle.started(program) as dev:
         link = open_device_link(dev, timeout=10.0 if board != "pulp-open" else pulp_timeout, retries=2)

@@ -167,6 +167,9 @@ def make_venv(src: Path, venv: Path, logf) -> None:
         log("creating a virtual environment for GVSoC's Python requirements")
         run([sys.executable, "-m", "venv", str(venv)], logf=logf)
     reqs = [str(src / r) for r in REQUIREMENTS if (src / r).is_file()]
+    if not reqs:
+        log("no Python requirements files in this source (nothing to install)")
+        return
     log(f"installing GVSoC's Python requirements ({len(reqs)} files) with pip")
     args = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     for r in reqs:

@@ -8,6 +8,8 @@ import pytest
 from qlr.boards.build import build
 from qlr.boards.runner import Summary
 
+from conftest import gvsoc_for_tests
+
 
 def test_selftest_passes_with_every_core(device):
     res = device.run("selftest")
@@ -51,11 +53,9 @@ FAULTS = [
 
 @pytest.mark.parametrize("fault,board,must_fail", FAULTS)
 def test_selftest_catches_a_broken_runtime(fault, board, must_fail):
-    from qlr.boards.runner import GVSOC_HELP, find_gvsoc, run
+    from qlr.boards.runner import run
 
-    gvsoc = find_gvsoc() if board == "pulp-open" else None
-    if board == "pulp-open" and gvsoc is None:
-        pytest.skip(GVSOC_HELP)
+    gvsoc = gvsoc_for_tests() if board == "pulp-open" else None
     out = build(board, fault=fault)
     res = run(board, out / "selftest.elf", timeout=120, gvsoc=gvsoc)
     assert not res.ok, f"a runtime with fault '{fault}' passed the self-test on {board}"

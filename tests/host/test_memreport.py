@@ -215,45 +215,53 @@ def test_cli_json_adds_the_plan_to_the_elf(elves, image, capsys):
     assert l2["used"] == (free2 - 0x80000000) + plan["windows"]["L2"]["used"]
     assert l2["budget"] == load_board("qemu-rv32").memory["L2"].size
     assert l2["free"] == l2["budget"] - l2["used"]
-    for key in ("code", "static", "stack", "weights", "optimizer", "gradients", "activations", "data"):
+    for key in ("code", "static", "stack", "weights", "optimizer", "gradients", "overlay", "data", "event"):
         assert l2["rows"][key] > 0, key
     assert sum(l2["rows"].values()) == l2["used"]
-    # the LR memory in L3: 6 latents of 12 elements at 7 bits = 11 bytes each, u16 labels, 12 scales
-    assert regions["L3"]["rows"]["lr"] == 6 * 11 + 2 * 6 + 4 * 12 == plan["lr_bytes"]
+    # the overlay row: the front-end's and the training buffers share one span
+    ov = plan["windows"]["L2"]["overlay"]
+    assert l2["rows"]["overlay"] == ov["span"] and ov["span"] < ov["front"] + ov["train"] + 64 * 20
+    # the LR memory in L3: 6 latents of 12 elements at 7 bits = 11 bytes each, u16 labels; the
+    # 12 FP32 scales in L2
+    assert regions["L3"]["rows"]["lr"] == 6 * 11 + 2 * 6 and l2["rows"]["lr"] == 4 * 12
+    assert plan["lr_bytes"] == 6 * 11 + 2 * 6 + 4 * 12
+    assert regions["L3"]["rows"]["image"] == image.stat().st_size
 
 
 def test_cli_text_shows_each_category_and_a_verdict(elves, image, capsys):
     rc, out, err = run_cli(capsys, elves["pulp-open"], "--image", image, "--mb", 16)
     assert rc == 0, err
     for label in ("code", "static data", "stacks", "LR memory", "weights", "optimizer", "gradients",
-                  "activations", "data", "tiles"):
+                  "overlay", "data", "event state", "image", "tiles"):
         assert re.search(rf"^  {label}\s+[\d,]+", out, re.M), label
     for region in ("L1", "L2", "L3"):
         assert re.search(rf"^  {region}: fits, [\d.]+% used", out, re.M), region
     assert out.rstrip().endswith("verdict: fits board pulp-open")
 
 
-def _l3_used(n: int) -> int:
-    """L3 bytes of n latents of 11 bytes, u16 labels and 12 FP32 scales, each at a multiple of 64."""
+def _l3_used(n: int, image_bytes: int) -> int:
+    """L3 bytes of n latents of 11 bytes, their u16 labels and the image, each at a multiple of 64."""
     start_labels = -(-(n * 11) // 64) * 64
-    start_scale = -(-(start_labels + 2 * n) // 64) * 64
-    return start_scale + 4 * 12
+    start_image = -(-(start_labels + 2 * n) // 64) * 64
+    return start_image + image_bytes
 
 
 def test_too_big_configuration_exits_1_naming_region_excess_and_consumers(elves, image, capsys):
-    # 10 million latents of 12 elements at 7 bits (11 bytes) + labels = 125.9 MB > 64 MiB of L3
+    # 10 million latents of 12 elements at 7 bits (11 bytes) + labels = 125.9 MB > 64 MiB of L3; the
+    # event's bookkeeping in L2 grows with N_LR too (a u32 permutation and work array of N_LR each,
+    # a u16 label mirror) and overflows L2 first
     n = 10_000_000
     rc, out, err = run_cli(capsys, elves["qemu-rv32"], "--image", image, "--n-lr", n)
     assert rc == 1
     line = err.strip().splitlines()[-1]
-    used = _l3_used(n)
-    assert line.startswith(f"qlr memreport: error: L3 of board qemu-rv32 needs {used} bytes")
-    assert f"has {1 << 26} bytes (64.00 MiB): over by {used - (1 << 26)} bytes" in line
-    assert "biggest: lr.latents (lr) 104.90 MiB, lr.labels (lr) 19.07 MiB" in line
+    used = _l3_used(n, image.stat().st_size)
+    assert line.startswith("qlr memreport: error: L2 of board qemu-rv32 needs")
+    assert f"biggest: event.perm_rep (event) {4 * n / 2**20:.2f} MiB, event.work (event) {4 * n / 2**20:.2f} MiB" in line
+    assert line.endswith(f"; also L3 over by {used - (1 << 26)} bytes ({(used - (1 << 26)) / 2**20:.2f} MiB)")
     assert "DOES NOT FIT" in out and "verdict: DOES NOT FIT" in out  # the table is printed first
     # JSON too, with the same exit status
     rc, out, err = run_cli(capsys, elves["qemu-rv32"], "--image", image, "--n-lr", n, "--json")
-    assert rc == 1 and "L3 of board qemu-rv32" in err
+    assert rc == 1 and "L2 of board qemu-rv32" in err
     rep = json.loads(out)
     l3 = {r["region"]: r for r in rep["regions"]}["L3"]
     assert rep["fits"] is False and l3["fits"] is False
@@ -271,10 +279,11 @@ def test_too_big_for_l2_even_at_micro_batch_1(tmp_path, big_image, capsys):
     assert "biggest: be.10.weight (weights) 125.0 KiB, grad.10.weight (gradients) 125.0 KiB, " \
            "opt.10.weight (optimizer) 125.0 KiB, .bss (static) 19.5 KiB" in err
     # every region that does not fit is named: 2000 latents of 12 bytes at 0, 2000 labels at
-    # 24000 (a multiple of 64), the scale at 28032: 28036 bytes in a 16 KiB L3
+    # 24000 (a multiple of 64), the image at 28032: in a 16 KiB L3
     rc, _, err = run_cli(capsys, elf, "--image", big_image, "--n-lr", 2000, "--q-lr", 8, "--n-new", 0)
     assert rc == 1 and "L2 of board stm32l476" in err
-    assert err.rstrip().endswith(f"; also L3 over by {28036 - 16384} bytes (11.4 KiB)")
+    over = 28032 + big_image.stat().st_size - 16384
+    assert err.rstrip().endswith(f"; also L3 over by {over} bytes ({over / 1024:.1f} KiB)")
     # the image has no LR memory: N_LR and Q_LR must be given
     rc, _, err = run_cli(capsys, elf, "--image", big_image)
     assert rc == 1 and "the image has no LR memory, so 'n_lr' must be given" in err
@@ -352,26 +361,35 @@ def test_real_firmware_and_default_event_fit_each_embedded_board(board, image, c
     regions = {r["region"]: r for r in rep["regions"]}
     code_region = "FLASH" if load_board(board).platform == "stm32" else "L2"
     assert regions[code_region]["rows"]["code"] > 10000  # the command server's code
-    assert regions["L2"]["rows"]["stack"] > 0 and regions["L3"]["rows"]["lr"] == rep["plan"]["lr_bytes"]
+    lr_l3 = sum(a["size"] for a in rep["plan"]["allocations"] if a["name"] in ("lr.latents", "lr.labels"))
+    assert regions["L2"]["rows"]["stack"] > 0 and regions["L3"]["rows"]["lr"] == lr_l3 > 0
 
 
 def test_a_network_is_planned_as_its_image_is(tmp_path, capsys):
-    """--model plans a network before it is quantized: the same allocations (level, name, size) as
-    the packed image of that network (per-channel requantization, per-tensor LR scale)."""
-    from qlr.image.sample import SAMPLE_LR_LAYER, sample_network
+    """--model plans a network before it is packed: the same allocations (level, name, size) as the
+    image `qlr image pack` writes for it (per-channel weights, no LR memory), the image itself in L3
+    included."""
+    import numpy as np
 
-    sample_network(2).save(tmp_path / "net.npz")
-    write_image(tmp_path / "img.qlr", sample_content(seed=2, lr_bits=7, lr_count=6, per_channel=False))
+    from qlr.image.pack import build_content
+    from qlr.image.sample import SAMPLE_LR_LAYER, sample_network
+    from qlr.quant.ptq import quantize_front_end
+
+    net = sample_network(2)
+    net.save(tmp_path / "net.npz")
+    front, back = net.fold_batchnorm().split(SAMPLE_LR_LAYER)
+    x = np.random.default_rng(3).integers(0, 256, (8,) + net.input_shape, dtype=np.uint8)
+    write_image(tmp_path / "img.qlr", build_content(quantize_front_end(front, x), back))
     plans = {}
-    for what in (["--image", tmp_path / "img.qlr"],
-                 ["--model", tmp_path / "net.npz", "--lr-layer", SAMPLE_LR_LAYER, "--n-lr", 6, "--q-lr", 7]):
-        rc, out, err = run_cli(capsys, "--board", "qemu-rv32", *what, "--n-new", 5, "--json")
+    for what in (["--image", tmp_path / "img.qlr"], ["--model", tmp_path / "net.npz", "--lr-layer", SAMPLE_LR_LAYER]):
+        rc, out, err = run_cli(capsys, "--board", "qemu-rv32", *what, "--n-lr", 6, "--q-lr", 7, "--n-new", 5, "--json")
         assert rc == 0, err
         plan = json.loads(out)["plan"]
         plans[what[0]] = sorted((a["level"], a["name"], a["size"]) for a in plan["allocations"])
-    # the image's LR memory adds its u8 code maximum (1 byte); a bare network has no LR memory yet
-    assert ("L2", "lr.code_max", 1) in plans["--image"]
-    plans["--image"].remove(("L2", "lr.code_max", 1))
-    assert plans["--model"] == plans["--image"] and len(plans["--model"]) > 10
+    names = {a[1] for a in plans["--model"]}
+    assert plans["--model"] == plans["--image"] and "image" in names and "lr.latents" in names
     rc, _, err = run_cli(capsys, "--board", "qemu-rv32", "--model", tmp_path / "net.npz", "--n-lr", 6)
     assert rc == 1 and "--model needs --lr-layer, --n-lr and --q-lr" in err
+    rc, _, err = run_cli(capsys, "--board", "qemu-rv32", "--model", tmp_path / "net.npz", "--lr-layer", 99,
+                         "--n-lr", 6, "--q-lr", 7)
+    assert rc == 1 and "--lr-layer 99" in err and len(err.strip().splitlines()) == 1

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from qlr.boards import load_board
-from qlr.cl.plan import ALIGN, CATEGORIES, LEVELS, MemoryPlan, PlanConfig, PlanError, Window, plan_for
+from qlr.cl.plan import (ALIGN, CATEGORIES, LEVELS, PHASES, MemoryPlan, PlanConfig, PlanError, Window,
+                         decode_plan, encode_plan, micro_batches, plan_for)
 from qlr.errors import QlrError
 from qlr.image import ImageContent, LRMemory, encode_image, parse_container
 from qlr.image.content import validate_layers
@@ -42,14 +43,19 @@ def chain_content(latent=(2, 2, 3), cin=4, classes=5, hidden: int | None = None)
 
 
 def no_overlap_and_aligned(plan: MemoryPlan) -> None:
+    """Aligned, non-empty, known categories; buffers never overlap, except a front-end buffer with
+    a training buffer (the overlay: they are never live at the same time)."""
     for lvl in LEVELS:
         allocs = sorted(plan.at(lvl), key=lambda a: a.offset)
         for a in allocs:
             assert a.offset % 64 == 0 and a.align == 64, a
             assert a.size > 0, a
-            assert a.category in CATEGORIES, a
-        for a, b in zip(allocs, allocs[1:]):
-            assert a.offset + a.size <= b.offset, (a, b)
+            assert a.category in CATEGORIES and a.phase in PHASES, a
+        for i, a in enumerate(allocs):
+            for b in allocs[i + 1:]:
+                if b.offset >= a.end:
+                    break
+                assert {a.phase, b.phase} == {"front", "train"}, (a, b)
         if plan.fits():
             assert all(a.offset + a.size <= plan.windows[lvl].size for a in allocs), lvl
 
@@ -74,7 +80,8 @@ def test_lr_size_is_n_times_packed_row_plus_labels_and_scales(latent, q, per_cha
     want = n_lr * math.ceil(e * q / 8) + 2 * n_lr + 4 * scales
     assert plan.lr_bytes == want
     assert plan.get("lr.latents").size == n_lr * math.ceil(e * q / 8)
-    assert {a.level for a in plan.allocations if a.category == "lr"} == {"L3"}
+    # the latents and labels in L3; the scales, read at every dequantization, in L2
+    assert (plan.get("lr.latents").level, plan.get("lr.labels").level, plan.get("lr.scale").level) == ("L3", "L3", "L2")
     no_overlap_and_aligned(plan)
 
 
@@ -97,8 +104,8 @@ def test_plan_sizes_equal_the_image_writers_section_sizes():
 def test_buffer_sizes_follow_the_rules_for_a_small_chain():
     content = chain_content((2, 2, 3), cin=4, classes=5, hidden=7)
     ub = 6
-    plan = plan_for(content, PlanConfig(n_lr=10, q_lr=8, mb=ub, n_new=3, momentum=0.9), BOARD)
-    assert plan.ub == ub
+    plan = plan_for(content, PlanConfig(n_lr=10, q_lr=8, mb=ub, n_new=3, momentum=0.9, epochs=2), BOARD)
+    assert plan.ub == ub and not plan.streamed and plan.stage_bytes == 0
     # front-end int8: pwconv 4 -> 3 with bias, per-channel requantization (no arrays: Cout each)
     assert [plan.get(f"fe.0.{p}").size for p in ("weight", "bias", "mult", "shift")] == [12, 12, 12, 3]
     # back-end FP32: linear 12 -> 7 (layer 2) and 7 -> 5 (layer 3), weights, momentum, gradients
@@ -116,9 +123,37 @@ def test_buffer_sizes_follow_the_rules_for_a_small_chain():
     assert plan.get("grad.act.0").size == plan.get("grad.act.1").size == 4 * ub * 12
     # front-end: two u8 buffers (a chain) of the largest tensor: input 2x2x4 = 16
     assert [a.size for a in plan.allocations if a.name.startswith("fe.buf.")] == [16, 16]
-    # the event's data: 3 images of 16 bytes, 3 u16 labels, 3 new latents of 12 bytes
+    # the event's data: 3 images of 16 bytes, 3 u16 labels, 3 new latents of 12 bytes (8-bit rows)
     assert [plan.get(n).size for n in ("data.images", "data.labels", "data.latents")] == [48, 6, 36]
     assert plan.data_level == "L2"
+    # the event's bookkeeping: label mirror (u16 x N_LR), permutations, slots, losses (epochs x n_new),
+    # the mini-batch's labels and predictions (mb), per-sample losses and codes of a micro-batch
+    sizes = {n: plan.get(f"event.{n}").size for n in ("labels", "perm_new", "perm_rep", "work", "new_index", "slots",
+                                                       "losses", "batch_labels", "pred", "row_loss", "codes")}
+    assert sizes == {"labels": 20, "perm_new": 12, "perm_rep": 40, "work": 40, "new_index": 12, "slots": 12,
+                     "losses": 4 * 2 * 3, "batch_labels": 24, "pred": 24, "row_loss": 24, "codes": 6 * 12}
+    # the packed rows of a micro-batch, double-buffered, and the kernel tiles: all of L1
+    assert plan.get("stream.lr.0").size == plan.get("stream.lr.1").size == ub * 12
+    assert plan.get("tiles.kernel").size == plan.windows["L1"].size and plan.get("tiles.kernel").level == "L1"
+    no_overlap_and_aligned(plan)
+
+
+def test_front_end_and_training_buffers_share_one_overlay():
+    content = chain_content((2, 2, 3), cin=4, classes=5, hidden=7)
+    plan = plan_for(content, PlanConfig(n_lr=10, q_lr=8, mb=6, n_new=3), BOARD)
+    front = [a for a in plan.at("L2") if a.phase == "front"]
+    train = [a for a in plan.at("L2") if a.phase == "train"]
+    steady = [a for a in plan.at("L2") if a.phase == "all"]
+    assert {a.name for a in front} == {"fe.buf.0", "fe.buf.1"}
+    assert {"act.input", "act.2", "act.3", "grad.act.0", "grad.act.1", "stream.lr.0"} <= {a.name for a in train}
+    start = min(a.offset for a in front + train)
+    assert start == min(a.offset for a in front) == min(a.offset for a in train)  # the same region
+    assert start >= max(a.end for a in steady)  # after everything that lives all the time
+    span = max(a.end for a in front + train) - start
+    assert plan.used("L2") == start + span
+    # the region is as big as the bigger of the two phases, not their sum
+    assert span == max(max(a.end for a in front), max(a.end for a in train)) - start
+    assert plan.overlay("L2")["span"] == span and plan.overlay("L1") == {}
     no_overlap_and_aligned(plan)
 
 
@@ -147,58 +182,116 @@ def test_plan_is_deterministic_and_json_able():
     assert a == b
     again = json.loads(json.dumps(a))
     assert again["ub"] == 32 and again["fits"] is True
-    assert {x["name"] for x in again["allocations"]} >= {"lr.latents", "act.input", "tiles.kernel"}
+    assert {x["name"] for x in again["allocations"]} >= {"lr.latents", "act.input", "tiles.kernel", "image"}
     for x in again["allocations"]:
-        assert set(x) == {"level", "name", "category", "offset", "size", "align"}
+        assert set(x) == {"level", "name", "category", "offset", "size", "align", "phase", "streamed"}
 
 
 def _windows(l1: int, l2: int, l3: int) -> dict[str, Window]:
     return {"L1": Window("L1", l1), "L2": Window("L2", l2), "L3": Window("L3", l3)}
 
 
+def test_micro_batches_are_the_balanced_splits_of_the_mini_batch():
+    # k micro-batches of ceil(mb / k): 128 = 1 x 128, 2 x 64, 3 x 43, 4 x 32, 5 x 26, ... 128 x 1
+    assert micro_batches(128)[:6] == [128, 64, 43, 32, 26, 22]
+    assert micro_batches(128)[-3:] == [3, 2, 1]
+    assert micro_batches(7) == [7, 4, 3, 2, 1]
+    assert micro_batches(1) == [1]
+
+
 def _l2_need(content, cfg: PlanConfig) -> int:
-    """L2 bytes of the plan at micro-batch == cfg.mb, data in L2 (a huge L2 keeps ub == mb)."""
+    """L2 bytes of the plan at micro-batch == cfg.mb with nothing streamed (a huge L2)."""
     big = plan_for(content, cfg, BOARD, _windows(1 << 16, 1 << 30, 1 << 30))
-    assert big.ub == cfg.mb
+    assert big.ub == cfg.mb and not big.streamed
     return big.used("L2")
 
 
-def test_ub_is_the_largest_micro_batch_that_fits_l2():
-    content = chain_content((4, 4, 8), cin=3, classes=10, hidden=64)
-    cfg = PlanConfig(n_lr=100, q_lr=7, mb=128, n_new=0)  # no data: L2 holds training buffers only
+def test_with_nothing_to_stream_the_fewest_micro_batches_that_fit_win():
+    # one linear layer straight on the latent: its weight (10 x 128 FP32) is the only movable
+    # tensor, so a tight L2 forces either a smaller micro-batch or streaming
+    content = chain_content((4, 4, 8), cin=3, classes=10)
+    cfg = PlanConfig(n_lr=100, q_lr=7, mb=128, n_new=0, momentum=0.0)
     full = _l2_need(content, cfg)
     plan = plan_for(content, cfg, BOARD, _windows(1 << 16, full, 1 << 30))
-    assert plan.ub == 128
-    plan = plan_for(content, cfg, BOARD, _windows(1 << 16, full - 1, 1 << 30))
-    assert plan.ub == 127
-    one = _l2_need(content, PlanConfig(n_lr=100, q_lr=7, mb=1, n_new=0))
-    for frac in (0.7, 0.31, 0.05, 0.0):
-        budget = one + int(frac * (full - one))
-        plan = plan_for(content, cfg, BOARD, _windows(1 << 16, budget, 1 << 30))
-        assert 1 <= plan.ub < 128
-        assert plan.used("L2") <= budget
-        # one more sample would not fit: the L2 need at mb = ub + 1
-        bigger = PlanConfig(n_lr=100, q_lr=7, mb=plan.ub + 1, n_new=0)
-        assert _l2_need(content, bigger) > budget
+    assert plan.ub == 128 and not plan.streamed and plan.traffic == 0
+    # n_new = 0: no SGD steps, so streaming costs nothing per event and the full micro-batch stays
+    plan = plan_for(content, cfg, BOARD, _windows(1 << 16, full - 4096, 1 << 30))
+    assert plan.ub == 128 and {a.name for a in plan.streamed} <= {"be.2.weight", "grad.2.weight"}
+    no_overlap_and_aligned(plan)
+
+
+def test_streaming_moves_the_cheapest_tensors_first_and_keeps_the_cheapest_plan():
+    content = chain_content((4, 4, 8), cin=3, classes=10, hidden=64)
+    # mini-batch 1: no smaller micro-batch can make room, so L2 fits only by streaming
+    cfg = PlanConfig(n_lr=100, q_lr=8, mb=1, n_new=32, epochs=2)
+    full = _l2_need(content, cfg)
+    w = 4 * 64 * 128  # be.2.weight, opt.2.weight, grad.2.weight: 32 KiB each
+    # 1. a little short: the event's images go first (each byte moves once per event)
+    plan = plan_for(content, cfg, BOARD, _windows(1 << 16, full - 100, 1 << 30))
+    assert [a.name for a in plan.streamed] == ["data.images"] and plan.data_level == "L3"
+    assert plan.stage_bytes == 0  # images stream through their own front-end buffer
+    # 2. shorter: more tensors go, always the cheapest in bytes moved per event per byte of L2
+    #    freed, by the rules: images 1, new latents 1 + epochs, front-end weights once per image,
+    #    momentum 2 per SGD step, gradients 2 per micro-batch, weights 2 per micro-batch + 2
+    from qlr.cl.policy import mixing
+
+    steps = cfg.epochs * mixing(cfg.n_new, cfg.n_lr, cfg.mb).iterations  # SGD steps once the memory is full
+    for short in (w // 2, w + w // 2, 2 * w + w // 2):
+        plan = plan_for(content, cfg, BOARD, _windows(1 << 16, full - short, 1 << 30))
+        k = math.ceil(cfg.mb / plan.ub)
+
+        def per(name: str) -> int:
+            if name.startswith("data."):
+                return 1 if name == "data.images" else 1 + cfg.epochs
+            return {"fe": cfg.n_new, "opt": 2 * steps, "grad": 2 * k * steps, "be": (2 * k + 2) * steps}[name.split(".")[0]]
+
+        movable = {"data.images", "data.latents", "fe.0.weight", "opt.2.weight", "grad.2.weight", "be.2.weight",
+                   "opt.3.weight", "grad.3.weight", "be.3.weight"}
+        moved = {a.name for a in plan.streamed}
+        assert moved and moved <= movable and plan.fits(), moved
+        assert max(per(n) for n in moved) <= min(per(n) for n in movable - moved)
+        # the staging buffers hold at least one row of every streamed parameter (a back-end
+        # weight's row with its momentum's and its gradient's: SGD reads the three together)
+        rows = {"fe.0.weight": 8, "2.weight": 3 * 4 * 128, "3.weight": 3 * 4 * 64}
+        need = max(v for key, v in rows.items() for n in moved if n.endswith(key) and not n.startswith("data"))
+        assert plan.stage_bytes >= need
+        assert plan.get("stage.0").size == plan.get("stage.1").size == plan.stage_bytes
+        for name in moved:
+            assert plan.get(name).level == "L3" and plan.get(name).streamed
+        # 3. the traffic is what the rules say, tensor by tensor
+        want = {a.name: per(a.name) * a.size for a in plan.streamed}
+        assert plan.traffic_by_tensor == want and plan.traffic == sum(want.values())
         no_overlap_and_aligned(plan)
-        assert plan.get("act.input").size == 4 * plan.ub * 128
-        # weight gradients are accumulated over micro-batches: their size does not shrink
-        assert plan.get("grad.2.weight").size == 4 * 64 * 128
+
+
+def test_front_end_weights_stream_by_output_rows():
+    """A front-end pointwise weight bigger than L2 allows goes to L3; a depthwise one cannot (its
+    channels are not contiguous rows) and stays."""
+    content = chain_content((2, 2, 200), cin=300, classes=5)  # fe.0.weight: 200 x 300 int8 = 60000 B
+    cfg = PlanConfig(n_lr=10, q_lr=8, mb=1, n_new=4)
+    full = _l2_need(content, cfg)
+    plan = plan_for(content, cfg, BOARD, _windows(1 << 16, full - 30000, 1 << 30))
+    assert plan.get("fe.0.weight").level == "L3"
+    assert plan.stage_bytes >= 300  # one output row: 300 int8 weights
+    for p in ("bias", "mult", "shift"):
+        assert plan.get(f"fe.0.{p}").level == "L2"
 
 
 def test_plan_error_when_even_one_sample_does_not_fit_l2():
     content = chain_content((4, 4, 8), cin=3, classes=10, hidden=64)
     cfg = PlanConfig(n_lr=100, q_lr=7, mb=128, n_new=0)
     with pytest.raises(PlanError) as e:
-        plan_for(content, cfg, BOARD, _windows(1 << 16, 20000, 1 << 30))
+        plan_for(content, cfg, BOARD, _windows(1 << 16, 2000, 1 << 30))
     msg = str(e.value)
-    assert msg.startswith("L2:") and "micro-batch 1" in msg and "20000 bytes" in msg
-    assert "over by" in msg and "be.2.weight" in msg  # the biggest allocation: 64 x 128 FP32
-    assert e.value.level == "L2" and e.value.budget == 20000 and e.value.need > 20000
+    assert msg.startswith("L2:") and "micro-batch 1" in msg and "2000 bytes" in msg
+    assert "with every streamable tensor in L3" in msg and "over by" in msg
+    assert "it fits a board with an L2 window of at least" in msg  # what would make it fit
+    assert e.value.level == "L2" and e.value.budget == 2000 and e.value.need > 2000
     assert isinstance(e.value, QlrError)
     # not strict: the same plan comes back, marked as not fitting
-    plan = plan_for(content, cfg, BOARD, _windows(1 << 16, 20000, 1 << 30), strict=False)
+    plan = plan_for(content, cfg, BOARD, _windows(1 << 16, 2000, 1 << 30), strict=False)
     assert not plan.fits() and plan.ub == 1 and plan.overflows() == ["L2"]
+    assert plan.get("be.2.weight").level == "L3"
 
 
 def test_plan_error_names_l3_when_the_lr_memory_is_too_big():
@@ -208,43 +301,22 @@ def test_plan_error_names_l3_when_the_lr_memory_is_too_big():
         plan_for(content, cfg, BOARD)
     assert e.value.level == "L3" and str(e.value).startswith("L3:") and "lr.latents" in str(e.value)
     assert e.value.budget == BOARD.memory["L3"].size
+    # what would fit: N_LR such that N_LR rows of 4096 B and labels of 2 B fit next to the rest
+    n_max = int(str(e.value).split("N_LR = ")[1].split()[0])
+    assert (n_max + 1) * 4098 > BOARD.memory["L3"].size - 4 * 64 and n_max * 4098 <= BOARD.memory["L3"].size
+    plan_for(content, PlanConfig(n_lr=n_max, q_lr=8, mb=8, n_new=0), BOARD)  # and it does fit
+    with pytest.raises(PlanError):
+        plan_for(content, PlanConfig(n_lr=n_max + 1, q_lr=8, mb=8, n_new=0), BOARD)
 
 
-def test_data_goes_to_l3_when_it_does_not_fit_l2_and_back_to_l2_when_l3_is_full():
+def test_data_stay_in_l2_when_there_is_room_and_l3_holds_the_test_images():
     content = chain_content((2, 2, 3), cin=4, classes=5)
-    cfg = PlanConfig(n_lr=50, q_lr=8, mb=64, n_new=400)
-    train = _l2_need(content, PlanConfig(n_lr=50, q_lr=8, mb=64, n_new=0))
-    # L2 holds the training buffers at ub = 64 but not the 400 images (6.4 KiB) on top
-    plan = plan_for(content, cfg, BOARD, _windows(1 << 16, train + 256, 1 << 20))
-    assert plan.ub == 64 and plan.data_level == "L3"
-    assert {plan.get(n).level for n in ("data.images", "data.labels", "data.latents")} == {"L3"}
-    assert plan.get("data.images").offset >= plan.get("lr.scale").end  # after the LR memory
-    # L2 room for everything: the data stay in L2
+    cfg = PlanConfig(n_lr=50, q_lr=8, mb=64, n_new=400, n_eval=30)
     plan = plan_for(content, cfg, BOARD, _windows(1 << 16, 1 << 20, 1 << 20))
-    assert plan.ub == 64 and plan.data_level == "L2"
-    # L3 only big enough for the LR memory: the data go to L2 at a smaller micro-batch
-    lr_only = 50 * 12 + 2 * 50 + 4 + 2 * ALIGN
-    plan = plan_for(content, cfg, BOARD, _windows(1 << 16, train + 256 + 9000, lr_only))
-    assert plan.data_level == "L2" and plan.ub < 64 and plan.fits()
-
-
-def test_l1_tiles_at_most_half_of_l1_and_chunked_rows():
-    content = chain_content((8, 8, 64), cin=3)  # one latent row = 4096 elements
-    win = _windows(8192, 1 << 24, 1 << 24)  # a quarter of L1 = 2048 bytes
-    for q in (8, 7, 5):  # rows of 4096, 3584, 2560 bytes: more than a quarter, loaded in chunks
-        plan = plan_for(content, PlanConfig(n_lr=10, q_lr=q, mb=16, n_new=2), BOARD, win)
-        lr_tiles = plan.get("tiles.lr.0").size + plan.get("tiles.lr.1").size
-        assert lr_tiles <= 4096 and plan.get("tiles.kernel").size <= 4096
-        assert plan.lr_tile_rows == 0
-        chunk = plan.lr_tile_bytes
-        assert chunk % 64 == 0 and chunk % q == 0 and 2048 - 64 * q < chunk <= 2048
-        no_overlap_and_aligned(plan)
-    plan = plan_for(content, PlanConfig(n_lr=10, q_lr=3, mb=16, n_new=2), BOARD, win)
-    assert plan.lr_tile_rows == 1 and plan.lr_tile_bytes == 1536  # one whole 1536-byte row fits
-    # a big L1: whole rows, as many as a micro-batch (16), in each of the two buffers
-    plan = plan_for(content, PlanConfig(n_lr=10, q_lr=2, mb=16, n_new=2), BOARD,
-                    _windows(1 << 20, 1 << 24, 1 << 24))
-    assert plan.lr_tile_rows == 16 and plan.get("tiles.lr.0").size == 16 * 1024
+    assert plan.ub == 64 and plan.data_level == "L2" and not plan.streamed
+    assert plan.get("eval.images").size == 30 * 16 and plan.get("eval.images").level == "L3"
+    assert plan.get("eval.labels").size == 60 and plan.get("eval.pred").size == 60
+    assert plan.get("eval.pred").level == "L2"
 
 
 def test_config_errors_name_the_field():
@@ -301,16 +373,24 @@ def test_paper_lr_memory_sizes(lr_layer, latent):
     assert mb[0] <= plan.lr_bytes / 1e6 <= mb[1]
 
 
-def test_paper_scale_does_not_fit_pulp_open_and_says_why():
+def test_paper_scale_streams_on_a_pulp_like_board_and_says_why_l19_does_not_fit():
+    """MobileNet-V1 1.0 @ 128 on a board shaped like pulp-open with a 64 MiB HyperRAM: l27 runs with
+    the big front-end weights in L3; l19 does not fit L2 even at micro-batch 1 and says what would."""
     from qlr.cl.plan import content_for_network
     from qlr.model.mobilenet import mobilenet_v1
 
-    content = content_for_network(mobilenet_v1(1.0, 128, 50), 27)
+    net = mobilenet_v1(1.0, 128, 50)
+    win = _windows(56 * 1024, 1_450_000, 64 << 20)
+    board = load_board("pulp-open")
+    cfg = PlanConfig(n_lr=1500, q_lr=8, mb=128, n_new=100)
+    plan = plan_for(content_for_network(net, 27), cfg, board, win)
+    assert plan.get("fe.26.weight").level == "L3"  # pw13: 1024 x 1024 int8, streamed by rows
+    assert plan.get("lr.latents").size == 1500 * 1024
+    no_overlap_and_aligned(plan)
     with pytest.raises(PlanError) as e:
-        plan_for(content, PlanConfig(n_lr=1500, q_lr=8, mb=128, n_new=300), load_board("pulp-open"))
-    # L2 first: the int8 front-end alone (3.2 M weights) is bigger than pulp-open's L2
+        plan_for(content_for_network(net, 19), PlanConfig(n_lr=300, q_lr=8, mb=128, n_new=100), board, win)
     assert e.value.level == "L2" and "even at micro-batch 1" in str(e.value)
-    assert "fe.26.weight (weights) 1.00 MiB" in str(e.value)  # pw13: 1024 x 1024 int8
+    assert "a later LR layer" in str(e.value)
 
 
 def test_config_from_another_object_with_overrides():

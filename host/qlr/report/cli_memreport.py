@@ -23,8 +23,8 @@ from qlr.errors import QlrError
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("elf", nargs="?", help="firmware ELF of an embedded board (e.g. build/qemu-rv32/server.elf)")
     p.add_argument("--image", help="qlr image: adds the learning event's memory plan")
-    p.add_argument("--model", help="instead of --image: a network .npz, planned split at --lr-layer (front-end "
-                   "requantization taken per channel; needs --n-lr and --q-lr; an image adds 1 byte of LR code maximum)")
+    p.add_argument("--model", help="instead of --image: a network .npz, planned split at --lr-layer as `qlr image "
+                   "pack` would write it without LR memory (per-channel weights; needs --n-lr and --q-lr)")
     p.add_argument("--lr-layer", type=int, help="LR layer of --model")
     p.add_argument("--board", help="board name (default: the ELF's .qlr_board section, else its build/NAME/ directory)")
     g = p.add_argument_group("learning event (default: the image's LR memory)")
@@ -79,10 +79,7 @@ def build_report(args: argparse.Namespace):
 
             content = read_image(args.image)
         else:
-            from qlr.cl.plan import content_for_network
-            from qlr.model import Network
-
-            content = content_for_network(Network.load(args.model), args.lr_layer)
+            content = network_content(args.model, args.lr_layer)
         n_new = args.n_new
         if n_new is None:
             sizes = [len(b.labels) for b in content.batches.values()]
@@ -91,6 +88,25 @@ def build_report(args: argparse.Namespace):
                                       epochs=args.epochs, per_channel=args.per_channel, momentum=args.momentum)
         plan = plan_for(content, cfg, board, windows, strict=False)
     return memory_report(board, firmware, plan, how)
+
+
+def network_content(path: str, lr_layer: int):
+    """The image content of a network split at ``lr_layer`` (no LR memory, no data batches): its
+    front-end quantized on two blank images, which gives every section its exact size (values do
+    not change sizes), so the plan counts the image in L3 as `qlr image pack` would write it."""
+    import numpy as np
+
+    from qlr.image.pack import build_content
+    from qlr.model import Network
+    from qlr.quant.ptq import quantize_front_end
+
+    net = Network.load(path)
+    try:
+        front, back = net.fold_batchnorm().split(lr_layer)
+    except QlrError as e:
+        raise QlrError(f"--model {path} --lr-layer {lr_layer}: {e}") from None
+    blank = np.zeros((2,) + tuple(front.input_shape), np.uint8)
+    return build_content(quantize_front_end(front, blank), back)
 
 
 def main(args: argparse.Namespace) -> int:

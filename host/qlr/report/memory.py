@@ -23,11 +23,15 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("static", "static data"),
     ("stack", "stacks"),
     ("lr", "LR memory"),
+    ("image", "image"),
     ("weights", "weights"),
     ("optimizer", "optimizer"),
     ("gradients", "gradients"),
     ("activations", "activations"),
     ("data", "data"),
+    ("event", "event state"),
+    ("staging", "staging"),
+    ("overlay", "overlay"),
     ("tiles", "tiles"),
     ("padding", "padding"),
 )
@@ -89,7 +93,8 @@ class MemoryReport:
         ub = f" (at micro-batch {self.plan.ub} of {self.plan.config.mb})" if self.plan is not None else ""
         also = "".join(f"; also {r.region} over by {r.used - r.budget} bytes ({fmt_bytes(r.used - r.budget)})"
                        for r in bad[1:])
-        return f"{bad[0].region} of board {self.board} {bad[0].shortfall()}{ub}{also}"
+        hint = self.plan.hints.get(bad[0].region, "") if self.plan is not None else ""
+        return f"{bad[0].region} of board {self.board} {bad[0].shortfall()}{ub}" + (f"; {hint}" if hint else "") + also
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,7 +119,8 @@ class MemoryReport:
                          f"({'per-channel' if c.per_channel else 'per-tensor'} scale), latent "
                          f"{'x'.join(map(str, self.plan.latent_shape))} = {self.plan.lr_row_bytes} B/row, "
                          f"mini-batch {c.mb} in micro-batches of {self.plan.ub}, {c.n_new} new images per "
-                         f"event (data in {self.plan.data_level}), {c.epochs} epochs, momentum {c.momentum:g}")
+                         f"event (data in {self.plan.data_level}), {c.epochs} epochs, momentum {c.momentum:g}"
+                         + (f", {c.n_eval} test images" if c.n_eval else ""))
             lines.append(f"LR memory: {self.plan.lr_bytes} bytes ({fmt_bytes(self.plan.lr_bytes)})")
         for r in self.regions:
             lines.append("")
@@ -166,6 +172,12 @@ def memory_report(board: Board, firmware: FirmwareMemory | None = None, plan: Me
         if plan is not None and name in plan.windows:
             for cat, n in plan.by_category(name).items():
                 rows[cat] = rows.get(cat, 0) + n
+            ov = plan.overlay(name)
+            if ov:
+                rows["overlay"] = ov["span"]
+                notes.append(f"{name} overlay: the front-end's buffers ({fmt_bytes(ov['front'])}) and the "
+                             f"training buffers ({fmt_bytes(ov['train'])}) take turns in the same "
+                             f"{fmt_bytes(ov['span'])}")
             consumers += [(a.name, a.category, a.size) for a in plan.at(name)]
             used += plan.used(name)
             if window is None and name != "L3":
