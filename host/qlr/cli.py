@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "data": ("qlr.data.cli", "Data sets: write the synthetic IMU data set with sessions, describe a data set"),
     "experiment": ("qlr.cl.cli_experiment", "Continual-learning experiments on the golden model: LR layer x N_LR x Q_LR sweep, baselines"),
     "image": ("qlr.image.cli", "Binary images for a device: pack a quantized network, inspect, verify"),
+    "import": ("qlr.model.cli_import", "Import a network from a PyTorch checkpoint (.pt/.pth, no torch needed) or ONNX"),
     "kernel": ("qlr.kernels.cli", "Run one kernel op on a board or the golden model; list ops; write the op reference"),
     "learn": ("qlr.cl.cli_learn", "Continual learning with latent replays on a board or the golden twin (run record, plot)"),
     "link": ("qlr.link.cli", "Talk to a running firmware over the link: ping, info, memory, self-tests"),

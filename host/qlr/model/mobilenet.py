@@ -17,6 +17,7 @@ import numpy as np
 
 from qlr.errors import QlrError
 from qlr.model.graph import Layer, Network
+from qlr.model.mobilenet_v2 import mobilenet_v2
 
 # (stride of the depthwise conv, output channels of the pointwise conv) for dw1/pw1 .. dw13/pw13
 BLOCKS: tuple[tuple[int, int], ...] = (
@@ -91,7 +92,7 @@ def mobilenet_v1(
     return Network((h, w, in_channels), layers, meta=meta)
 
 
-ARCHS = {"mobilenet_v1": mobilenet_v1}
+ARCHS = {"mobilenet_v1": mobilenet_v1, "mobilenet_v2": mobilenet_v2}
 
 
 def build(arch: str, **kwargs) -> Network:
