@@ -35,7 +35,7 @@ def _ints(text: str, what: str) -> list[int]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from qlr.cl.cli_learn import add_protocol_arguments
+    from qlr.cl.cli_learn import add_protocol_arguments, add_quantization_arguments
 
     add_protocol_arguments(parser, events=DEFAULT_EVENTS)
     parser.add_argument("--lr-layers", default="19,23,27", help="LR layers to sweep (default 19,23,27)")
@@ -45,6 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..S-1 (default 3)")
     parser.add_argument("--baselines", default="naive,cumulative", help="baselines to run: naive, cumulative, "
                         "or 'none' (default naive,cumulative)")
+    add_quantization_arguments(parser)
     parser.add_argument("--epochs", type=int, default=4, help="epochs per learning event (default 4)")
     parser.add_argument("--mb", type=int, default=128, help="mini-batch size (default 128)")
     parser.add_argument("--lr", type=float, default=0.01, help="back-end SGD learning rate (default 0.01)")
@@ -65,7 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from qlr.cl.cli_learn import git_commit, log_err, protocol_from_args
+    from qlr.cl.cli_learn import calibration_name, git_commit, log_err, protocol_from_args
     from qlr.cl.experiment import BASELINES, ExperimentConfig, run_experiment
     from qlr.cl.protocol import prepare_run
     from qlr.cl.session import CLConfig, parse_q
@@ -84,7 +85,8 @@ def main(args: argparse.Namespace) -> int:
     if args.seeds < 1:
         raise QlrError("--seeds must be >= 1")
     pcfg = protocol_from_args(args)
-    base = CLConfig(epochs=args.epochs, mb=args.mb, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
+    base = CLConfig(epochs=args.epochs, mb=args.mb, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay,
+                    calibration=calibration_name(args), scheme=args.scheme)
     q_lrs = [parse_q(q.strip()) for q in args.q_lr.split(",") if q.strip()]
     ecfg = ExperimentConfig(_ints(args.lr_layers, "--lr-layers"), _ints(args.n_lr, "--n-lr"), q_lrs,
                             list(range(args.seeds)), baselines, base, pcfg, eval_u8=args.eval_u8)

@@ -57,6 +57,15 @@ def add_protocol_arguments(p: argparse.ArgumentParser, events: int = 10) -> None
                    "(pad when the network is at most 25%% larger, else resize) (default auto)")
 
 
+def add_quantization_arguments(p: argparse.ArgumentParser) -> None:
+    """The int8 front-end's calibration and weight scheme (shared with `qlr experiment`)."""
+    from qlr.quant.cli import add_calibration_option
+
+    add_calibration_option(p)
+    p.add_argument("--scheme", default="per_channel", choices=["per_channel", "per_layer"],
+                   help="front-end weights: symmetric per output channel (default) or the paper's per-layer affine")
+
+
 def parse_size(text: str | None) -> tuple[int, int] | None:
     """'128' -> (128, 128); '96x128' -> (96, 128)."""
     if text is None:
@@ -94,6 +103,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n-lr", type=int, default=1500, help="LR memory slots N_LR (default 1500)")
     parser.add_argument("--q-lr", default="8", help="LR bits Q_LR: 1..8, or fp32 (FP32 front-end and latents; "
                         "golden only) (default 8)")
+    add_quantization_arguments(parser)
     parser.add_argument("--epochs", type=int, default=4, help="epochs per learning event (default 4)")
     parser.add_argument("--mb", type=int, default=128, help="mini-batch size (default 128)")
     parser.add_argument("--lr", type=float, default=0.01, help="back-end SGD learning rate (default 0.01)")
@@ -124,6 +134,12 @@ def git_commit() -> str | None:
         return None
 
 
+def calibration_name(args: argparse.Namespace) -> str:
+    from qlr.quant.cli import calibration_from_args
+
+    return calibration_from_args(args).name
+
+
 def log_err(msg: str) -> None:
     print(msg, file=sys.stderr)
 
@@ -137,7 +153,8 @@ def main(args: argparse.Namespace) -> int:
     from qlr.cl.session import CLConfig, build_setup, parse_q
 
     cfg = CLConfig(lr_layer=args.lr_layer, n_lr=args.n_lr, q_lr=parse_q(args.q_lr), epochs=args.epochs, mb=args.mb,
-                   lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay, seed=args.seed)
+                   lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay, seed=args.seed,
+                   calibration=calibration_name(args), scheme=args.scheme)
     if cfg.q_lr is None and args.board != "golden":
         raise QlrError("--q-lr fp32 (FP32 front-end and latents) runs on --board golden only")
     pcfg = protocol_from_args(args)

@@ -66,12 +66,14 @@ class LatentCache:
     """
 
     def __init__(self, net: Network, pool: Pool, lr_layer: int, calib: np.ndarray, batch: int = 500,
-                 used: np.ndarray | None = None) -> None:
+                 used: np.ndarray | None = None, config: CLConfig | None = None) -> None:
+        from qlr.quant.calibrate import Calibration
         from qlr.quant.ptq import quantize_front_end
 
+        cfg = config or CLConfig()
         self.net, self.pool, self.batch = net, pool, batch
         self.front, self.back = net.split(lr_layer)
-        self.qfe = quantize_front_end(self.front, calib)
+        self.qfe = quantize_front_end(self.front, calib, cfg.scheme, calibration=Calibration.parse(cfg.calibration))
         shape = tuple(self.back.input_shape)
         n_pool = len(pool.train_y)
         used = np.arange(n_pool) if used is None else np.unique(used)
@@ -232,7 +234,7 @@ def run_experiment(net: Network, pool: Pool, ecfg: ExperimentConfig, progress: b
     for l in ecfg.lr_layers:
         bar.set_postfix(layer=l, stage="latents")
         try:
-            cache = LatentCache(net, pool, l, calib, used=used)
+            cache = LatentCache(net, pool, l, calib, used=used, config=ecfg.base)
         except QlrError as e:
             raise QlrError(f"--lr-layers {l}: {e}") from None
         elements = int(np.prod(cache.back.input_shape))

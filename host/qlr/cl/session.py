@@ -27,6 +27,7 @@ from qlr.cl.rng import Rng, seed_state
 from qlr.cl.state import CLState
 from qlr.errors import QlrError
 from qlr.model.graph import LEARNABLE, Network
+from qlr.quant.calibrate import DEFAULT_CALIBRATION, Calibration
 
 # Back-end layer kinds the device trains (fw, bw-input, bw-weight kernels or trivial passes).
 TRAINABLE_KINDS = ("dwconv2d", "pwconv", "linear", "relu", "relu6", "global_avgpool", "avgpool", "flatten")
@@ -50,6 +51,8 @@ class CLConfig:
     momentum: float = 0.9
     weight_decay: float = 5e-4
     seed: int = 0
+    calibration: str = DEFAULT_CALIBRATION  # the int8 front-end's activation ranges (qlr.quant.calibrate)
+    scheme: str = "per_channel"  # its weights: per_channel or per_layer
 
     def __post_init__(self) -> None:
         if self.n_lr < 0:
@@ -64,6 +67,9 @@ class CLConfig:
             raise QlrError("momentum must be in [0, 1) and weight decay >= 0")
         if not 0 <= self.seed <= 0xFFFFFFFF:
             raise QlrError(f"--seed must be a u32, got {self.seed}")
+        object.__setattr__(self, "calibration", Calibration.parse(self.calibration).name)
+        if self.scheme not in ("per_channel", "per_layer"):
+            raise QlrError(f"--scheme must be per_channel or per_layer, got {self.scheme!r}")
 
     @property
     def q_name(self) -> str:
@@ -322,7 +328,8 @@ def build_setup(network: Network, config: CLConfig, calib_images: np.ndarray | N
         if qfe is None:
             if calib_images is None:
                 raise QlrError("the int8 front-end needs calibration images")
-            qfe = quantize_front_end(front, calib_images, progress=progress)
+            qfe = quantize_front_end(front, calib_images, config.scheme, progress=progress,
+                                     calibration=Calibration.parse(config.calibration))
         if qfe.output.out_zp != 0:
             raise QlrError(f"LR layer {config.lr_layer}: the latent has zero point {qfe.output.out_zp}; "
                            f"LR codes need an unsigned latent with zero point 0 (after a ReLU)")

@@ -46,7 +46,7 @@ def pack(args: argparse.Namespace) -> dict:
     from qlr.image import LRMemory, DataBatch, write_image
     from qlr.image.pack import build_content
     from qlr.model import Network
-    from qlr.quant.cli import load_images_for
+    from qlr.quant.cli import calibration_from_args, load_images_for
     from qlr.quant.latent import requantize_u8_latent
     from qlr.quant.ptq import quantize_front_end
 
@@ -59,7 +59,8 @@ def pack(args: argparse.Namespace) -> dict:
     front, back = folded.split(args.lr_layer)
     need = args.lr_count + args.batches * args.batch_size
     x, y = load_images_for(net, args.data, "train", max(args.calib, need) if need else args.calib)
-    qfe = quantize_front_end(front, x[: args.calib], args.scheme, args.percentile, progress=not args.quiet)
+    qfe = quantize_front_end(front, x[: args.calib], args.scheme, progress=not args.quiet,
+                             calibration=calibration_from_args(args))
     rng = np.random.default_rng(args.seed)
     order = rng.permutation(len(x))
     if need > len(x):
@@ -85,7 +86,8 @@ def pack(args: argparse.Namespace) -> dict:
         batches[g] = DataBatch(x[idx], y[idx])
     meta = {
         "generator": "qlr image pack", "model": os.path.basename(args.model), "lr_layer": args.lr_layer,
-        "scheme": args.scheme, "percentile": args.percentile, "calibration_images": int(args.calib),
+        "scheme": args.scheme, "percentile": qfe.percentile, "calibration": qfe.calibration,
+        "calibration_images": int(args.calib),
         "data": args.data, "layers": [q.name for q in qfe.layers] + [l.name for l in back.layers],
         "input_scale": qfe.input_scale, "lr_bits": args.lr_bits if lr is not None else None,
         "seed": args.seed, "class_names": net.meta.get("class_names"),

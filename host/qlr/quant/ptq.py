@@ -46,6 +46,7 @@ from qlr.golden.int8_common import check_accumulator_bound
 from qlr.golden.requant import Requant, activation_range
 from qlr.model.execute import layer_forward
 from qlr.model.graph import INPUT, Layer, Network
+from qlr.quant.calibrate import Calibration, Observer
 
 PARAM_KINDS = ("conv2d", "dwconv2d", "pwconv", "linear")
 FUSABLE = PARAM_KINDS + ("add",)
@@ -102,6 +103,7 @@ class QuantizedFrontEnd:
     layers: list[QLayer]
     scheme: str
     percentile: float | None = None
+    calibration: str = "max"
 
     @property
     def output(self) -> QLayer:
@@ -203,32 +205,25 @@ def plan_points(net: Network) -> list[_Point]:
 
 
 def _calib_stats(
-    net: Network, points: list[_Point], x_u8: np.ndarray, batch_size: int, percentile: float | None,
-    progress: bool,
+    net: Network, points: list[_Point], x_u8: np.ndarray, batch_size: int, cal: Calibration, progress: bool,
 ) -> dict[str, tuple[float, float]]:
-    """(a_min, a_max) per point output over the calibration images (FP32, folded network)."""
+    """(a_min, a_max) per point output over the calibration images (FP32, folded network), chosen
+    by ``cal`` (`qlr.quant.calibrate`)."""
     from tqdm import tqdm
 
     names = {p.out_name for p in points}
     batch_size = memory_batch(net, names, batch_size)
-    lo: dict[str, float] = {n: math.inf for n in names}
-    hi: dict[str, float] = {n: -math.inf for n in names}
-    pct_sum: dict[str, float] = {n: 0.0 for n in names}
-    batches = 0
+    obs = {n: Observer() for n in names}
+    if len(x_u8) == 0:
+        raise QlrError("calibration needs at least one image")
     for s in tqdm(range(0, len(x_u8), batch_size), desc="calibrate", unit="batch", disable=not progress):
         acts = forward_all(net, to_input(x_u8[s : s + batch_size]), names=names)
         for n in names:
-            a = acts[n]
-            lo[n] = min(lo[n], float(a.min()))
-            hi[n] = max(hi[n], float(a.max()))
-            if percentile is not None:
-                pct_sum[n] += float(np.percentile(a, percentile))
-        batches += 1
-    if batches == 0:
-        raise QlrError("calibration needs at least one image")
-    if percentile is not None:
-        return {n: (lo[n], max(pct_sum[n] / batches, 0.0) if hi[n] > 0 else hi[n]) for n in names}
-    return {n: (lo[n], hi[n]) for n in names}
+            try:
+                obs[n].observe(acts[n])
+            except QlrError as e:
+                raise QlrError(f"layer {n!r}: {e}") from None
+    return {n: o.range(cal) for n, o in obs.items()}
 
 
 ACTIVATION_BUDGET = 256 << 20  # bytes of FP32 activations a calibration batch may keep
@@ -276,9 +271,11 @@ def _out_quant(act: str, a_min: float, a_max: float, layer: str) -> tuple[float,
     return s, int(np.clip(_round_half_up(-lo / s), 0, 255))
 
 
-def quantize_weights(w: np.ndarray, kind: str, scheme: str) -> tuple[np.ndarray, np.ndarray, int]:
+def quantize_weights(w: np.ndarray, kind: str, scheme: str, max_scale: float | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, int]:
     """FP32 weights -> (int8 q, scale [Cout] or [1], zero point). Output channel axis: last for
-    dwconv2d ``[Kh][Kw][C]``, first otherwise."""
+    dwconv2d ``[Kh][Kw][C]``, first otherwise. ``max_scale`` caps the weight scale (weights beyond
+    127 of it saturate; see `quantize_front_end`)."""
     w = np.asarray(w, dtype=np.float64)
     if scheme == "per_channel":
         if kind == "dwconv2d":
@@ -286,12 +283,16 @@ def quantize_weights(w: np.ndarray, kind: str, scheme: str) -> tuple[np.ndarray,
         else:
             amax = np.abs(w).reshape(w.shape[0], -1).max(axis=1)
         scale = np.where(amax > 0, amax / 127.0, 1.0)
+        if max_scale is not None:
+            scale = np.minimum(scale, max_scale)
         bshape = (1,) * (w.ndim - 1) + (-1,) if kind == "dwconv2d" else (-1,) + (1,) * (w.ndim - 1)
         q = np.clip(_round_half_up(w / scale.reshape(bshape)), -127, 127).astype(np.int8)
         return q, scale, 0
     if scheme == "per_layer":
         lo, hi = min(float(w.min()), 0.0), max(float(w.max()), 0.0)
         s = (hi - lo) / 255.0 if hi > lo else 1.0
+        if max_scale is not None and s > max_scale:
+            s, lo = max_scale, max(lo, -128.0 * max_scale)  # keep the zero point's range around 0
         zp = int(np.clip(_round_half_up(-128.0 - lo / s), -128, 127))
         q = np.clip(_round_half_up(w / s) + zp, -128, 127).astype(np.int8)
         return q, np.array([s]), zp
@@ -305,18 +306,25 @@ def quantize_front_end(
     percentile: float | None = None,
     batch_size: int = 256,
     progress: bool = False,
+    calibration: Calibration | None = None,
 ) -> QuantizedFrontEnd:
-    """Calibrate on uint8 images ``calib_x`` and quantize the (frozen) network ``front`` to int8."""
+    """Calibrate on uint8 images ``calib_x`` and quantize the (frozen) network ``front`` to int8.
+
+    ``calibration`` chooses the activation ranges (`qlr.quant.calibrate`; default `max`);
+    ``percentile=P`` is a shorthand for ``Calibration("percentile", P)``.
+    """
     if scheme not in SCHEMES:
         raise QlrError(f"unknown weight scheme {scheme!r}; expected one of {SCHEMES}")
     if percentile is not None and not 50.0 < percentile <= 100.0:
         raise QlrError(f"percentile must be in (50, 100], got {percentile}")
+    if calibration is None:
+        calibration = Calibration("percentile", percentile) if percentile is not None else Calibration("max")
     calib_x = np.asarray(calib_x)
     if calib_x.dtype != np.uint8 or calib_x.shape[1:] != front.input_shape:
         raise QlrError(f"calibration images must be uint8 (N,) + {front.input_shape}, got {calib_x.dtype} {calib_x.shape}")
     net = front.fold_batchnorm()
     points = plan_points(net)
-    stats = _calib_stats(net, points, calib_x, batch_size, percentile, progress)
+    stats = _calib_stats(net, points, calib_x, batch_size, calibration, progress)
     # quantization of every FP32 layer output that a point reads: name -> (scale, zp)
     qof: dict[str, tuple[float, int]] = {INPUT: (INPUT_SCALE, 0)}
     point_of: dict[str, str] = {INPUT: INPUT}  # FP32 output name -> QLayer name
@@ -334,7 +342,10 @@ def quantize_front_end(
         try:
             if lay.kind in PARAM_KINDS:
                 q.out_scale, q.out_zp = _out_quant(p.act, a_min, a_max, lay.name)
-                wq, ws, wz = quantize_weights(lay.params["weight"], lay.kind, scheme)
+                # one input step may move the output by at most 127 output steps: a larger weight scale
+                # only arises from a dead input channel (BatchNorm folded over a zero variance), where
+                # it would leave the bias S_x * S_w coarser than the output's step
+                wq, ws, wz = quantize_weights(lay.params["weight"], lay.kind, scheme, q.out_scale / in_s)
                 cout = ws.shape[0] if scheme == "per_channel" else out_shape[-1]
                 ws_full = np.broadcast_to(ws, (cout,)).astype(np.float64)
                 b = lay.bias_or_zeros(cout, np.float64).astype(np.float64)
@@ -366,7 +377,8 @@ def quantize_front_end(
         for n in p.fused:
             point_of[n] = lay.name
         layers.append(q)
-    return QuantizedFrontEnd(tuple(net.input_shape), INPUT_SCALE, 0, layers, scheme, percentile)
+    pct = calibration.percentile if calibration.method == "percentile" else None
+    return QuantizedFrontEnd(tuple(net.input_shape), INPUT_SCALE, 0, layers, scheme, pct, calibration.name)
 
 
 # ----------------------------------------------------------------------------- report
@@ -416,10 +428,12 @@ class PTQReport:
     lr_bits: list[int] = field(default_factory=list)
     lr_accuracy: dict[int, float] = field(default_factory=dict)  # int8 front + Q-bit LR
     lr_agreement: dict[int, float] = field(default_factory=dict)
+    calibration: str = "max"
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "lr_layer": self.lr_layer, "scheme": self.scheme, "percentile": self.percentile,
+            "calibration": self.calibration,
             "samples": self.samples, "fp32_accuracy": self.fp32_accuracy,
             "int8_accuracy": self.int8_accuracy, "top1_agreement": self.top1_agreement,
             "lr_accuracy": {str(k): v for k, v in self.lr_accuracy.items()},
@@ -440,6 +454,7 @@ def ptq_report(
     batch_size: int = 256,
     progress: bool = False,
     qfe: QuantizedFrontEnd | None = None,
+    calibration: Calibration | None = None,
 ) -> tuple[PTQReport, QuantizedFrontEnd]:
     """Quantize the front-end of ``net`` split at ``lr_layer`` and measure it on ``eval_x``.
 
@@ -456,7 +471,7 @@ def ptq_report(
     folded = net.fold_batchnorm()
     front, back = folded.split(lr_layer)
     if qfe is None:
-        qfe = quantize_front_end(front, calib_x, scheme, percentile, batch_size, progress)
+        qfe = quantize_front_end(front, calib_x, scheme, percentile, batch_size, progress, calibration)
     eval_x = np.asarray(eval_x)
     if eval_x.dtype != np.uint8 or eval_x.shape[1:] != net.input_shape or len(eval_x) == 0:
         raise QlrError(f"evaluation images must be uint8 (N,) + {net.input_shape}, N >= 1")
@@ -510,7 +525,7 @@ def ptq_report(
         lr_layer, qfe.scheme, qfe.percentile, n, errs,
         correct_fp / n if has_y else math.nan, correct_q / n if has_y else math.nan, agree / n,
         lr_bits, {b: lr_correct[b] / n if has_y else math.nan for b in lr_bits},
-        {b: lr_agree[b] / n for b in lr_bits},
+        {b: lr_agree[b] / n for b in lr_bits}, qfe.calibration,
     )
     return rep, qfe
 
@@ -519,7 +534,7 @@ def format_report(rep: PTQReport) -> str:
     """A human-readable table of a `PTQReport`."""
     lines = [
         f"PTQ of the front-end up to LR layer {rep.lr_layer}: weights {rep.scheme}, activations u8 "
-        f"(calibration: {'max' if rep.percentile is None else f'p{rep.percentile:g}'}), {rep.samples} samples",
+        f"(calibration: {rep.calibration}), {rep.samples} samples",
         f"{'idx':>4}  {'layer':<14} {'kind':<15} {'act':<5} {'scale':>10} {'zp':>4} {'SNR dB':>8} {'max|err|':>10} {'max|ref|':>10}",
     ]
     for e in rep.layers:
