@@ -1,0 +1,96 @@
+"""Activation calibration: the histogram observer's percentiles against NumPy's on the same values,
+exact rebinning when the range grows, MSE choosing to clip heavy tails, the parser, and the weight
+scale cap that keeps a dead channel's bias exact."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qlr.errors import QlrError
+from qlr.model import Layer, Network
+from qlr.quant.calibrate import BINS, Calibration, Observer
+from qlr.quant.ptq import quantize_front_end
+
+
+def test_percentiles_match_numpy_within_a_bin_over_growing_batches():
+    r = np.random.default_rng(0)
+    batches = [np.abs(r.standard_normal(5000)) * s for s in (0.1, 1.0, 7.0)]  # the range grows twice
+    obs = Observer()
+    for b in batches:
+        obs.observe(b)
+    allv = np.concatenate(batches)
+    width = 2 * obs.r / BINS
+    for p in (60.0, 99.0, 99.9, 99.99):
+        lo, hi = obs.range(Calibration("percentile", p))
+        # any definition of the percentile lies between the order statistics around q * n
+        srt = np.sort(allv)
+        k = p / 100 * len(srt)
+        below, above = srt[max(int(np.floor(k)) - 1, 0)], srt[min(int(np.ceil(k)), len(srt) - 1)]
+        assert below - width <= hi <= above + width, p
+        assert lo == allv.min() >= 0  # unsigned: the low end is the minimum
+    assert obs.range(Calibration("max")) == (allv.min(), allv.max())
+    assert obs.count == allv.size and obs.hist.sum() == allv.size  # nothing lost in rebinning
+
+
+def test_signed_percentiles_take_both_tails():
+    v = np.random.default_rng(1).standard_normal(20000)
+    obs = Observer()
+    obs.observe(v)
+    lo, hi = obs.range(Calibration("percentile", 99.0))
+    assert abs(lo - np.percentile(v, 1.0)) < 0.01 and abs(hi - np.percentile(v, 99.0)) < 0.01
+
+
+def test_mse_clips_a_lone_outlier_where_the_squared_error_is_least():
+    """1e6 values in [0, 1] and one at 40. Keeping range c costs (c / 255)^2 / 12 per value in range
+    and (40 - c)^2 for the clipped one: least at c* = 40 / (1 + 1e6 / (12 * 255^2)) = 17.53."""
+    r = np.random.default_rng(2)
+    v = np.concatenate([r.uniform(0, 1, 1_000_000), [40.0]])
+    obs = Observer()
+    obs.observe(v)
+    _, hi = obs.range(Calibration("mse"))
+    best = 40 / (1 + 1e6 / (12 * 255**2))
+    assert abs(hi - best) < 40 / 256  # within one candidate step
+    dense = Observer()
+    dense.observe(v[:-1])
+    assert dense.range(Calibration("mse"))[1] > 0.95  # without the outlier: (nearly) the maximum
+
+
+@pytest.mark.parametrize("text,name", [("max", "max"), ("MSE", "mse"), ("percentile", "percentile:99.99"),
+                                       ("percentile:99.9", "percentile:99.9"), ("p99.999", "percentile:99.999")])
+def test_parse(text, name):
+    assert Calibration.parse(text).name == name
+
+
+@pytest.mark.parametrize("text", ["median", "percentile:40", "p"])
+def test_parse_rejects(text):
+    if text == "p":
+        assert Calibration.parse(text).name == "percentile:99.99"
+        return
+    with pytest.raises(QlrError):
+        Calibration.parse(text)
+
+
+def test_dead_channel_keeps_an_exact_bias():
+    """Channel 1 of the first conv is never positive (its ReLU output is always 0); BatchNorm folded
+    over it left the next depthwise layer a weight of 4e4 on it. The output of that depthwise channel
+    is its bias, 19.5; the int8 front-end must give it to within one output step (without the cap:
+    a bias step of S_x * S_w = 1.24, 10 output steps, and 19.76 instead of 19.5)."""
+    w1 = np.zeros((2, 1, 1, 1), np.float32)
+    w1[0, 0, 0, 0] = 1.0
+    b1 = np.array([0.0, -1.0], np.float32)  # channel 1: always -1 before the ReLU
+    wdw = np.array([0.5, 4e4], np.float32).reshape(1, 1, 2)
+    bdw = np.array([30.0, 19.5], np.float32)  # channel 0 sets the output range (30.5): 19.5 is inside it
+    net = Network((4, 4, 1), [
+        Layer("c", "conv2d", {"out_channels": 2, "kernel": 1}, params={"weight": w1, "bias": b1}),
+        Layer("r", "relu"),
+        Layer("d", "dwconv2d", {"kernel": 1}, params={"weight": wdw, "bias": bdw}),
+        Layer("r2", "relu"),
+    ])
+    x = np.random.default_rng(3).integers(0, 256, (16, 4, 4, 1), dtype=np.uint8)
+    qfe = quantize_front_end(net, x)
+    out = qfe.dequantize(qfe.run(x))
+    ref = net.forward(x.astype(np.float32) / 255)
+    step = qfe.output.out_scale
+    assert np.abs(out[..., 1] - 19.5).max() <= step
+    assert np.abs(out - ref).max() <= step
