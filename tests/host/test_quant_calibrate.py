@@ -94,3 +94,45 @@ def test_dead_channel_keeps_an_exact_bias():
     step = qfe.output.out_scale
     assert np.abs(out[..., 1] - 19.5).max() <= step
     assert np.abs(out - ref).max() <= step
+
+
+def _two_range_net() -> Network:
+    """conv (2 channels, ranges 1 and 0.01) -> ReLU -> pointwise that weighs the small channel 100x
+    more: the uint8 tensor between them gives the small channel two or three codes."""
+    w1 = np.array([1.0, 0.01], np.float32).reshape(2, 1, 1, 1)
+    w2 = np.array([[1.0, 100.0]], np.float32)
+    return Network((6, 6, 1), [
+        Layer("c", "conv2d", {"out_channels": 2, "kernel": 1}, params={"weight": w1, "bias": np.zeros(2, np.float32)}),
+        Layer("r", "relu"),
+        Layer("p", "pwconv", {"out_channels": 1}, params={"weight": w2, "bias": np.zeros(1, np.float32)}),
+        Layer("r2", "relu"),
+    ])
+
+
+def test_equalization_keeps_the_function_and_spreads_the_codes():
+    from qlr.quant.equalize import equalize, relu_pairs
+
+    net = _two_range_net()
+    x = np.random.default_rng(4).integers(0, 256, (32, 6, 6, 1), dtype=np.uint8)
+    xf = x.astype(np.float32) / 255
+    eq, changed = equalize(net, {"r": np.array([1.0, 0.01])})
+    assert changed == 1 and [p[1].name for p in relu_pairs(net)] == ["r"]
+    np.testing.assert_allclose(eq.forward(xf), net.forward(xf), rtol=1e-5, atol=1e-6)  # float32 rounding only
+    # the small channel is raised by min(1 / 0.01, MAX_GAIN = 64): it now spans 0.64 of the range
+    assert np.allclose(eq.layer("c").params["weight"].ravel(), [1.0, 0.64])
+    ref = net.forward(xf)
+    err = {}
+    for flag in (False, True):
+        qfe = quantize_front_end(net, x, equalize=flag)
+        err[flag] = float(np.sqrt(np.mean((qfe.dequantize(qfe.run(x)) - ref) ** 2)))
+    assert err[True] < err[False] / 5, err  # the small channel had 3 codes; equalized it has 163
+
+
+def test_equalization_leaves_relu6_pairs_and_the_output_alone():
+    from qlr.quant.equalize import relu_pairs
+
+    net = _two_range_net()
+    net.layers[1] = Layer("r", "relu6", inputs=["c"])
+    net.validate()
+    assert relu_pairs(net) == []  # ReLU6 is not homogeneous: rescaling would move its cap
+    assert relu_pairs(_two_range_net().split_after("r")[0]) == []  # a ReLU that is the output (the latent)

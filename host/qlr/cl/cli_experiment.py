@@ -86,7 +86,7 @@ def main(args: argparse.Namespace) -> int:
         raise QlrError("--seeds must be >= 1")
     pcfg = protocol_from_args(args)
     base = CLConfig(epochs=args.epochs, mb=args.mb, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay,
-                    calibration=calibration_name(args), scheme=args.scheme)
+                    calibration=calibration_name(args), scheme=args.scheme, equalize=args.equalize)
     q_lrs = [parse_q(q.strip()) for q in args.q_lr.split(",") if q.strip()]
     ecfg = ExperimentConfig(_ints(args.lr_layers, "--lr-layers"), _ints(args.n_lr, "--n-lr"), q_lrs,
                             list(range(args.seeds)), baselines, base, pcfg, eval_u8=args.eval_u8)

@@ -154,7 +154,7 @@ def main(args: argparse.Namespace) -> int:
 
     cfg = CLConfig(lr_layer=args.lr_layer, n_lr=args.n_lr, q_lr=parse_q(args.q_lr), epochs=args.epochs, mb=args.mb,
                    lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay, seed=args.seed,
-                   calibration=calibration_name(args), scheme=args.scheme)
+                   calibration=calibration_name(args), scheme=args.scheme, equalize=args.equalize)
     if cfg.q_lr is None and args.board != "golden":
         raise QlrError("--q-lr fp32 (FP32 front-end and latents) runs on --board golden only")
     pcfg = protocol_from_args(args)

@@ -73,7 +73,8 @@ class LatentCache:
         cfg = config or CLConfig()
         self.net, self.pool, self.batch = net, pool, batch
         self.front, self.back = net.split(lr_layer)
-        self.qfe = quantize_front_end(self.front, calib, cfg.scheme, calibration=Calibration.parse(cfg.calibration))
+        self.qfe = quantize_front_end(self.front, calib, cfg.scheme, calibration=Calibration.parse(cfg.calibration),
+                                      equalize=cfg.equalize)
         shape = tuple(self.back.input_shape)
         n_pool = len(pool.train_y)
         used = np.arange(n_pool) if used is None else np.unique(used)

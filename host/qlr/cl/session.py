@@ -53,6 +53,7 @@ class CLConfig:
     seed: int = 0
     calibration: str = DEFAULT_CALIBRATION  # the int8 front-end's activation ranges (qlr.quant.calibrate)
     scheme: str = "per_channel"  # its weights: per_channel or per_layer
+    equalize: bool = True  # equalize ReLU outputs' channel ranges first (qlr.quant.equalize)
 
     def __post_init__(self) -> None:
         if self.n_lr < 0:
@@ -329,7 +330,7 @@ def build_setup(network: Network, config: CLConfig, calib_images: np.ndarray | N
             if calib_images is None:
                 raise QlrError("the int8 front-end needs calibration images")
             qfe = quantize_front_end(front, calib_images, config.scheme, progress=progress,
-                                     calibration=Calibration.parse(config.calibration))
+                                     calibration=Calibration.parse(config.calibration), equalize=config.equalize)
         if qfe.output.out_zp != 0:
             raise QlrError(f"LR layer {config.lr_layer}: the latent has zero point {qfe.output.out_zp}; "
                            f"LR codes need an unsigned latent with zero point 0 (after a ReLU)")

@@ -60,7 +60,7 @@ def pack(args: argparse.Namespace) -> dict:
     need = args.lr_count + args.batches * args.batch_size
     x, y = load_images_for(net, args.data, "train", max(args.calib, need) if need else args.calib)
     qfe = quantize_front_end(front, x[: args.calib], args.scheme, progress=not args.quiet,
-                             calibration=calibration_from_args(args))
+                             calibration=calibration_from_args(args), equalize=args.equalize)
     rng = np.random.default_rng(args.seed)
     order = rng.permutation(len(x))
     if need > len(x):

@@ -74,6 +74,8 @@ def add_calibration_option(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--calibration", default=None, help="activation ranges: max, mse, or percentile[:P] (e.g. "
                    f"percentile:99.99) (default {DEFAULT_CALIBRATION}; docs/quantization.md)")
+    p.add_argument("--no-equalize", dest="equalize", action="store_false", default=True,
+                   help="do not equalize the channel ranges of ReLU outputs before quantizing (qlr.quant.equalize)")
 
 
 def calibration_from_args(args: argparse.Namespace):
@@ -117,7 +119,7 @@ def main(args: argparse.Namespace) -> int:
     xc, _ = load_images_for(net, args.data, "train", args.calib)
     xe, ye = load_images_for(net, args.data, "test", args.limit or None)
     rep, _ = ptq_report(net, args.lr_layer, xc, xe, ye, scheme=args.scheme, calibration=calibration_from_args(args),
-                        lr_bits=parse_bits(args.lr_bits), progress=not args.quiet)
+                        lr_bits=parse_bits(args.lr_bits), progress=not args.quiet, equalize=args.equalize)
     if args.json:
         print(json.dumps(_jsonable(rep.as_dict()), indent=1))
     else:

@@ -47,6 +47,8 @@ from qlr.golden.requant import Requant, activation_range
 from qlr.model.execute import layer_forward
 from qlr.model.graph import INPUT, Layer, Network
 from qlr.quant.calibrate import Calibration, Observer
+from qlr.quant.equalize import equalize as equalize_ranges
+from qlr.quant.equalize import relu_pairs
 
 PARAM_KINDS = ("conv2d", "dwconv2d", "pwconv", "linear")
 FUSABLE = PARAM_KINDS + ("add",)
@@ -104,6 +106,7 @@ class QuantizedFrontEnd:
     scheme: str
     percentile: float | None = None
     calibration: str = "max"
+    reference: Network | None = None  # the FP32 network quantized (folded, maybe equalized)
 
     @property
     def output(self) -> QLayer:
@@ -226,6 +229,22 @@ def _calib_stats(
     return {n: o.range(cal) for n, o in obs.items()}
 
 
+def _equalized(net: Network, x_u8: np.ndarray, batch_size: int) -> Network:
+    """`qlr.quant.equalize` with the channel maxima of the ReLU outputs over ``x_u8``."""
+    pairs = relu_pairs(net)
+    if not pairs:
+        return net
+    names = {act.name for _, act, _ in pairs}
+    batch_size = memory_batch(net, names, batch_size)
+    cmax: dict[str, np.ndarray] = {}
+    for s in range(0, len(x_u8), batch_size):
+        acts = forward_all(net, to_input(x_u8[s : s + batch_size]), names=names)
+        for n in names:
+            m = acts[n].reshape(-1, acts[n].shape[-1]).max(axis=0)
+            cmax[n] = m if n not in cmax else np.maximum(cmax[n], m)
+    return equalize_ranges(net, cmax)[0]
+
+
 ACTIVATION_BUDGET = 256 << 20  # bytes of FP32 activations a calibration batch may keep
 
 
@@ -307,8 +326,13 @@ def quantize_front_end(
     batch_size: int = 256,
     progress: bool = False,
     calibration: Calibration | None = None,
+    equalize: bool = False,
 ) -> QuantizedFrontEnd:
     """Calibrate on uint8 images ``calib_x`` and quantize the (frozen) network ``front`` to int8.
+
+    ``equalize`` first brings the channels of every ReLU output between two layers to one range
+    (`qlr.quant.equalize`; the function is unchanged, ``reference`` of the result is the network
+    actually quantized).
 
     ``calibration`` chooses the activation ranges (`qlr.quant.calibrate`; default `max`);
     ``percentile=P`` is a shorthand for ``Calibration("percentile", P)``.
@@ -323,6 +347,8 @@ def quantize_front_end(
     if calib_x.dtype != np.uint8 or calib_x.shape[1:] != front.input_shape:
         raise QlrError(f"calibration images must be uint8 (N,) + {front.input_shape}, got {calib_x.dtype} {calib_x.shape}")
     net = front.fold_batchnorm()
+    if equalize:
+        net = _equalized(net, calib_x, batch_size)
     points = plan_points(net)
     stats = _calib_stats(net, points, calib_x, batch_size, calibration, progress)
     # quantization of every FP32 layer output that a point reads: name -> (scale, zp)
@@ -378,7 +404,8 @@ def quantize_front_end(
             point_of[n] = lay.name
         layers.append(q)
     pct = calibration.percentile if calibration.method == "percentile" else None
-    return QuantizedFrontEnd(tuple(net.input_shape), INPUT_SCALE, 0, layers, scheme, pct, calibration.name)
+    name = calibration.name + ("+eq" if equalize else "")
+    return QuantizedFrontEnd(tuple(net.input_shape), INPUT_SCALE, 0, layers, scheme, pct, name, net)
 
 
 # ----------------------------------------------------------------------------- report
@@ -455,6 +482,7 @@ def ptq_report(
     progress: bool = False,
     qfe: QuantizedFrontEnd | None = None,
     calibration: Calibration | None = None,
+    equalize: bool = False,
 ) -> tuple[PTQReport, QuantizedFrontEnd]:
     """Quantize the front-end of ``net`` split at ``lr_layer`` and measure it on ``eval_x``.
 
@@ -471,7 +499,9 @@ def ptq_report(
     folded = net.fold_batchnorm()
     front, back = folded.split(lr_layer)
     if qfe is None:
-        qfe = quantize_front_end(front, calib_x, scheme, percentile, batch_size, progress, calibration)
+        qfe = quantize_front_end(front, calib_x, scheme, percentile, batch_size, progress, calibration, equalize)
+    if qfe.reference is not None:
+        front = qfe.reference  # per-layer errors against the network actually quantized
     eval_x = np.asarray(eval_x)
     if eval_x.dtype != np.uint8 or eval_x.shape[1:] != net.input_shape or len(eval_x) == 0:
         raise QlrError(f"evaluation images must be uint8 (N,) + {net.input_shape}, N >= 1")
