@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from qlr.errors import QlrError
 from qlr.model.graph import Layer, Network
+from qlr.model.init import check_builder_args, he_normal
 
 # (expansion t, output channels c, repeats n, first stride s)
 SETTINGS: tuple[tuple[int, int, int, int], ...] = (
@@ -62,18 +62,10 @@ def mobilenet_v2(width: float = 1.0, input_size: int | tuple[int, int] = 224, nu
     """Build MobileNetV2 with He-normal weights and BatchNorm (gamma 1, beta 0, mean 0, var 1), or
     without BatchNorm (the convolutions then have zero biases); ``activation`` relu6 (the
     architecture's) or relu."""
-    if not width > 0:
-        raise QlrError(f"width multiplier must be > 0, got {width}")
-    if activation not in ("relu", "relu6"):
-        raise QlrError(f"activation must be 'relu' or 'relu6', got {activation!r}")
-    if num_classes < 1 or in_channels < 1:
-        raise QlrError("num_classes and in_channels must be >= 1")
+    check_builder_args(width, activation, num_classes, in_channels)
     h, w = (input_size, input_size) if isinstance(input_size, int) else input_size
-    rng = np.random.default_rng(seed)
+    he = he_normal(seed, dtype)
     layers: list[Layer] = []
-
-    def he(shape: tuple[int, ...], fan_in: int, gain: float = 2.0) -> np.ndarray:
-        return (rng.standard_normal(shape) * np.sqrt(gain / fan_in)).astype(dtype)
 
     def conv_bn(name: str, conv: Layer, c_out: int, index: int, act: bool, inputs: list[str] | None = None) -> str:
         conv.index = index
