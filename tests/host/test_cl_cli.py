@@ -204,3 +204,14 @@ def test_model_record_describes_the_model_not_the_default_network(data, capsys):
     assert "syn.npz 16x16x1 fed to a 12x12x3 network: resized to 12x12 (bilinear) and replicated to 3 channels" in err
     assert main(["learn", "--data", str(data / "syn.npz"), "--model", str(data / "m12.npz"), "--width", "1"]) == 1
     assert "--width describe the default network" in capsys.readouterr().err
+
+
+def test_quantization_choices_are_used_and_recorded(data, capsys):
+    rc = main(learn_args(data, "q.json", "--events", "1", "--calibration", "percentile:99.9", "--scheme", "per_layer",
+                         "--no-equalize"))
+    assert rc == 0, capsys.readouterr().err
+    rec = json.load(open(data / "q.json"))
+    cl = rec["run"]["cl"]
+    assert (cl["calibration"], cl["scheme"], cl["equalize"]) == ("percentile:99.9", "per_layer", False)
+    assert main(learn_args(data, "q2.json", "--events", "1", "--calibration", "median")) == 1
+    assert "--calibration: expected max, mse or percentile" in capsys.readouterr().err

@@ -150,7 +150,7 @@ def main(args: argparse.Namespace) -> int:
     from qlr.cl.protocol import prepare_run
     from qlr.cl.source import file_sha256
     from qlr.cl.record import RunRecord, prepare
-    from qlr.cl.session import CLConfig, build_setup, parse_q
+    from qlr.cl.session import CLConfig, build_setup, calibration_sample, parse_q
 
     cfg = CLConfig(lr_layer=args.lr_layer, n_lr=args.n_lr, q_lr=parse_q(args.q_lr), epochs=args.epochs, mb=args.mb,
                    lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay, seed=args.seed,
@@ -166,7 +166,7 @@ def main(args: argparse.Namespace) -> int:
     run = {"cl": cfg.to_dict(), "protocol": prep.config.to_dict(), "model": model_id, "board": args.board}
     resume = prepare(args.record, run, args.resume, log_err)
     xi, yi = stream.initial
-    setup = build_setup(net, cfg, xi[:1000], xi, yi, protocol=stream.describe(), progress=progress)
+    setup = build_setup(net, cfg, calibration_sample(xi), xi, yi, protocol=stream.describe(), progress=progress)
     if resume is not None:
         setup.resume(resume.state)
     header = {"backend": backend.name, "board": args.board, "protocol": stream.describe(),

@@ -30,7 +30,7 @@ import numpy as np
 from qlr.cl.event import BackEnd, Diverged, GoldenTwin
 from qlr.cl.protocol import Pool, ProtocolConfig, Stream, make_stream
 from qlr.cl.rng import Rng
-from qlr.cl.session import CLConfig, LatentCodec, build_setup, lr_memory_bytes
+from qlr.cl.session import CLConfig, LatentCodec, build_setup, calibration_sample, lr_memory_bytes
 from qlr.errors import QlrError
 from qlr.model.graph import Network
 
@@ -226,7 +226,7 @@ def run_experiment(net: Network, pool: Pool, ecfg: ExperimentConfig, progress: b
     if streams is None:
         streams = {s: make_stream(pool, ecfg.protocol, s) for s in ecfg.seeds}
     first = next(iter(streams.values()))
-    calib = pool.train_x[first.initial_index[:1000]]
+    calib = pool.train_x[calibration_sample(first.initial_index)]
     used = np.concatenate([np.concatenate([st.initial_index] + list(st.event_index)) for st in streams.values()])
     runs: list[dict[str, Any]] = []
     bar = tqdm(total=ecfg.runs(), desc="experiment", unit="run", disable=not progress)

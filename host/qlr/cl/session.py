@@ -304,6 +304,18 @@ def fill_memory(state: CLState, codes: np.ndarray, labels: np.ndarray) -> None:
     state.rng = rng.state
 
 
+CALIBRATION_IMAGES = 1000
+
+
+def calibration_sample(images: np.ndarray, n: int = CALIBRATION_IMAGES) -> np.ndarray:
+    """``n`` images spread evenly over ``images`` (all of them when fewer): the initial batch is in
+    file order, often by session or class, and its first images would calibrate on one part of it
+    (measured on the IMU session stream: int8 agreement 79 % with the first 1000, 86 % spread)."""
+    if len(images) <= n:
+        return images
+    return images[np.linspace(0, len(images) - 1, n).round().astype(np.int64)]
+
+
 def build_setup(network: Network, config: CLConfig, calib_images: np.ndarray | None,
                 initial_images: np.ndarray | None = None, initial_labels: np.ndarray | None = None,
                 protocol: dict[str, Any] | None = None, initial_latents: np.ndarray | None = None,
