@@ -32,7 +32,7 @@ BINS = 8192  # over [-R, R]: 4096 per sign
 MSE_STEPS = 256
 METHODS = ("max", "percentile", "mse")
 DEFAULT_PERCENTILE = 99.99
-DEFAULT_CALIBRATION = "max"  # chosen by measurement: docs/quantization.md
+DEFAULT_CALIBRATION = "percentile:99.99"  # of the commands; chosen by measurement: docs/quantization.md
 
 
 @dataclass(frozen=True)
