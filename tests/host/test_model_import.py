@@ -141,7 +141,8 @@ def torch_like_zip(size: tuple[int, ...], stride: tuple[int, ...], numel: int, m
 
     _rebuild_tensor_v2.__module__, FloatStorage.__module__ = "torch._utils", "torch"
     _rebuild_tensor_v2.__qualname__, FloatStorage.__qualname__ = "_rebuild_tensor_v2", "FloatStorage"
-    tu._rebuild_tensor_v2, tt.FloatStorage = _rebuild_tensor_v2, FloatStorage
+    setattr(tu, "_rebuild_tensor_v2", _rebuild_tensor_v2)  # noqa: B010 (stand-in modules: no declared attributes)
+    setattr(tt, "FloatStorage", FloatStorage)  # noqa: B010
     monkeypatch.setitem(sys.modules, "torch._utils", tu)
     monkeypatch.setitem(sys.modules, "torch", tt)
 

@@ -42,8 +42,8 @@ from qlr.cl.streams import (
     make_stream,
     resolve_protocol,
 )
-from qlr.errors import QlrError
 from qlr.data import parse_classes
+from qlr.errors import QlrError
 from qlr.model import load_network, mobilenet_v1, save_network
 from qlr.model.graph import Network
 from qlr.train import TrainConfig, evaluate, train

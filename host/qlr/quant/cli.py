@@ -79,7 +79,7 @@ def add_calibration_option(p: argparse.ArgumentParser) -> None:
                    help="do not equalize the channel ranges of ReLU outputs before quantizing (qlr.quant.equalize)")
 
 
-def calibration_from_args(args: argparse.Namespace):
+def calibration_from_args(args: argparse.Namespace) -> Calibration:
     """The `Calibration` of --calibration (or --percentile P), else the default."""
     pct = getattr(args, "percentile", None)
     if pct is not None:
