@@ -1,8 +1,10 @@
 """Shared pytest fixtures.
 
 `device` gives a test a handle on a board that can run firmware here; a test that takes it runs
-once per board (host, host with ASan/UBSan, qemu-rv32, qemu-m4, and pulp-open where GVSoC is
-installed; it skips with a message saying how to point at GVSoC otherwise). Narrow it with
+once per target: every board whose `boards/NAME.toml` says `runs_here = true` (or names the
+simulator it needs, `runs_here = "gvsoc"`), plain and in each of its `[variants.NAME]` (so
+host, host-asan, qemu-rv32, qemu-m4 and pulp-open today; a new board file adds its tests). A
+board whose simulator is missing skips with a message saying how to get it. Narrow it with
 `@pytest.mark.parametrize("device", ["qemu-rv32"], indirect=True)` or `pytest --board NAME`.
 Firmware is built once per session per board, through SCons, so only what changed recompiles.
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,16 +26,13 @@ import pytest
 
 from qlr.boards import load_board
 from qlr.boards.build import build
-from qlr.boards.runner import GVSOC_HELP, RunResult, find_gvsoc, run, start
+from qlr.boards.registry import RunTarget, run_targets
+from qlr.boards.runner import GVSOC_HELP, RunResult, find_gvsoc, run
+from qlr.boards.session import BoardSession, board_session
+from qlr.kernels.run import DeviceKernels
+from qlr.link import Link
 
-# name -> (board, variant)
-TARGETS: dict[str, tuple[str, str]] = {
-    "host": ("host", ""),
-    "host-asan": ("host", "asan"),
-    "qemu-rv32": ("qemu-rv32", ""),
-    "qemu-m4": ("qemu-m4", ""),
-    "pulp-open": ("pulp-open", ""),
-}
+TARGETS: dict[str, RunTarget] = {t.name: t for t in run_targets()}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -48,7 +48,7 @@ _session_fault = ""
 
 def pytest_configure(config: pytest.Config) -> None:
     global _session_fault
-    _session_fault = config.getoption("--fault")
+    _session_fault = str(config.getoption("--fault"))
 
 
 def gvsoc_for_tests() -> str:
@@ -62,14 +62,17 @@ def gvsoc_for_tests() -> str:
     return gvsoc
 
 
-_built: dict[tuple[str, str, str], Path] = {}
+_built: dict[tuple[str, str, str, tuple[str, ...]], Path] = {}
 
 
-def build_once(board: str, variant: str = "", fault: str = "") -> Path:
-    fault = fault or _session_fault
-    key = (board, variant, fault)
+def build_once(board: str, variant: str = "", fault: str = "", targets: tuple[str, ...] = ()) -> Path:
+    """SCons for (board, variant, fault, targets) once per test session; its build directory.
+    Firmware programs get the session's fault (--fault) unless one is asked for."""
+    if not targets:
+        fault = fault or _session_fault
+    key = (board, variant, fault, targets)
     if key not in _built:
-        _built[key] = build(board, variant, fault)
+        _built[key] = build(board, variant, fault, targets)
     return _built[key]
 
 
@@ -97,14 +100,22 @@ class DeviceHandle:
         return run(self.board, self.elf(program, fault), cores=cores, timeout=timeout,
                    gvsoc=self.gvsoc)
 
-    @contextlib.contextmanager
-    def started(self, program: str = "server", *, cores: int | None = None):
-        """Starts `program` with its link open; yields the runner's Device (see link_url)."""
-        dev = start(self.board, self.elf(program), cores=cores, link=True, gvsoc=self.gvsoc)
-        try:
-            yield dev
-        finally:
-            dev.close()
+    def session(self, program: str = "server", *, cores: int | None = None,
+                timeout: float | None = None) -> contextlib.AbstractContextManager[BoardSession]:
+        """`program` running with its link open (qlr.boards.session.board_session)."""
+        return board_session(self.board, program=program, elf=self.elf(program), cores=cores, gvsoc=self.gvsoc,
+                             timeout=timeout)
+
+
+def handle_for(request: pytest.FixtureRequest) -> DeviceHandle:
+    """The DeviceHandle of request.param's target; skips targets not selected with --board and
+    boards whose simulator is not installed."""
+    target = TARGETS[request.param]
+    chosen = request.config.getoption("--board")
+    if chosen and target.name not in chosen:
+        pytest.skip(f"board {target.name} not selected (--board {' '.join(chosen)})")
+    gvsoc = gvsoc_for_tests() if target.simulator == "gvsoc" else None
+    return DeviceHandle(target.name, target.board, target.variant, gvsoc)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -116,49 +127,43 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def device(request: pytest.FixtureRequest) -> DeviceHandle:
-    target = request.param
-    chosen = request.config.getoption("--board")
-    if chosen and target not in chosen:
-        pytest.skip(f"board {target} not selected (--board {' '.join(chosen)})")
-    board, variant = TARGETS[target]
-    gvsoc = gvsoc_for_tests() if board == "pulp-open" else None
-    return DeviceHandle(target, board, variant, gvsoc)
+    return handle_for(request)
 
 
-# ---- kernel ops: one command server per board for the whole session ---------------------------
+# ---- one firmware per board for a whole module or session -------------------------------------
 
 @contextlib.contextmanager
-def board_link(request: pytest.FixtureRequest, program: str, pulp_timeout: float = 120.0):
+def board_link(request: pytest.FixtureRequest, program: str,
+               gvsoc_timeout: float | None = None) -> Iterator[tuple[Link, DeviceHandle]]:
     """Starts `program` on request.param's board with its link open and yields
-    (link, DeviceHandle); skips boards not selected with --board and pulp-open without GVSoC.
-    The firmware is asked to exit when the block ends normally; the link always closes."""
-    from qlr.link import open_device_link
+    (link, DeviceHandle) (see handle_for for skips); `gvsoc_timeout` overrides the link's
+    per-response timeout on GVSoC boards."""
+    handle = handle_for(request)
+    with handle.session(program, timeout=gvsoc_timeout if handle.gvsoc else None) as session:
+        yield session.link, handle
 
-    target = request.param
-    chosen = request.config.getoption("--board")
-    if chosen and target not in chosen:
-        pytest.skip(f"board {target} not selected (--board {' '.join(chosen)})")
-    board, variant = TARGETS[target]
-    gvsoc = gvsoc_for_tests() if board == "pulp-open" else None
-    handle = DeviceHandle(target, board, variant, gvsoc)
-    with handle.started(program) as dev:
-        link = open_device_link(dev, timeout=10.0 if board != "pulp-open" else pulp_timeout, retries=2)
-        try:
-            yield link, handle
-            with contextlib.suppress(Exception):
-                link.exit(0)
-        finally:
-            link.close()
+
+class BoardKernels(DeviceKernels):
+    """DeviceKernels that also say which test target they run on (slow boards run fewer cases)."""
+
+    def __init__(self, link: Link, target: str) -> None:
+        super().__init__(link)
+        self.target = target
 
 
 @pytest.fixture(scope="session", params=list(TARGETS))
-def kernels(request: pytest.FixtureRequest):
+def kernels(request: pytest.FixtureRequest) -> Iterator[BoardKernels]:
     """A `qlr.kernels.run.DeviceKernels` on a board's command server, started once per session
     and shared by every kernel test on that board (`kernels.run(spec, arrays, params, cores=N)`).
     Narrow with `pytest --board NAME`."""
-    from qlr.kernels.run import DeviceKernels
-
     with board_link(request, "server") as (link, handle):
-        k = DeviceKernels(link)
-        k.target = handle.target
-        yield k
+        yield BoardKernels(link, handle.target)
+
+
+def c_test_program(board: str, name: str, variant: str = "") -> Path:
+    """A C test program of `scons board=BOARD [variant=V] tests` (SConstruct's TEST_PROGRAMS,
+    TEST_SHARED_LIBS and the tiny memreport programs), built with the firmware's flags once per
+    test session."""
+    path = build_once(board, variant, "", ("tests",)) / "tests" / name
+    assert path.is_file(), f"scons board={board} tests did not build {path}"
+    return path

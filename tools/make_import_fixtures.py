@@ -120,13 +120,13 @@ def save_both(sd: dict, stem: str) -> None:
 def project_v1(d: dict) -> None:
     """A MobileNet-V1 trained by this project, exported in the common PyTorch layout (model.N.*, fc)."""
     from qlr.cl.testing import synthetic_images
-    from qlr.model import mobilenet_v1
+    from qlr.model import mobilenet_v1, save_network
     from qlr.train import TrainConfig, train
 
     x, y = synthetic_images(256, classes=4, size=16, seed=9)
     net = mobilenet_v1(width=0.125, input_size=16, num_classes=4, in_channels=1, seed=9)
     train(net, x, y, TrainConfig(epochs=1, batch_size=32, lr=0.05, seed=9, progress=False))
-    net.save(os.path.join(OUT, "v1_project.npz"))
+    save_network(net, os.path.join(OUT, "v1_project.npz"))
     sd: dict[str, torch.Tensor] = {}
     block = 0
     for lay in net.layers:

@@ -36,7 +36,9 @@ static void put_string(qlr_link_reply_t *reply, const char *s)
     while (s != NULL && s[n] != '\0' && n < room) {
         n++;
     }
-    memcpy(reply->data + reply->len, s, n);
+    if (n > 0u) { /* s may be NULL: an empty string */
+        memcpy(reply->data + reply->len, s, n);
+    }
     reply->data[reply->len + n] = 0;
     reply->len += n + 1u;
 }

@@ -62,7 +62,7 @@ qlr_link_status_t qlr_cmd_kernel_run(const qlr_frame_t *req, qlr_link_reply_t *r
 
     int32_t param[QLR_OP_MAX_PARAMS];
     for (uint32_t i = 0; i < nparam; i++) {
-        param[i] = (int32_t)qlr_link_get_u32(p + params_at + 4u * i);
+        param[i] = (int32_t)qlr_link_get_u32(p + params_at + (size_t)4u * i);
     }
     qlr_mem_region_t l2 = qlr_mem_region(QLR_MEM_L2);
     qlr_op_call_t call;
@@ -74,8 +74,8 @@ qlr_link_status_t qlr_cmd_kernel_run(const qlr_frame_t *req, qlr_link_reply_t *r
     call.cores = cores;
     size_t used = 0;
     for (uint32_t i = 0; i < ntensor; i++) {
-        uint32_t off = qlr_link_get_u32(p + tensors_at + 8u * i);
-        uint32_t bytes = qlr_link_get_u32(p + tensors_at + 8u * i + 4u);
+        uint32_t off = qlr_link_get_u32(p + tensors_at + (size_t)8u * i);
+        uint32_t bytes = qlr_link_get_u32(p + tensors_at + (size_t)8u * i + 4u);
         if ((off & 3u) != 0u) {
             reply->message = "tensor offset not 4-byte aligned";
             return QLR_LINK_E_ARGUMENT;

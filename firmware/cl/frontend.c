@@ -102,7 +102,7 @@ static const char *assign_slots(const qlr_image_t *img, qlr_frontend_layer_t *la
         if (r.kind == QLR_LAYER_FLATTEN) {
             if (layers != NULL) {
                 int32_t root = root_of(img, i);
-                layers[i].slot = root < 0 ? (int16_t)-1 : layers[root].slot;
+                layers[i].slot = (int16_t)(root < 0 ? -1 : layers[root].slot);
             }
             continue;
         }
@@ -135,6 +135,9 @@ const char *qlr_frontend_plan(const qlr_image_t *img, unsigned cores_max, qlr_fr
     memset(plan, 0, sizeof *plan);
     if (img == NULL || img->front_count == 0u) {
         return "the image has no front-end layers";
+    }
+    if (img->front_count > QLR_FRONTEND_MAX_LAYERS) {
+        return "front-end: more layers than QLR_FRONTEND_MAX_LAYERS (96)";
     }
     if (cores_max < 1u) {
         cores_max = 1u;
@@ -172,12 +175,10 @@ const char *qlr_frontend_plan(const qlr_image_t *img, unsigned cores_max, qlr_fr
         return bad;
     }
     plan->layers = img->front_count;
-    plan->layer_bytes = ALIGN64((size_t)img->front_count * sizeof(qlr_frontend_layer_t));
     plan->bias_bytes = ALIGN64((size_t)bias);
     plan->slot_bytes = ALIGN64((size_t)act);
     plan->kernel_scratch = ALIGN64((size_t)ks);
-    uint64_t total = (uint64_t)plan->layer_bytes + plan->bias_bytes + (uint64_t)plan->slots * plan->slot_bytes +
-                     plan->kernel_scratch;
+    uint64_t total = (uint64_t)plan->bias_bytes + (uint64_t)plan->slots * plan->slot_bytes + plan->kernel_scratch;
     if (total > (uint64_t)(SIZE_MAX / 2u)) {
         return "front-end: scratch above the address space";
     }
@@ -247,8 +248,6 @@ qlr_status_t qlr_frontend_init(qlr_frontend_t *fe, const qlr_image_t *img, void 
     uint8_t *p = (uint8_t *)scratch;
     fe->img = img;
     fe->cores_max = cores_max;
-    fe->layers = (qlr_frontend_layer_t *)(void *)p;
-    p += fe->plan.layer_bytes;
     fe->bias_eff = (int32_t *)(void *)p;
     p += fe->plan.bias_bytes;
     fe->slots = p;
@@ -275,9 +274,9 @@ qlr_status_t qlr_frontend_init(qlr_frontend_t *fe, const qlr_image_t *img, void 
     assign_slots(img, fe->layers, &nslots); /* cannot fail: the plan made the same walk */
     for (uint32_t i = 0; i < fe->plan.layers; i++) {
         qlr_frontend_layer_t *l = &fe->layers[i];
-        l->in0 = l->rec.input0 == NO_INPUT ? (int16_t)-1 : fe->layers[l->rec.input0].slot;
-        l->in1 = l->rec.kind == QLR_LAYER_ADD && l->rec.input1 != NO_INPUT ? fe->layers[l->rec.input1].slot
-                                                                           : (int16_t)-1;
+        l->in0 = (int16_t)(l->rec.input0 == NO_INPUT ? -1 : fe->layers[l->rec.input0].slot);
+        l->in1 = (int16_t)(l->rec.kind == QLR_LAYER_ADD && l->rec.input1 != NO_INPUT ? fe->layers[l->rec.input1].slot
+                                                                                     : -1);
     }
     fe->latent_slot = fe->layers[fe->plan.layers - 1u].slot;
     fold_job_t job = {fe, 0};
@@ -464,10 +463,11 @@ void qlr_cl_frontend_release(void)
     g_fe_ready = 0;
 }
 
-qlr_status_t qlr_cl_frontend_one(const uint8_t *image, uint8_t *latent, unsigned cores)
+qlr_status_t qlr_cl_frontend_row(const uint8_t *image, uint8_t *row, unsigned q_bits, unsigned cores)
 {
-    if (!g_fe_ready) {
+    if (!g_fe_ready || q_bits < 1u || q_bits > 8u) {
         return QLR_E_ARG;
     }
-    return qlr_frontend_run(&g_fe, image, 1u, latent, g_fe.plan.latent_elements, 0u, 0, cores);
+    return qlr_frontend_run(&g_fe, image, 1u, row, qlr_latent_row_bytes(g_fe.plan.latent_elements, q_bits), q_bits,
+                            1, cores);
 }

@@ -118,15 +118,15 @@ static unsigned required_dtype(unsigned type)
     case QLR_SEC_NETWORK: return QLR_DT_LAYER;
     case QLR_SEC_META: return QLR_DT_U8;
     case QLR_SEC_FE_WEIGHT: return QLR_DT_S8;
-    case QLR_SEC_FE_BIAS: return QLR_DT_S32;
+    case QLR_SEC_FE_BIAS:
     case QLR_SEC_FE_MULT: return QLR_DT_S32;
     case QLR_SEC_FE_SHIFT: return QLR_DT_U8;
-    case QLR_SEC_BE_WEIGHT: return QLR_DT_F32;
+    case QLR_SEC_BE_WEIGHT:
     case QLR_SEC_BE_BIAS: return QLR_DT_F32;
     case QLR_SEC_LR_LATENTS: return QLR_DT_PACKED;
     case QLR_SEC_LR_LABELS: return QLR_DT_U16;
     case QLR_SEC_LR_SCALE: return QLR_DT_F32;
-    case QLR_SEC_LR_CODE_MAX: return QLR_DT_U8;
+    case QLR_SEC_LR_CODE_MAX:
     case QLR_SEC_DATA_IMAGES: return QLR_DT_U8;
     case QLR_SEC_DATA_LABELS: return QLR_DT_U16;
     default: return 0u;
@@ -348,7 +348,7 @@ static void decode_entry(const uint8_t *image, uint32_t i, qlr_section_t *s)
     s->size = rd32(p + 12);
     s->align = rd32(p + 16);
     for (unsigned k = 0; k < QLR_IMAGE_MAX_NDIM; k++) {
-        s->shape[k] = rd32(p + 24 + 4u * k);
+        s->shape[k] = rd32(p + 24 + (size_t)4u * k);
     }
     memcpy(s->name, p + 48, QLR_IMAGE_NAME_LEN);
     s->name[QLR_IMAGE_NAME_LEN] = '\0';
@@ -1309,7 +1309,7 @@ static int check_front_params(const qlr_image_t *img, uint32_t i, const qlr_laye
             return err_sec(e, &ss, "shape", "should be [1]");
         }
         for (unsigned t = 0; t < 2u; t++) {
-            int32_t m = (int32_t)rd32(mult + 4u * t);
+            int32_t m = (int32_t)rd32(mult + (size_t)4u * t);
             if (m < 0 || m >= ADD_MULT_LIMIT) {
                 err_value(e, m);
                 return err_sec(e, &ms, NULL, "add multipliers must be in [0, 2**21)");
@@ -1330,8 +1330,8 @@ static int check_front_params(const qlr_image_t *img, uint32_t i, const qlr_laye
         return err_sec(e, &ss, "shape", "should equal FE_MULT's (one shift per multiplier)");
     }
     for (uint32_t t = 0; t < ms.shape[0]; t++) {
-        if ((int32_t)rd32(mult + 4u * t) < 0) {
-            err_value(e, (int32_t)rd32(mult + 4u * t));
+        if ((int32_t)rd32(mult + (size_t)4u * t) < 0) {
+            err_value(e, (int32_t)rd32(mult + (size_t)4u * t));
             return err_sec(e, &ms, NULL, "multipliers must be in [0, 2**31 - 1]");
         }
     }
@@ -1370,6 +1370,9 @@ static int check_front_params(const qlr_image_t *img, uint32_t i, const qlr_laye
     }
     /* worst-case int32 accumulator per channel: |bias| + K * max|w - w_zp| * (255 + in_zp) */
     const int8_t *w = (const int8_t *)ws.data;
+    if (cout == 0u) {
+        return err_sec(e, &ws, "shape", "has no output channels");
+    }
     uint64_t taps = ws.count / cout;
     int64_t worst = -1;
     uint32_t worst_c = 0;
@@ -1381,7 +1384,7 @@ static int check_front_params(const qlr_image_t *img, uint32_t i, const qlr_laye
             v = v < 0 ? -v : v;
             wmax = v > wmax ? v : wmax;
         }
-        int64_t b = bias != NULL ? (int64_t)(int32_t)rd32(bias + 4u * c) : 0;
+        int64_t b = bias != NULL ? (int64_t)(int32_t)rd32(bias + (size_t)4u * c) : 0;
         b = b < 0 ? -b : b;
         int64_t bound = b + (int64_t)taps * wmax * (255 + (int64_t)r->in_zp);
         if (bound > worst) {
@@ -1524,8 +1527,8 @@ static int check_lr(qlr_image_t *img, qlr_image_error_t *e)
 static int check_batches(qlr_image_t *img, qlr_image_error_t *e)
 {
     for (uint32_t i = 0; i < img->section_count; i++) {
-        qlr_section_t s, lab;
-        qlr_image_section_at(img, i, &s);
+        qlr_section_t s = {0}, lab;
+        (void)qlr_image_section_at(img, i, &s); /* i < section_count: cannot fail */
         if (s.type != QLR_SEC_DATA_IMAGES) {
             continue;
         }
@@ -1592,10 +1595,10 @@ static int check_content(qlr_image_t *img, qlr_image_error_t *e)
 {
     /* (type, group) unique; group 0 where the type has no groups */
     for (uint32_t i = 0; i < img->section_count; i++) {
-        qlr_section_t s, t;
-        qlr_image_section_at(img, i, &s);
+        qlr_section_t s = {0}, t = {0};
+        (void)qlr_image_section_at(img, i, &s); /* i, j < section_count: cannot fail */
         for (uint32_t j = 0; j < i; j++) {
-            qlr_image_section_at(img, j, &t);
+            (void)qlr_image_section_at(img, j, &t);
             if (t.type == s.type && t.group == s.group) {
                 e->other = (int32_t)j;
                 err_value(e, s.group);
@@ -1634,8 +1637,8 @@ static int check_content(qlr_image_t *img, qlr_image_error_t *e)
         }
     }
     for (uint32_t i = 0; i < img->layer_count; i++) {
-        qlr_layer_t r;
-        qlr_image_layer(img, i, &r);
+        qlr_layer_t r = {0};
+        (void)qlr_image_layer(img, i, &r); /* i < layer_count: cannot fail */
         if (r.stage == QLR_STAGE_FRONT && has_requant(r.kind)) {
             if (check_front_params(img, i, &r, e) != 0) {
                 return -1;
@@ -1650,8 +1653,8 @@ static int check_content(qlr_image_t *img, qlr_image_error_t *e)
         return -1;
     }
     for (uint32_t i = 0; i < img->section_count; i++) {
-        qlr_section_t s;
-        qlr_image_section_at(img, i, &s);
+        qlr_section_t s = {0};
+        (void)qlr_image_section_at(img, i, &s); /* i < section_count: cannot fail */
         if (!section_used(img, &s)) {
             err_value(e, s.group);
             return err_sec(e, &s, "group", "belongs to nothing (no layer, LR memory or batch uses it)");

@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 
+from qlr import __version__
 from qlr.errors import QlrError
 
 # name -> (module, one-line description). Keep sorted by name.
@@ -34,8 +35,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from qlr import __version__
-
     parser = argparse.ArgumentParser(
         prog="qlr",
         description="On-device continual learning with quantized latent replays: host tools.",

@@ -7,11 +7,14 @@ import contextlib
 import struct
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
-
 from conftest import board_link
+
 from qlr.cl.device.image_frontend import CMD_CL_IMAGE_OPEN
 from qlr.link import Link, LinkDeviceError
+from qlr.model.graph import Layer, Network
+from qlr.model.mobilenet import mobilenet_v1
 
 
 @dataclass
@@ -34,7 +37,7 @@ class CLBoard:
 @contextlib.contextmanager
 def cl_board(request: pytest.FixtureRequest):
     """Starts cl.elf on request.param's board (skips boards not selected or without GVSoC)."""
-    with board_link(request, "cl", pulp_timeout=180.0) as (link, handle):
+    with board_link(request, "cl", gvsoc_timeout=180.0) as (link, handle):
         yield CLBoard(link, handle.target, handle.board, handle.team_max)
 
 
@@ -73,11 +76,6 @@ def small_mobilenet(blocks: int = 3, width: float = 0.125, input_size: tuple[int
     """MobileNet-V1's first `blocks` depthwise-separable blocks (paper indices 0..2*blocks) at odd
     input sizes, then global pooling and a linear head: a few kB of weights, so images stay small
     on the slow links. BatchNorm statistics are randomised so folding and PTQ have work to do."""
-    import numpy as np
-
-    from qlr.model.graph import Layer, Network
-    from qlr.model.mobilenet import mobilenet_v1
-
     full = mobilenet_v1(width=width, input_size=input_size, num_classes=classes, in_channels=in_channels, seed=seed)
     last = 2 * blocks
     keep = [lay for lay in full.layers if lay.index is not None and lay.index <= last]
@@ -85,10 +83,10 @@ def small_mobilenet(blocks: int = 3, width: float = 0.125, input_size: tuple[int
     for lay in keep:
         if lay.kind == "batchnorm":
             c = lay.params["gamma"].shape[0]
-            lay.params.update(gamma=(1 + 0.2 * rng.standard_normal(c)).astype(np.float32),
-                              beta=(0.1 * rng.standard_normal(c)).astype(np.float32),
-                              mean=(0.1 * rng.standard_normal(c)).astype(np.float32),
-                              var=rng.uniform(0.5, 1.5, c).astype(np.float32))
+            lay.params.update(gamma=np.asarray(1 + 0.2 * rng.standard_normal(c)).astype(np.float32),
+                              beta=np.asarray(0.1 * rng.standard_normal(c)).astype(np.float32),
+                              mean=np.asarray(0.1 * rng.standard_normal(c)).astype(np.float32),
+                              var=np.asarray(rng.uniform(0.5, 1.5, c)).astype(np.float32))
     c_out = next(lay for lay in reversed(keep) if lay.kind == "pwconv").params["weight"].shape[0]
     head = [Layer("pool", "global_avgpool", index=last + 1), Layer("flatten", "flatten", index=last + 2),
             Layer("fc", "linear", {"out_features": classes}, index=last + 2,

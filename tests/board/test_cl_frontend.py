@@ -17,9 +17,9 @@ import struct
 
 import numpy as np
 import pytest
-
 from cl_device import CLBoard, cl_board, small_mobilenet
 from conftest import TARGETS
+
 from qlr.cl.device.image_frontend import (
     CMD_CL_FRONTEND,
     device_dequantize,
@@ -30,7 +30,7 @@ from qlr.cl.device.image_frontend import (
 )
 from qlr.errors import QlrError
 from qlr.image import decode_image, encode_image
-from qlr.image.content import DataBatch, ImageContent, LRMemory
+from qlr.image.content import DataBatch, LRMemory
 from qlr.image.execute import run_front_end
 from qlr.image.pack import build_content
 from qlr.image.sample import SAMPLE_LR_LAYER, sample_network
@@ -169,8 +169,9 @@ def test_bad_front_end_requests_are_refused(cl: CLBoard) -> None:
     net = residual_net()
     x = inputs(net.input_shape, 1, seed=1)
     summary = open_image(cl.link, network_image(net, 8, "per_channel", x))
+    # the whole team needs exactly the reported scratch: 64 bytes less is refused
     with pytest.raises(QlrError, match="scratch smaller"):
-        run_frontend(cl.link, x, image=summary, cores=1, scratch_size=summary["frontend_scratch"] // 2)
+        run_frontend(cl.link, x, image=summary, cores=cl.team_max, scratch_size=summary["frontend_scratch"] - 64)
     off = (summary["size"] + 63) // 64 * 64
     with pytest.raises(LinkDeviceError, match="must not overlap"):  # the scratch over the image
         cl.link.request(CMD_CL_FRONTEND, struct.pack("<IIIIIBBBB", off, 1, off + 4096, 0, summary["frontend_scratch"], 1, 0, 0, 0))
@@ -183,3 +184,16 @@ def test_bad_front_end_requests_are_refused(cl: CLBoard) -> None:
         device_unpack(cl.link, bad, 3, 3)
     with pytest.raises(QlrError, match="does not fit"):
         device_pack(cl.link, np.array([[1, 2, 9]], np.uint8), 3)
+
+
+@pytest.mark.parametrize("name", list(NETS))
+def test_the_plan_computes_the_front_end_scratch_the_firmware_needs(cl: CLBoard, name: str) -> None:
+    """The memory plan sizes the executor's scratch before any firmware runs
+    (qlr.cl.plan.frontend); the firmware must need exactly that on the board's whole team."""
+    from qlr.cl.plan.frontend import frontend_scratch
+
+    build, lr_layer, scheme = NETS[name]
+    net = build()
+    image = network_image(net, lr_layer, scheme, inputs(net.input_shape, 1, seed=3))
+    summary = open_image(cl.link, image)
+    assert summary["frontend_scratch"] == frontend_scratch(decode_image(image).layers, cl.team_max) > 0

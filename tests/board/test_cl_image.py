@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cl_device import CLBoard, cl_board, open_raw, small_mobilenet, write_diff
+from conftest import TARGETS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cl_device import CLBoard, cl_board, open_raw, small_mobilenet, write_diff
-from conftest import TARGETS
 from qlr.cl.device.image_frontend import CMD_CL_FRONTEND, CMD_CL_IMAGE_OPEN, open_image
 from qlr.image import QlrImageError, decode_image, encode_image
 from qlr.image.content import DataBatch
@@ -30,7 +30,11 @@ from qlr.link import LinkDeviceError
 from qlr.quant.ptq import quantize_front_end
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
-from test_image_format import CASES  # noqa: E402  (the host's one-rejection-per-rule cases)
+import zlib
+
+from test_image_format import CASES
+
+from qlr.link.link import info_int
 
 # One case per region of the file, plus content rules the firmware checks on its own.
 REGIONS = ["unknown version", "wrong magic", "header crc", "truncated", "truncated in header", "trailing bytes",
@@ -129,7 +133,7 @@ def test_bad_requests_are_refused(cl: CLBoard, base: bytes) -> None:
     cl.link.mem_write("L2", 64, base)
     with pytest.raises(LinkDeviceError, match="multiple of 64"):
         cl.link.request(CMD_CL_IMAGE_OPEN, struct.pack("<II", 32, len(base)))
-    window = cl.link.info()["l2_window"]
+    window = info_int(cl.link.info(), "l2_window")
     with pytest.raises(LinkDeviceError, match="outside the L2 window"):
         cl.link.request(CMD_CL_IMAGE_OPEN, struct.pack("<II", window - 64, 128))
     with pytest.raises(LinkDeviceError, match="takes u32 offset"):
@@ -143,8 +147,6 @@ def test_bad_requests_are_refused(cl: CLBoard, base: bytes) -> None:
 # ---- seeded random mutations (the most under the sanitizers) ---------------------------------
 
 def _reseal(b: bytearray) -> None:
-    import zlib
-
     count = struct.unpack_from("<I", b, 20)[0]
     if 64 + 128 * count <= len(b):
         struct.pack_into("<I", b, 36, zlib.crc32(bytes(b[64:64 + 128 * count])))
@@ -154,8 +156,6 @@ def _reseal(b: bytearray) -> None:
 @st.composite
 def mutation(draw, base: bytes) -> bytes:
     """A forged edit (CRCs fixed, so the content rules are reached) or a raw flip/truncation."""
-    import zlib
-
     b = bytearray(base)
     count = struct.unpack_from("<I", b, 20)[0]
     kind = draw(st.sampled_from(["section", "section", "network", "entry", "flip", "truncate"]))

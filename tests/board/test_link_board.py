@@ -16,29 +16,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qlr.cli import main as qlr_main
-from qlr.link import Command, Link, LinkDeviceError, Status, encode_frame, open_device_link
-from qlr.link.transport import ExecTransport
+from qlr.link import Command, LinkDeviceError, Status, encode_frame
 
 COUNTER_UNITS = {"ns", "cycles", "instructions"}
 
 
 @pytest.fixture
 def session(device):
-    """(link, runner Device) with the board's command server running."""
-    with device.started("server") as dev:
-        link = open_device_link(dev, timeout=5.0 if device.board != "pulp-open" else 60.0, retries=2)
-        try:
-            yield link, dev
-        finally:
-            link.close()
-
-
-def exit_status(link: Link, dev, status: int) -> int:
-    link.exit(status)
-    if isinstance(link.transport, ExecTransport):
-        return link.transport.wait(10)
-    res = dev.wait(10)
-    return res.status
+    """(link, BoardSession) with the board's command server running."""
+    with device.session("server") as s:
+        yield s.link, s
 
 
 def pattern(n: int, seed: int) -> bytes:
@@ -175,7 +162,7 @@ def test_selftest_over_the_link_then_exit_status(device, session):
     assert res["ok"] and res["failed"] == 0 and res["passed"] >= 9, res
     one = link.selftest("fp32")
     assert one["ok"] and one["passed"] >= 1
-    assert exit_status(link, dev, 7) == 7
+    assert dev.exit(7) == 7
 
 
 @pytest.mark.parametrize("device", ["host"], indirect=True)
@@ -241,7 +228,7 @@ def test_server_fuzz_under_sanitizers(device, session):
     one()
     assert sum(seen.values()) >= 400, seen  # every generated request was answered
     link.ping(b"survived")
-    assert exit_status(link, dev, 0) == 0
+    assert dev.exit(0) == 0
     console = "\n".join(link.transport.console_lines())
     assert "Sanitizer" not in console and "runtime error" not in console, console[-3000:]
     # The fuzz reached the interesting answers, not just one kind.

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from qlr.boards.build import build
-from qlr.boards.runner import Summary
-
 from conftest import gvsoc_for_tests
+from qlr.boards.runner import Summary, run
 
 
 def test_selftest_passes_with_every_core(device):
@@ -53,8 +52,6 @@ FAULTS = [
 
 @pytest.mark.parametrize("fault,board,must_fail", FAULTS)
 def test_selftest_catches_a_broken_runtime(fault, board, must_fail):
-    from qlr.boards.runner import run
-
     gvsoc = gvsoc_for_tests() if board == "pulp-open" else None
     out = build(board, fault=fault)
     res = run(board, out / "selftest.elf", timeout=120, gvsoc=gvsoc)

@@ -52,7 +52,7 @@ def test_op_choice_tiled_only_with_dma_and_big_tensors():
 def test_slices_cover_the_layer_and_fit():
     pw = next(b for b in L.paper_layers() if b.index == 26)  # 4x4x1024 -> 1024: 4 MiB of weights
     spec = get_op("pwconv_f32_fw_tiled")
-    params = {q.name: pw.op_params("fw").get(q.name, q.default) for q in spec.params}
+    params = pw.params_for(spec, "fw")
     window = 1_300_000
     parts = slices_for(spec, params, window)
     assert not isinstance(parts, str)
@@ -76,7 +76,7 @@ def test_bench_quick_json_on_host(device, capsys, tmp_path):
     for r in data["results"]:
         spec = get_op(r["op"])
         bl = by_layer[r["layer"]]
-        params = {q.name: bl.op_params(r["pass"]).get(q.name, q.default) for q in spec.params}
+        params = bl.params_for(spec, r["pass"])
         assert r["macs"] == r["expected_macs"] == spec.macs(params), r
         assert r["counter"] > 0 and r["macs_per_unit"] > 0, r
         assert "speedup" in r and (r["speedup"] == pytest.approx(1.0) if r["cores"] == 1 else r["speedup"] > 0)

@@ -6,22 +6,25 @@ from __future__ import annotations
 
 import struct
 from types import SimpleNamespace
+from typing import cast
 
 from qlr.bench import layers as L
 from qlr.bench.run import run_bench
 from qlr.kernels.registry import get_op
-from qlr.kernels.run import CMD_KERNEL_RUN
+from qlr.kernels.run import CMD_KERNEL_RUN, DeviceKernels
+from qlr.link import Link
 
 
-class FakeKernels:
-    """Stands in for DeviceKernels: decodes KERNEL_RUN requests and answers with the spec's MACs
-    and a counter of macs // cores + 100."""
+class FakeKernels(DeviceKernels):
+    """DeviceKernels on a fake link: decodes KERNEL_RUN requests and answers with the spec's MACs
+    and a counter of macs // cores + 100; counts MEM_FILLs."""
 
-    def __init__(self, l2_size: int) -> None:
+    def __init__(self, l2_size: int) -> None:  # no link.info(): the fields are set here
+
         self.board, self.unit, self.team_max, self.l2_size, self.timeout = "fake", "cycles", 8, l2_size, 1.0
         self.fills: list[tuple[int, int]] = []
         self.runs: list[tuple[str, dict, int]] = []
-        self.link = SimpleNamespace(request=self._request)
+        self.link = cast(Link, SimpleNamespace(request=self._request))  # only request() is used
 
     def fill(self, offset: int, nbytes: int, seed: int, kind: str) -> None:
         self.fills.append((offset, nbytes))

@@ -1,24 +1,21 @@
 """The device's integer side of a learning event (firmware/cl: RNG, mixing, replacement policy,
 LR codes) against the golden twin's Python (qlr.cl.rng, qlr.cl.policy, qlr.quant.latent): the C
-is compiled for the host into a shared library and called through ctypes, so every rule is
+is built for the host into a shared library (`scons board=host tests`: firmware/cl/rng.c,
+policy.c and latent_quant.c with the firmware's flags) and called through ctypes, so every rule is
 checked bit for bit on thousands of random cases in a second (the codes through the firmware's
 qlr/cl_latent.h, which the event uses)."""
 
 from __future__ import annotations
 
 import ctypes
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import c_test_program
 
 from qlr.cl.policy import admitted, memory_update, mixing
 from qlr.cl.rng import Rng
 from qlr.quant.latent import dequantize_latent, pack_bits, requantize_u8_latent
-
-REPO = Path(__file__).resolve().parents[2]
-SOURCES = ["firmware/cl/rng.c", "firmware/cl/policy.c", "firmware/cl/latent_quant.c"]
 
 
 class Mix(ctypes.Structure):
@@ -26,12 +23,8 @@ class Mix(ctypes.Structure):
 
 
 @pytest.fixture(scope="module")
-def lib(tmp_path_factory):
-    out = tmp_path_factory.mktemp("clc") / "libclpolicy.so"
-    cmd = ["gcc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
-           "-I", str(REPO / "firmware/include"), "-o", str(out)] + [str(REPO / s) for s in SOURCES]
-    subprocess.run(cmd, check=True, capture_output=True)
-    so = ctypes.CDLL(str(out))
+def lib():
+    so = ctypes.CDLL(str(c_test_program("host", "libclpolicy.so")))
     u32, p = ctypes.c_uint32, ctypes.POINTER
     so.qlr_rng_seed.argtypes = [p(u32 * 4), u32]
     so.qlr_rng_next.argtypes = [p(u32 * 4)]

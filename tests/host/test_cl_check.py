@@ -3,6 +3,8 @@ kind of fault is reported with its event and tensor."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -109,8 +111,6 @@ class _ScaleBug(GoldenBackend):
     """A 'device' that dequantizes with the u8 scale S_a instead of S_Q (forgets the requantization)."""
 
     def start(self, setup):
-        import dataclasses
-
         bad = dataclasses.replace(setup, codec=dataclasses.replace(setup.codec))
         object.__setattr__(bad.codec, "in_scale", setup.codec.in_scale / 255 * ((1 << setup.config.q_lr) - 1))
         super().start(bad)

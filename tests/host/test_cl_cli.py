@@ -189,10 +189,10 @@ def test_infeasible_stream_is_refused_before_any_training(data, capsys, monkeypa
 
 
 def test_model_record_describes_the_model_not_the_default_network(data, capsys):
-    from qlr.model import mobilenet_v1
+    from qlr.model import mobilenet_v1, save_network
 
     net = mobilenet_v1(width=0.125, input_size=12, num_classes=4, in_channels=3, seed=5)
-    net.save(data / "m12.npz")
+    save_network(net, data / "m12.npz")
     rc = main(["learn", "--data", str(data / "syn.npz"), "--model", str(data / "m12.npz"), "--n-initial", "80",
                "--events", "1", "--event-size", "20", "--test-per-class", "10", "--n-lr", "40", "--mb", "16",
                "--epochs", "1", "--lr-layer", "27", "--quiet", "--record", str(data / "m12.json")])

@@ -11,6 +11,7 @@ from qlr.cl.event import GoldenTwin, front_latents
 from qlr.cl.testing import synthetic_images, tiny_setup
 from qlr.image import decode_image, encode_image
 from qlr.image.execute import run_front_end
+from qlr.model import run_forward
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +143,7 @@ def test_evaluate_is_argmax_of_the_back_end(session):
     twin = GoldenTwin(setup)
     x, y = synthetic_images(20, seed=31)
     rep = twin.evaluate(x, y)
-    logits = setup.back.forward(setup.codec.decode(twin.latents(x)))
+    logits = run_forward(setup.back, setup.codec.decode(twin.latents(x)))
     assert np.array_equal(rep.predictions, np.argmax(logits, axis=1))
     assert rep.accuracy == np.mean(np.argmax(logits, axis=1) == y)
 
@@ -152,5 +153,5 @@ def test_fp32_mode_uses_the_fp32_front_end():
     x, _ = synthetic_images(10, seed=41)
     codes = GoldenTwin(setup).latents(x)
     assert codes.dtype == np.float32
-    assert np.array_equal(codes, setup.front.forward(x.astype(np.float32) * np.float32(1 / 255)))
+    assert np.array_equal(codes, run_forward(setup.front, x.astype(np.float32) * np.float32(1 / 255)))
     assert front_latents(setup, x).dtype == np.float32

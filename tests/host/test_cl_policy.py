@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_cl_rng import ref_sample, ref_seed  # a second reading of the RNG spec
 
 from qlr.cl.policy import admitted, memory_update, mixing, plan_event
 from qlr.cl.rng import Rng
@@ -131,8 +132,6 @@ def test_consumption_order_restated(seed, n, f, extra, i, epochs, mb):
 
 def test_documented_event_vector():
     """docs/cl-protocol.md section 2.5, recomputed with the plain RNG of test_cl_rng.py."""
-    from test_cl_rng import ref_sample, ref_seed  # a second reading of the RNG spec
-
     s = ref_seed(1)
     n, f, n_lr, i, epochs, mb = 10, 6, 8, 1, 2, 4
     cur = min(mb, max(1, n // max(1, (n + f) // mb)))

@@ -140,7 +140,7 @@ def test_conv2d_backward_matches_finite_differences(case):
     b = r.standard_normal(cout)
     y = G.qlr_conv2d_f32_fw(x, w, b, s, p)
     R = r.standard_normal(y.shape)
-    loss = lambda: float(np.sum(G.qlr_conv2d_f32_fw(x, w, b, s, p) * R))  # noqa: E731
+    loss = lambda: float(np.sum(G.qlr_conv2d_f32_fw(x, w, b, s, p) * R))
     dx = G.qlr_conv2d_f32_bw_input(R, w, (h, wd), s, p)
     dw, db = G.qlr_conv2d_f32_bw_weight(x, R, k, s, p)
     assert_grad("dx", dx, loss, x)
@@ -170,7 +170,7 @@ def test_dwconv2d_backward_matches_finite_differences(case):
     w = r.standard_normal(k + (c,))
     b = r.standard_normal(c)
     R = r.standard_normal(G.qlr_dwconv2d_f32_fw(x, w, b, s, p).shape)
-    loss = lambda: float(np.sum(G.qlr_dwconv2d_f32_fw(x, w, b, s, p) * R))  # noqa: E731
+    loss = lambda: float(np.sum(G.qlr_dwconv2d_f32_fw(x, w, b, s, p) * R))
     dw, db = G.qlr_dwconv2d_f32_bw_weight(x, R, k, s, p)
     assert_grad("dx", G.qlr_dwconv2d_f32_bw_input(R, w, (h, wd), s, p), loss, x)
     assert_grad("dw", dw, loss, w)
@@ -188,7 +188,7 @@ def test_pwconv_forward_and_backward(n, h, w, cin, cout):
     close(G.qlr_pwconv_f32_fw(x, wt, b), ref, 1e-12, 1e-12)
     close(G.qlr_pwconv_f32_fw(x, wt.reshape(cout, 1, 1, cin), b), ref, 1e-12, 1e-12)
     R = r.standard_normal(ref.shape)
-    loss = lambda: float(np.sum(G.qlr_pwconv_f32_fw(x, wt, b) * R))  # noqa: E731
+    loss = lambda: float(np.sum(G.qlr_pwconv_f32_fw(x, wt, b) * R))
     dw, db = G.qlr_pwconv_f32_bw_weight(x, R)
     assert_grad("dx", G.qlr_pwconv_f32_bw_input(R, wt), loss, x)
     assert_grad("dw", dw, loss, wt)
@@ -204,7 +204,7 @@ def test_linear_forward_and_backward(n, fin, fout):
     ref = np.array([[b[o] + sum(w[o, i] * x[k, i] for i in range(fin)) for o in range(fout)] for k in range(n)])
     close(G.qlr_linear_f32_fw(x, w, b), ref, 1e-12, 1e-12)
     R = r.standard_normal(ref.shape)
-    loss = lambda: float(np.sum(G.qlr_linear_f32_fw(x, w, b) * R))  # noqa: E731
+    loss = lambda: float(np.sum(G.qlr_linear_f32_fw(x, w, b) * R))
     dw, db = G.qlr_linear_f32_bw_weight(x, R)
     assert_grad("dx", G.qlr_linear_f32_bw_input(R, w), loss, x)
     assert_grad("dw", dw, loss, w)
@@ -227,7 +227,7 @@ def test_relu_and_relu6(shape):
     close(G.qlr_relu6_f32_fw(x), np.array([min(max(v, 0.0), 6.0) for v in x.ravel()]).reshape(shape), 0, 0)
     R = r.standard_normal(shape)
     for fw, bw in ((G.qlr_relu_f32_fw, G.qlr_relu_f32_bw), (G.qlr_relu6_f32_fw, G.qlr_relu6_f32_bw)):
-        loss = lambda: float(np.sum(fw(x) * R))  # noqa: E731
+        loss = lambda: float(np.sum(fw(x) * R))
         assert_grad(fw.__name__, bw(R, fw(x)), loss, x)
 
 
@@ -254,7 +254,7 @@ def test_avgpool_forward_and_backward(case):
     ref = ref_avgpool(x, k, s, p)
     close(G.qlr_avgpool_f32_fw(x, k, s, p), ref, 1e-12, 1e-12)
     R = r.standard_normal(ref.shape)
-    loss = lambda: float(np.sum(G.qlr_avgpool_f32_fw(x, k, s, p) * R))  # noqa: E731
+    loss = lambda: float(np.sum(G.qlr_avgpool_f32_fw(x, k, s, p) * R))
     assert_grad("dx", G.qlr_avgpool_f32_bw(R, (h, wd), k, s, p), loss, x)
 
 
@@ -273,7 +273,7 @@ def test_global_avgpool(shape):
                     for k in range(n)]).reshape(n, 1, 1, c)
     close(G.qlr_global_avgpool_f32_fw(x), ref, 1e-12, 1e-12)
     R = r.standard_normal(ref.shape)
-    loss = lambda: float(np.sum(G.qlr_global_avgpool_f32_fw(x) * R))  # noqa: E731
+    loss = lambda: float(np.sum(G.qlr_global_avgpool_f32_fw(x) * R))
     assert_grad("dx", G.qlr_global_avgpool_f32_bw(R, (h, w)), loss, x)
 
 
@@ -352,7 +352,7 @@ def test_batchnorm_inference_and_training_gradients():
     close(bvar, x.reshape(-1, 7).var(0), 1e-12, 1e-12)
     R = r.standard_normal(y.shape)
     dx, dg, dbt = G.batchnorm_train_f32_bw(R, cache)
-    loss = lambda: float(np.sum(G.batchnorm_train_f32_fw(x, gamma, beta, 1e-5)[0] * R))  # noqa: E731
+    loss = lambda: float(np.sum(G.batchnorm_train_f32_fw(x, gamma, beta, 1e-5)[0] * R))
     assert_grad("dx", dx, loss, x)
     assert_grad("dgamma", dg, loss, gamma)
     assert_grad("dbeta", dbt, loss, beta)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import struct
+import zlib
 
 import numpy as np
 import pytest
@@ -13,13 +15,14 @@ from qlr.data import Dataset, save_dataset
 from qlr.image import read_image
 from qlr.image.execute import run_front_end
 from qlr.image.sample import SAMPLE_LR_LAYER, sample_network
+from qlr.model import save_network
 
 
 @pytest.fixture()
 def files(tmp_path):
     net = sample_network(seed=8)
     model = tmp_path / "m.npz"
-    net.save(model)
+    save_network(net, model)
     r = np.random.default_rng(9)
     data = tmp_path / "d.npz"
     save_dataset(data, Dataset(r.integers(0, 256, size=(120,) + net.input_shape, dtype=np.uint8), r.integers(0, 5, 120)))
@@ -65,9 +68,6 @@ def test_pack_inspect_verify(files, capsys) -> None:
     assert qlr_main(["image", "inspect", str(bad)]) == 1
     assert "'fe.0.weight'" in capsys.readouterr().err
     # a forged but well-formed container: inspect shows the table, then why the content is invalid
-    import struct
-    import zlib
-
     raw = bytearray(out.read_bytes())
     idx = next(s["index"] for s in info["sections"] if s["name"] == "lr.labels")
     struct.pack_into("<H", raw, 64 + 128 * idx + 4, 3)  # group 3: belongs to nothing

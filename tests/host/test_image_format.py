@@ -152,12 +152,16 @@ def test_every_section_type_round_trips() -> None:
             a, b = getattr(p, f), getattr(q, f)
             assert (a is None) == (b is None), (i, f)
             if a is not None:
-                assert np.array_equal(np.asarray(a), b) and b.dtype == {"mult": np.int32, "shift": np.uint8, "weight": np.int8, "bias": np.int32}[f]
-    for i, p in content.back.items():
-        assert np.array_equal(p.weight, back.back[i].weight) and back.back[i].weight.dtype == np.float32
-        assert (p.bias is None and back.back[i].bias is None) or np.array_equal(p.bias, back.back[i].bias)
+                dtypes = {"mult": np.int32, "shift": np.uint8, "weight": np.int8, "bias": np.int32}
+                assert np.array_equal(np.asarray(a), b) and b.dtype == dtypes[f]
+    for i, bp in content.back.items():
+        assert np.array_equal(bp.weight, back.back[i].weight) and back.back[i].weight.dtype == np.float32
+        b2 = back.back[i].bias
+        assert (bp.bias is None and b2 is None) or (bp.bias is not None and b2 is not None and np.array_equal(bp.bias, b2))
     lr, lr2 = content.lr, back.lr
+    assert lr is not None and lr2 is not None
     assert lr2.bits == lr.bits and np.array_equal(lr2.codes, lr.codes) and np.array_equal(lr2.labels, lr.labels)
+    assert lr.code_max is not None and lr2.code_max is not None
     assert np.array_equal(lr2.scale, lr.scale.astype(np.float32)) and np.array_equal(lr2.code_max, lr.code_max)
     assert sorted(back.batches) == [0, 2]
     for g, b in content.batches.items():

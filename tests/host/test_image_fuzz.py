@@ -35,7 +35,7 @@ TABLE_END = 64 + 128 * COUNT
 SECTIONS = [dict(zip(FIELDS, struct.unpack_from(ENT, IMAGE, 64 + 128 * i))) for i in range(COUNT)]
 RUNS: dict[str, int] = {}
 
-COMMON = dict(derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+COMMON = settings(derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
 
 def crc(b: bytes) -> int:
@@ -73,7 +73,7 @@ def count(name: str) -> None:
     RUNS[name] = RUNS.get(name, 0) + 1
 
 
-@settings(max_examples=1500, **COMMON)
+@settings(COMMON, max_examples=1500)
 @given(st.lists(st.tuples(st.integers(0, len(IMAGE) - 1), st.integers(1, 255)), min_size=1, max_size=4))
 def test_any_byte_change_is_rejected(flips) -> None:
     count("byte flips")
@@ -85,7 +85,7 @@ def test_any_byte_change_is_rejected(flips) -> None:
     assert isinstance(decode_bounded(bytes(b)), QlrImageError)
 
 
-@settings(max_examples=600, **COMMON)
+@settings(COMMON, max_examples=600)
 @given(st.integers(0, len(IMAGE) - 1), st.binary(max_size=70))
 def test_truncation_and_extension_are_rejected(cut, tail) -> None:
     count("truncations")
@@ -99,7 +99,7 @@ INTERESTING = [0, 1, 2, 7, 8, 9, 63, 64, 65, 127, 128, 255, 256, 4096, TABLE_END
 FIELD_MAX = {"type": 0xFFFF, "dtype": 0xFF, "ndim": 0xFF, "group": 0xFFFF, "bits": 0xFF, "flags": 0xFF}
 
 
-@settings(max_examples=1500, **COMMON)
+@settings(COMMON, max_examples=1500)
 @given(st.integers(0, COUNT - 1), st.sampled_from([f for f in FIELDS if f not in ("name", "reserved")]),
        st.one_of(st.sampled_from(INTERESTING), st.integers(0, 0xFFFFFFFF)), st.booleans())
 def test_forged_table_entries(idx, field, value, relative) -> None:
@@ -123,7 +123,7 @@ def test_forged_table_entries(idx, field, value, relative) -> None:
         usable(out)
 
 
-@settings(max_examples=1200, **COMMON)
+@settings(COMMON, max_examples=1200)
 @given(st.integers(0, COUNT - 1), st.lists(st.tuples(st.integers(0, 1 << 20), st.integers(1, 255)), min_size=1, max_size=3))
 def test_forged_section_contents(idx, flips) -> None:
     """Change bytes inside one section and recompute its CRC (and the table's, and the header's)."""
@@ -143,7 +143,7 @@ def test_forged_section_contents(idx, flips) -> None:
         usable(out)
 
 
-@settings(max_examples=400, **COMMON)
+@settings(COMMON, max_examples=400)
 @given(st.binary(min_size=0, max_size=600), st.booleans())
 def test_garbage_is_rejected(blob, with_magic) -> None:
     count("garbage")

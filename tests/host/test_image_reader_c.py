@@ -1,8 +1,9 @@
 """The firmware's image reader (firmware/cl/image.c) against the host reader (qlr.image.decode_image).
 
-The C reader is compiled for the host with AddressSanitizer and UBSan around a harness
-(tests/host/image_harness/image_main.c) that places every image in a heap block ending exactly
-where the image ends, so any read past it is caught. For every image both readers must agree:
+The C reader is built for the host with AddressSanitizer and UBSan (`scons board=host variant=asan
+tests`, the firmware's own objects and flags) around a harness (tests/host/image_harness/image_main.c)
+that places every image in a heap block ending exactly where the image ends, so any read past it
+is caught. For every image both readers must agree:
 both accept it (and the C reader's summary and a checksum of every byte it hands out through its
 accessors equal what the host decoded), or both reject it naming the same section index, the same
 layer index and a field the host's message names too. Images: valid ones (every section type, every
@@ -20,7 +21,6 @@ from __future__ import annotations
 import os
 import re
 import select
-import shutil
 import struct
 import subprocess
 import time
@@ -29,26 +29,28 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import c_test_program
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from test_image_format import (
+    CASES,  # the host's one-rejection-per-rule mutations
+    edit_entry,
+    entries,
+)
 
-from qlr import REPO_ROOT
-from qlr.image import QlrImageError, decode_image, encode_image, parse_container, write_container
-from qlr.image.content import DataBatch, ImageContent
+from qlr.image import QlrImageError, Section, SectionType, decode_image, encode_image, parse_container, write_container
+from qlr.image.content import DataBatch, ImageContent, LRMemory
 from qlr.image.format import Stage
 from qlr.image.pack import build_content
 from qlr.image.sample import sample_content
 from qlr.model.mobilenet import mobilenet_v1
 from qlr.quant.latent import pack_latents
 from qlr.quant.ptq import quantize_front_end
-from test_image_format import CASES  # the host's one-rejection-per-rule mutations
 
 EXAMPLES = int(os.environ.get("QLR_FUZZ_EXAMPLES", "400"))
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 CASE_TIMEOUT_S = 20.0  # per image under ASan on a loaded machine; real: well under 10 ms
-SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
-WARN = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-Wshadow", "-Wconversion", "-Wvla", "-Wmissing-prototypes"]
 
 
 class CReader:
@@ -74,6 +76,7 @@ class CReader:
             left = deadline - time.monotonic()
             if left <= 0:
                 self._fail(f"did not answer within {CASE_TIMEOUT_S} s (hang?)")
+            assert self.proc.stdout is not None  # opened with stdout=PIPE
             ready, _, _ = select.select([self.proc.stdout], [], [], left)
             if ready:
                 chunk = os.read(self.proc.stdout.fileno(), 65536)
@@ -90,16 +93,8 @@ class CReader:
 
 
 @pytest.fixture(scope="module")
-def reader(tmp_path_factory):
-    cc = shutil.which("gcc")
-    if cc is None:
-        pytest.fail("gcc is needed to build the image reader's test harness (run tools/setup)")
-    exe = tmp_path_factory.mktemp("image") / "image_reader"
-    srcs = [REPO_ROOT / "firmware/cl/image.c", REPO_ROOT / "firmware/link/crc32.c",
-            REPO_ROOT / "tests/host/image_harness/image_main.c"]
-    cmd = [cc, *WARN, "-O1", "-g", *SANITIZE, f"-I{REPO_ROOT / 'firmware/include'}", *map(str, srcs), "-o", str(exe)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    assert proc.returncode == 0, f"{' '.join(cmd)}\n{proc.stderr}"
+def reader():
+    exe = c_test_program("host", "image_reader", variant="asan")
     r = CReader(exe)
     yield r
     assert r.close() == 0, "the image reader harness ended with an error"
@@ -119,7 +114,7 @@ def host_summary(data: bytes, content: ImageContent) -> list[int]:
     classes = layers[-1].out_shape[2] if layers and layers[-1].out_shape[:2] == (1, 1) else 0
     lr = content.lr
     s = 0
-    for i, r in enumerate(layers):
+    for i in range(len(layers)):
         p = content.front.get(i)
         if p is not None:
             for a in (p.weight, p.bias, p.mult, p.shift):
@@ -135,8 +130,8 @@ def host_summary(data: bytes, content: ImageContent) -> list[int]:
         s += int(np.asarray(lr.scale, np.float32).view(np.uint32).astype(np.int64).sum())
         if lr.code_max is not None:
             s += int(np.asarray(lr.code_max, np.int64).sum())
-    for b in content.batches.values():
-        s += int(b.images.astype(np.int64).sum()) + int(np.asarray(b.labels).sum())
+    for batch in content.batches.values():
+        s += int(batch.images.astype(np.int64).sum()) + int(np.asarray(batch.labels).sum())
     return [len(parse_container(data)), len(layers), len(front), len(layers) - len(front), *lat, classes,
             lr.codes.shape[0] if lr is not None else 0, lr.bits if lr is not None else 0,
             lr.scale.shape[0] if lr is not None else 0, int(lr is not None and lr.code_max is not None),
@@ -258,8 +253,6 @@ def _forge(buf: bytes, name: str, fn) -> bytes:
 def test_packed_padding_bits_at_every_tail(reader: CReader, q: int) -> None:
     """Rows of E = 9 and 13 codes leave every possible number of padding bits (E * Q mod 8 = 1..7
     over the Q); each padding bit of the last row's last byte, when set, is rejected by both."""
-    from qlr.image.content import LRMemory
-
     rng = np.random.default_rng(q)
     for e in (9, 13):
         codes = rng.integers(0, 1 << q, size=(3, 1, 1, e), dtype=np.uint8)
@@ -312,10 +305,6 @@ def test_meta_json_is_judged_like_python(reader: CReader, base_image: bytes, k: 
 
 
 def test_overlapping_sections_are_rejected_like_the_host(reader: CReader) -> None:
-    from test_image_format import edit_entry, entries
-
-    from qlr.image import Section, SectionType
-
     a = np.arange(128, dtype=np.uint8)
     for what, half in (("over the first half", 0), ("over the second half", 64)):
         secs = [Section(int(SectionType.DATA_IMAGES), "a", 1, (2, 4, 4, 4), a.tobytes(), 0),

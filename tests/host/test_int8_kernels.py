@@ -164,7 +164,8 @@ def test_conv2d_bit_exact_and_float(case) -> None:
     wq, s_w, zw = quantize_weights(wf, per_ch, 0, rng)
     bq = np.floor(bf / (s_x * s_w) + 0.5).astype(np.int32)
     # real output range from the float layer, so outputs spread over the u8 range
-    yr = float_conv(s_x * (x.astype(np.float64) - zx), s_w[:, None, None, None] * (wq.astype(np.float64) - zw[:, None, None, None]), bf, stride, pad)
+    w_real = s_w[:, None, None, None] * (wq.astype(np.float64) - zw[:, None, None, None])
+    yr = float_conv(s_x * (x.astype(np.float64) - zx), w_real, bf, stride, pad)
     if act == "none":
         s_y = (yr.max() - yr.min()) / 255.0
         z_y = int(np.clip(np.floor(-yr.min() / s_y + 0.5), 0, 255))
@@ -375,7 +376,9 @@ def test_avgpool_power_of_two_window_is_exact_mean_rounded_half_up() -> None:
     assert qlr_avgpool_u8(x2, rq).ravel().tolist() == [1]
 
 
-@pytest.mark.parametrize("sa,sb,sy,za,zb,zy,act", [(0.1, 0.05, 0.12, 0, 0, 0, "relu"), (0.02, 0.3, 0.2, 128, 3, 100, "none"), (1.0, 1.0, 2.0, 0, 0, 0, "none")])
+@pytest.mark.parametrize("sa,sb,sy,za,zb,zy,act", [(0.1, 0.05, 0.12, 0, 0, 0, "relu"),
+                                                   (0.02, 0.3, 0.2, 128, 3, 100, "none"),
+                                                   (1.0, 1.0, 2.0, 0, 0, 0, "none")])
 def test_add_bit_exact_and_float(sa, sb, sy, za, zb, zy, act) -> None:
     rng = np.random.default_rng(int(sa * 1000 + sb * 100))
     a = rng.integers(0, 256, size=(2, 3, 5, 7), dtype=np.uint8)
@@ -442,6 +445,6 @@ def test_kernels_reject_bad_arguments() -> None:
     with pytest.raises(ValueError, match="stride"):
         qlr_dwconv2d_s8(x, np.zeros((3, 3, 2), np.int8), None, rq, stride=0)
     with pytest.raises(ValueError, match="padding"):
-        qlr_dwconv2d_s8(x, np.zeros((3, 3, 2), np.int8), None, rq, padding=(1, 2, 3))
+        qlr_dwconv2d_s8(x, np.zeros((3, 3, 2), np.int8), None, rq, padding=(1, 2, 3))  # type: ignore[arg-type]  # a 3-tuple on purpose
     with pytest.raises(ValueError, match="shapes differ"):
         qlr_add_u8(x, np.zeros((1, 4, 4, 3), np.uint8), add_requant(1.0, 1.0, 1.0))

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from qlr.cli import main as qlr_main
+from qlr.kernels.registry import all_ops
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -75,8 +76,6 @@ def test_docs_are_up_to_date(capsys):
 
 
 def test_list_json_covers_every_spec(capsys):
-    from qlr.kernels.registry import all_ops
-
     assert qlr_main(["kernel", "list", "--json"]) == 0
     names = {o["name"] for o in json.loads(capsys.readouterr().out)}
     assert names == set(all_ops())

@@ -3,7 +3,6 @@ the layout written out by hand from docs/link-protocol.md, not against the encod
 
 from __future__ import annotations
 
-import struct
 import zlib
 
 import pytest

@@ -25,7 +25,6 @@ from __future__ import annotations
 import os
 import random
 import select
-import shutil
 import struct
 import subprocess
 import time
@@ -34,19 +33,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import c_test_program
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qlr import REPO_ROOT
 from qlr.link.frame import Decoder, Frame
 
 EXAMPLES = int(os.environ.get("QLR_FUZZ_EXAMPLES", "2000"))
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 CASE_TIMEOUT_S = 10.0  # per stream, generous for ASan on a loaded 2-core machine; real: ~1 ms
-
-SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
-WARN = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-Wshadow", "-Wconversion"]
 
 
 # ---- stream construction ---------------------------------------------------------------------
@@ -201,6 +197,7 @@ class CParser:
             left = deadline - time.monotonic()
             if left <= 0:
                 self._fail(f"did not answer within {CASE_TIMEOUT_S} s (hang?)")
+            assert self.proc.stdout is not None  # opened with stdout=PIPE
             ready, _, _ = select.select([self.proc.stdout], [], [], left)
             if ready:
                 chunk = os.read(self.proc.stdout.fileno(), 65536)
@@ -237,23 +234,9 @@ class CParser:
         return self.proc.wait(timeout=10)
 
 
-def compile_c(out: Path, sources: list[Path], extra: list[str] = ()) -> Path:
-    cc = shutil.which("gcc")
-    if cc is None:
-        pytest.fail("gcc is needed to build the link's C test harness (run tools/setup)")
-    cmd = [cc, *WARN, "-O1", "-g", *SANITIZE, f"-I{REPO_ROOT / 'firmware/include'}", *extra,
-           *map(str, sources), "-o", str(out)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    assert proc.returncode == 0, f"{' '.join(cmd)}\n{proc.stderr}"
-    return out
-
-
 @pytest.fixture(scope="module")
-def c_parser(tmp_path_factory):
-    link = REPO_ROOT / "firmware/link"
-    exe = compile_c(tmp_path_factory.mktemp("link") / "parser",
-                    [link / "crc32.c", link / "frame.c", REPO_ROOT / "tests/host/link_harness/parser_main.c"])
-    p = CParser(exe)
+def c_parser():
+    p = CParser(c_test_program("host", "link_parser", variant="asan"))
     yield p
     assert p.close() == 0, "the C parser harness ended with an error"
 

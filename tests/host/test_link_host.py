@@ -10,6 +10,7 @@ import struct
 import sys
 import threading
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -157,8 +158,6 @@ def test_stalled_candidate_does_not_hide_the_response():
     host abandons the stalled candidate after a quiet spell and finds the response inside."""
     link, dev = fake_link(timeout=1.0, retries=0)
     head = bytes([0xF5, 0x51, 1, 0x11, 1, 0]) + struct.pack("<HH", 5, 1000)
-    import zlib
-
     dev.before = [head + struct.pack("<H", zlib.crc32(head) & 0xFFFF)]
     link.ping(b"through")
     assert link.decoder.stats.abandoned >= 1
@@ -192,14 +191,14 @@ def test_memory_errors_name_the_range():
 
 def test_bad_info_payload_is_a_protocol_error():
     link, dev = fake_link()
-    dev.handle = lambda cmd, payload: (0, b"short")  # type: ignore[method-assign]
+    dev.handle = lambda cmd, payload: (0, b"short")
     with pytest.raises(LinkProtocolError, match="INFO payload is 5 bytes"):
         link.info()
 
 
 def test_wrong_echo_is_a_protocol_error():
     link, dev = fake_link()
-    dev.handle = lambda cmd, payload: (0, payload[::-1])  # type: ignore[method-assign]
+    dev.handle = lambda cmd, payload: (0, payload[::-1])
     with pytest.raises(LinkProtocolError, match="PING echoed"):
         link.ping(b"ab")
 

@@ -1,9 +1,10 @@
 """`qlr memreport` and qlr.report: ELF sections per region, windows, the plan on top, verdicts.
 
-The ELFs are tiny programs linked here with the platforms' real linker scripts
-(firmware/platform/<family>/sections.ld) and a memory.ld written from the board's memory map, so
-the test knows exactly what they hold (a 100000-byte .bss array (20000 on stm32l476), a 3000-byte table, a 256-byte
-.l1 buffer) and checks the report against the toolchain's own readelf and nm. A slow test runs
+The ELFs are tiny programs (tests/host/memreport_tiny/tiny.c) built by `scons board=NAME tests`
+with the board's flags, the platform's real linker script (firmware/platform/<family>/sections.ld)
+and the memory.ld SCons writes from the board's memory map, so the test knows exactly what they
+hold (a 100000-byte .bss array (20000 on stm32l476), a 3000-byte table, a 256-byte .l1 buffer)
+and checks the report against the toolchain's own readelf and nm. A slow test runs
 the report on the real firmware of every embedded board.
 """
 
@@ -15,77 +16,42 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
+from conftest import c_test_program
 
 from qlr import REPO_ROOT
 from qlr.boards import load_board
+from qlr.boards.build import build
 from qlr.cli import main as qlr_main
 from qlr.errors import QlrError
 from qlr.image import write_image
-from qlr.image.sample import sample_content
+from qlr.image.pack import build_content
+from qlr.image.sample import SAMPLE_LR_LAYER, sample_content, sample_network
+from qlr.model import save_network
+from qlr.quant.ptq import quantize_front_end
 from qlr.report import board_for_elf, read_firmware
 
 PLATFORM = REPO_ROOT / "firmware" / "platform"
 
-PROGRAM = r"""
-char big_bss[%(bss)d];
-int data_var[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-const char rodata_tab[3000] = {1, 2, 3};
-volatile int idx;
-__attribute__((section(".l1"))) volatile char l1_tile[256];
-%(extra)s
-__attribute__((section(".text.start"))) void %(entry)s(void)
-{
-    big_bss[7] = (char)(data_var[3] + rodata_tab[idx] + l1_tile[9]);
-    for (;;) {}
-}
-"""
-
-TOOLCHAINS = {
-    # board -> (compiler command, platform dir, entry symbol, marker section flags)
-    "qemu-rv32": (["riscv64-unknown-elf-gcc", "-march=rv32imafc", "-mabi=ilp32f", "-Wl,--no-warn-rwx-segments"],
-                  "riscv-virt", "_start", "@progbits"),
-    "pulp-open": (["clang-19", "--target=riscv32", "-march=rv32imc_zfinx", "-mabi=ilp32", "-fuse-ld=lld"],
-                  "pulp", "_start", "@progbits"),
-    "qemu-m4": (["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-Wl,--no-warn-rwx-segments"],
-                "stm32", "qlr_reset_handler", "%progbits"),
-}
-TOOLCHAINS["stm32l476"] = TOOLCHAINS["qemu-m4"]
 READELF = {"qemu-rv32": "riscv64-unknown-elf-readelf", "pulp-open": "riscv64-unknown-elf-readelf",
            "qemu-m4": "arm-none-eabi-readelf", "stm32l476": "arm-none-eabi-readelf"}
 
 
-def memory_ld(board: str) -> str:
-    """The MEMORY block and the region symbols, written from the board's memory map."""
-    b = load_board(board)
-    lines = ["MEMORY", "{"]
-    lines += [f"  {n} (rwx) : ORIGIN = 0x{r.base:08x}, LENGTH = 0x{r.size:08x}" for n, r in sorted(b.memory.items())]
-    lines.append("}")
-    for n, r in sorted(b.memory.items()):
-        lines += [f"__qlr_{n.lower()}_start = 0x{r.base:08x};", f"__qlr_{n.lower()}_end = 0x{r.base + r.size:08x};"]
-    return "\n".join(lines) + "\n"
+def tiny_bss(board: str) -> int:
+    """The .bss array of tests/host/memreport_tiny/tiny.c on `board` (its rule, from the board's L2)."""
+    return 100000 if load_board(board).memory["L2"].size >= 0x100000 else 20000
 
 
-def link_tiny(root: Path, board: str, dirname: str | None = None, marker: str | None = None,
-              bss: int = 100000) -> Path:
-    cc, plat, entry, progbits = TOOLCHAINS[board]
-    if shutil.which(cc[0]) is None:
-        pytest.fail(f"{cc[0]} is not installed (tools/setup installs it): cannot link the {board} test ELF")
+def link_tiny(root: Path, board: str, dirname: str | None = None, marked: bool = False) -> Path:
+    """The board's tiny program (`scons board=BOARD tests`: the board's flags, the platform's
+    linker script; `marked`: with a .qlr_board section naming the board), copied to
+    root/DIRNAME/tiny.elf (DIRNAME defaults to the board: where the report looks for the board)."""
+    built = c_test_program(board, "tiny-marked.elf" if marked else "tiny.elf")
     d = root / (dirname or board)
     d.mkdir(parents=True, exist_ok=True)
-    (d / "memory.ld").write_text(memory_ld(board))
-    extra = ""
-    if plat == "stm32":  # the vector table the Cortex-M script keeps
-        extra = f"void {entry}(void);\n__attribute__((section(\".isr_vector\"), used)) void (*const vec[2])(void) = {{0, {entry}}};"
-    if marker:
-        extra += f'\n__asm__(".section .qlr_board,\\"\\",{progbits}\\n.asciz \\"{marker}\\"\\n.previous");'
-    src = d / "tiny.c"
-    src.write_text(PROGRAM % {"extra": extra, "entry": entry, "bss": bss})
     elf = d / "tiny.elf"
-    cmd = cc + ["-O1", "-ffreestanding", "-nostdlib", "-nostartfiles", "-ffunction-sections", "-fdata-sections",
-                "-Wl,--gc-sections", "-L", str(d), "-T", str(PLATFORM / plat / "sections.ld"), str(src), "-o", str(elf)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+    shutil.copyfile(built, elf)
     return elf
 
 
@@ -106,12 +72,6 @@ def image(tmp_path_factory) -> Path:
 def big_image(tmp_path_factory) -> Path:
     """The sample network with 4000 classes: its last layer (8 -> 4000, FP32) takes 125 KiB, three
     times over (weights, momentum, gradient): more than stm32l476's 96 KiB L2. No LR memory."""
-    import numpy as np
-
-    from qlr.image.pack import build_content
-    from qlr.image.sample import SAMPLE_LR_LAYER, sample_network
-    from qlr.quant.ptq import quantize_front_end
-
     net = sample_network(0, classes=4000)
     front, back = net.fold_batchnorm().split(SAMPLE_LR_LAYER)
     x = np.random.default_rng(0).integers(0, 256, size=(8,) + net.input_shape, dtype=np.uint8)
@@ -160,11 +120,11 @@ def test_rv32_sections_per_region_and_window(elves):
     elf = elves["qemu-rv32"]
     fw = read_firmware(elf, "qemu-rv32")
     secs = readelf_sections("qemu-rv32", elf)
-    by = lambda region, cat: sum(p.size for p in fw.pieces if p.region == region and p.category == cat)  # noqa: E731
+    by = lambda region, cat: sum(p.size for p in fw.pieces if p.region == region and p.category == cat)
     code = sum(secs[n][1] for n in secs if n.startswith((".text", ".rodata", ".srodata")))
     static = sum(secs[n][1] for n in secs if n.startswith((".data", ".sdata", ".bss", ".sbss")))
     assert by("L2", "code") == code and code >= 3000
-    assert by("L2", "static") == static and 100000 + 64 <= static < 100000 + 64 + 64
+    assert by("L2", "static") == static and tiny_bss("qemu-rv32") + 64 <= static < tiny_bss("qemu-rv32") + 128
     stacks = ld_constant("riscv-virt", "QLR_STACK_SIZE") * ld_constant("riscv-virt", "QLR_HARTS")
     assert by("L2", "stack") == stacks == secs[".stacks"][1]
     assert by("L1", "static") == 256  # l1_tile in .l1
@@ -173,7 +133,7 @@ def test_rv32_sections_per_region_and_window(elves):
     assert fw.windows["L2"].base == free2 and fw.windows["L2"].size == b.memory["L2"].end - free2
     assert fw.windows["L1"].base == free1 and fw.windows["L1"].size == b.memory["L1"].end - free1
     assert fw.windows["L3"].size == b.memory["L3"].size
-    assert fw.biggest_objects[0][0] == "big_bss" and fw.biggest_objects[0][2] == 100000
+    assert fw.biggest_objects[0][0] == "big_bss" and fw.biggest_objects[0][2] == tiny_bss("qemu-rv32") == 100000
 
 
 def test_pulp_cluster_stacks_are_carved_out_of_l1(elves):
@@ -225,7 +185,7 @@ def test_cli_json_adds_the_plan_to_the_elf(elves, image, capsys):
     # 12 FP32 scales in L2
     assert regions["L3"]["rows"]["lr"] == 6 * 11 + 2 * 6 and l2["rows"]["lr"] == 4 * 12
     assert plan["lr_bytes"] == 6 * 11 + 2 * 6 + 4 * 12
-    assert regions["L3"]["rows"]["image"] == image.stat().st_size
+    assert l2["rows"]["image"] == image.stat().st_size  # read in place by the firmware's image reader
 
 
 def test_cli_text_shows_each_category_and_a_verdict(elves, image, capsys):
@@ -239,11 +199,11 @@ def test_cli_text_shows_each_category_and_a_verdict(elves, image, capsys):
     assert out.rstrip().endswith("verdict: fits board pulp-open")
 
 
-def _l3_used(n: int, image_bytes: int) -> int:
-    """L3 bytes of n latents of 11 bytes, their u16 labels and the image, each at a multiple of 64."""
+def _l3_used(n: int, plan_bytes: int) -> int:
+    """L3 bytes of n latents of 11 bytes, their u16 labels and the plan, each at a multiple of 64."""
     start_labels = -(-(n * 11) // 64) * 64
-    start_image = -(-(start_labels + 2 * n) // 64) * 64
-    return start_image + image_bytes
+    start_plan = -(-(start_labels + 2 * n) // 64) * 64
+    return start_plan + plan_bytes
 
 
 def test_too_big_configuration_exits_1_naming_region_excess_and_consumers(elves, image, capsys):
@@ -254,7 +214,9 @@ def test_too_big_configuration_exits_1_naming_region_excess_and_consumers(elves,
     rc, out, err = run_cli(capsys, elves["qemu-rv32"], "--image", image, "--n-lr", n)
     assert rc == 1
     line = err.strip().splitlines()[-1]
-    used = _l3_used(n, image.stat().st_size)
+    rc, out_json, _ = run_cli(capsys, elves["qemu-rv32"], "--image", image, "--n-lr", n, "--json")
+    plan_bytes = next(a["size"] for a in json.loads(out_json)["plan"]["allocations"] if a["name"] == "plan")
+    used = _l3_used(n, plan_bytes)
     assert line.startswith("qlr memreport: error: L2 of board qemu-rv32 needs")
     assert f"biggest: event.perm_rep (event) {4 * n / 2**20:.2f} MiB, event.work (event) {4 * n / 2**20:.2f} MiB" in line
     assert line.endswith(f"; also L3 over by {used - (1 << 26)} bytes ({(used - (1 << 26)) / 2**20:.2f} MiB)")
@@ -269,20 +231,23 @@ def test_too_big_configuration_exits_1_naming_region_excess_and_consumers(elves,
 
 
 def test_too_big_for_l2_even_at_micro_batch_1(tmp_path, big_image, capsys):
-    elf = link_tiny(tmp_path, "stm32l476", bss=20000)
+    assert tiny_bss("stm32l476") == 20000  # 96 KiB of L2
+    elf = link_tiny(tmp_path, "stm32l476")
     rc, out, err = run_cli(capsys, elf, "--image", big_image, "--n-lr", 10, "--q-lr", 8)
     assert rc == 1
     assert "qlr memreport: error: L2 of board stm32l476 needs" in err
     assert "(at micro-batch 1 of 128)" in err
-    # the biggest consumers: the last layer's weights, gradient and momentum (8 x 4000 FP32 each)
-    # and the firmware's .bss (20000 bytes of big_bss and 64 of the wrapper)
-    assert "biggest: be.10.weight (weights) 125.0 KiB, grad.10.weight (gradients) 125.0 KiB, " \
-           "opt.10.weight (optimizer) 125.0 KiB, .bss (static) 19.5 KiB" in err
+    # the biggest consumers: the image (read in place from L2), the last layer's weights,
+    # gradient and momentum (8 x 4000 FP32 each: L3 has no room to stream them)
+    biggest = err.split("biggest: ")[1].split(" (at micro-batch")[0]
+    assert biggest == (f"image (image) {big_image.stat().st_size / 1024:.1f} KiB, be.10.weight (weights) 125.0 KiB, "
+                       "grad.10.weight (gradients) 125.0 KiB, opt.10.weight (optimizer) 125.0 KiB")
     # every region that does not fit is named: 2000 latents of 12 bytes at 0, 2000 labels at
-    # 24000 (a multiple of 64), the image at 28032: in a 16 KiB L3
-    rc, _, err = run_cli(capsys, elf, "--image", big_image, "--n-lr", 2000, "--q-lr", 8, "--n-new", 0)
+    # 24000 (a multiple of 64), the plan at 28032: in a 16 KiB L3
+    rc, out_json, err = run_cli(capsys, elf, "--image", big_image, "--n-lr", 2000, "--q-lr", 8, "--n-new", 0, "--json")
     assert rc == 1 and "L2 of board stm32l476" in err
-    over = 28032 + big_image.stat().st_size - 16384
+    plan_bytes = next(a["size"] for a in json.loads(out_json)["plan"]["allocations"] if a["name"] == "plan")
+    over = 28032 + plan_bytes - 16384
     assert err.rstrip().endswith(f"; also L3 over by {over} bytes ({over / 1024:.1f} KiB)")
     # the image has no LR memory: N_LR and Q_LR must be given
     rc, _, err = run_cli(capsys, elf, "--image", big_image)
@@ -290,7 +255,7 @@ def test_too_big_for_l2_even_at_micro_batch_1(tmp_path, big_image, capsys):
 
 
 def test_board_from_marker_path_and_flag(tmp_path):
-    elf = link_tiny(tmp_path, "qemu-rv32", dirname="somewhere", marker="qemu-rv32")
+    elf = link_tiny(tmp_path, "qemu-rv32", dirname="somewhere", marked=True)
     assert board_for_elf(elf) == ("qemu-rv32", "the ELF's .qlr_board section")
     with pytest.raises(QlrError, match="says board 'qemu-rv32', but --board is 'pulp-open'"):
         board_for_elf(elf, "pulp-open")
@@ -306,11 +271,9 @@ def test_wrong_board_and_host_elf_are_clear_errors(elves, tmp_path, capsys):
     assert rc == 1 and "the ELF is for RISCV but board qemu-m4 (stm32) needs ARM" in err
     rc, _, err = run_cli(capsys, elves["qemu-rv32"], "--board", "pulp-open")  # same ISA, other map
     assert rc == 1 and "section .text at 0x80000000" in err and "outside every memory region of board pulp-open" in err
-    src = tmp_path / "native.c"
-    src.write_text("int main(void) { return 0; }\n")
     native = tmp_path / "host" / "server.elf"
     native.parent.mkdir()
-    subprocess.run(["gcc", str(src), "-o", str(native)], check=True)
+    shutil.copyfile(c_test_program("host", "link_parser"), native)  # any native program of the host board
     rc, _, err = run_cli(capsys, native)
     assert rc == 1 and "host board's firmware is a native executable" in err and "--board host --image" in err
     notelf = tmp_path / "qemu-rv32" / "x.elf"
@@ -351,8 +314,6 @@ def test_elf_only_report_has_no_plan_rows(elves, capsys):
 @pytest.mark.slow
 @pytest.mark.parametrize("board", ["qemu-rv32", "qemu-m4", "pulp-open", "stm32l476"])
 def test_real_firmware_and_default_event_fit_each_embedded_board(board, image, capsys):
-    from qlr.boards.build import build
-
     out_dir = build(board, targets=("server",))
     rc, out, err = run_cli(capsys, out_dir / "server.elf", "--image", image, "--json")
     assert rc == 0, err
@@ -369,14 +330,8 @@ def test_a_network_is_planned_as_its_image_is(tmp_path, capsys):
     """--model plans a network before it is packed: the same allocations (level, name, size) as the
     image `qlr image pack` writes for it (per-channel weights, no LR memory), the image itself in L3
     included."""
-    import numpy as np
-
-    from qlr.image.pack import build_content
-    from qlr.image.sample import SAMPLE_LR_LAYER, sample_network
-    from qlr.quant.ptq import quantize_front_end
-
     net = sample_network(2)
-    net.save(tmp_path / "net.npz")
+    save_network(net, tmp_path / "net.npz")
     front, back = net.fold_batchnorm().split(SAMPLE_LR_LAYER)
     x = np.random.default_rng(3).integers(0, 256, (8,) + net.input_shape, dtype=np.uint8)
     write_image(tmp_path / "img.qlr", build_content(quantize_front_end(front, x), back))

@@ -11,7 +11,7 @@ import pytest
 
 from qlr import golden as G
 from qlr.errors import QlrError
-from qlr.model import Layer, Network, load_network, mobilenet_v1
+from qlr.model import Layer, Network, load_network, mobilenet_v1, run_forward, save_network
 
 # REFERENCE.md, Ravaglia et al. 2021: "LR layer shapes (MobileNet-V1 @128, layers counted as in the
 # Latent Replay code): l19 DW 8x8x512, l20 PW 8x8x512, l21 DW 8x8x512, l22 PW 8x8x512, l23 DW 4x4x512,
@@ -117,14 +117,14 @@ def test_split_composes_to_the_whole_network():
     net = mobilenet_v1(0.25, 32, 5, seed=3)
     _random_bn(net, 1)
     x = np.random.default_rng(0).random((4, 32, 32, 3), dtype=np.float32)
-    y = net.forward(x)
+    y = run_forward(net, x)
     for l in range(19, 28):
         front, back = net.split(l)
         assert front.output_shape == net.latent_shape(l) == back.input_shape
         assert all(lay.index <= l for lay in front.layers)
         assert all(lay.index > l for lay in back.layers)
         assert back.layers[0].inputs == ["input"]
-        np.testing.assert_array_equal(back.forward(front.forward(x)), y)  # same kernels, same order
+        np.testing.assert_array_equal(run_forward(back, run_forward(front, x)), y)  # same kernels, same order
     front, back = net.split(27)
     assert [lay.kind for lay in back.layers] == ["flatten", "linear"]
     # split copies parameters: editing the back-end leaves the network untouched
@@ -157,7 +157,7 @@ def test_fold_batchnorm_preserves_outputs():
     assert all("bias" in lay.params for lay in folded.layers if lay.kind in ("conv2d", "dwconv2d", "pwconv"))
     assert folded.layer("pw3_relu").inputs == ["pw3"]
     x = np.random.default_rng(1).random((3, 32, 32, 3), dtype=np.float32)
-    ref, out = net.forward(x.astype(np.float64)), folded.forward(x.astype(np.float64))
+    ref, out = run_forward(net, x.astype(np.float64)), run_forward(folded, x.astype(np.float64))
     # float64 through both: folding only reassociates, errors ~1e-12 relative; float32 weights after
     # folding are rounded once (~6e-8 relative each), so allow 1e-5 of the logit scale.
     scale = np.max(np.abs(ref))
@@ -195,8 +195,8 @@ def test_residual_network_forward_equals_kernel_composition():
     x = r.random((2, 7, 7, 3), dtype=np.float32)
     a = G.qlr_relu6_f32_fw(G.qlr_conv2d_f32_fw(x, wc, None, 1, 1))
     ref = G.qlr_avgpool_f32_fw(a + G.qlr_dwconv2d_f32_fw(a, wd, None, 1, 1), 2, 2, (0, 1, 0, 1))
-    np.testing.assert_array_equal(net.forward(x), ref)
-    np.testing.assert_array_equal(net.forward(x, upto="r"), a)
+    np.testing.assert_array_equal(run_forward(net, x), ref)
+    np.testing.assert_array_equal(run_forward(net, x, upto="r"), a)
 
 
 @pytest.mark.parametrize("build,match", [
@@ -230,8 +230,8 @@ def test_save_load_roundtrip(tmp_path):
     _random_bn(net, 3)
     net.meta["note"] = "hello"
     path = tmp_path / "m.npz"
-    net.save(path)
-    back = Network.load(path)
+    save_network(net, path)
+    back = load_network(path)
     assert [(a.name, a.kind, a.index, a.inputs, a.attrs) for a in back.layers] == \
            [(a.name, a.kind, a.index, a.inputs, a.attrs) for a in net.layers]
     for a, b in zip(net.layers, back.layers):
@@ -241,7 +241,7 @@ def test_save_load_roundtrip(tmp_path):
             assert a.params[k].dtype == b.params[k].dtype
     assert back.meta["note"] == "hello" and back.meta["arch"] == "mobilenet_v1"
     x = np.random.default_rng(0).random((2, 32, 32, 3), dtype=np.float32)
-    np.testing.assert_array_equal(back.forward(x), net.forward(x))
+    np.testing.assert_array_equal(run_forward(back, x), run_forward(net, x))
 
 
 def _tamper(src, dst, edit_desc=None, edit_arrays=None):
@@ -271,7 +271,7 @@ def _tamper(src, dst, edit_desc=None, edit_arrays=None):
 ])
 def test_load_rejects_bad_files_naming_the_field(tmp_path, edit_desc, edit_arrays, match):
     src, dst = tmp_path / "ok.npz", tmp_path / "bad.npz"
-    mobilenet_v1(0.25, 32, 5).save(src)
+    save_network(mobilenet_v1(0.25, 32, 5), src)
     _tamper(src, dst, edit_desc, edit_arrays)
     with pytest.raises(QlrError, match=match) as info:
         load_network(dst)
@@ -307,7 +307,7 @@ def test_cli_model_summary(tmp_path):
     text = _qlr("model", "summary", "--arch", "mobilenet_v1", "--size", "128")
     assert text.returncode == 0 and "4.23 M" in text.stdout and "186.4 M" in text.stdout
     net_path = tmp_path / "n.npz"
-    mobilenet_v1(0.25, 32, 3).save(net_path)
+    save_network(mobilenet_v1(0.25, 32, 3), net_path)
     fromfile = _qlr("model", "summary", "--model", str(net_path), "--fold")
     assert fromfile.returncode == 0 and "batchnorm" not in fromfile.stdout
     bad = _qlr("model", "summary", "--model", str(tmp_path / "nope.npz"))

@@ -6,18 +6,36 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from qlr.boards import load_board
-from qlr.cl.plan import (ALIGN, CATEGORIES, LEVELS, PHASES, MemoryPlan, PlanConfig, PlanError, Window,
-                         decode_plan, encode_plan, micro_batches, plan_for)
+from qlr.cl.plan import (
+    ALIGN,
+    CATEGORIES,
+    LEVELS,
+    PHASES,
+    MemoryPlan,
+    PlanConfig,
+    PlanError,
+    Window,
+    content_for_network,
+    decode_plan,
+    encode_plan,
+    micro_batches,
+    plan_for,
+)
+from qlr.cl.plan.frontend import slots
+from qlr.cl.policy import mixing
 from qlr.errors import QlrError
 from qlr.image import ImageContent, LRMemory, encode_image, parse_container
 from qlr.image.content import validate_layers
 from qlr.image.format import LAYER_HAS_BIAS, NO_INPUT, Kind, LayerRecord, Stage
 from qlr.image.sample import sample_content
+from qlr.model.mobilenet import mobilenet_v1
 
 BOARD = load_board("qemu-rv32")
 
@@ -121,8 +139,11 @@ def test_buffer_sizes_follow_the_rules_for_a_small_chain():
         plan.get("act.1")
     # activation gradients: two ping-pong buffers of the largest back-end tensor (12)
     assert plan.get("grad.act.0").size == plan.get("grad.act.1").size == 4 * ub * 12
-    # front-end: two u8 buffers (a chain) of the largest tensor: input 2x2x4 = 16
-    assert [a.size for a in plan.allocations if a.name.startswith("fe.buf.")] == [16, 16]
+    # the front-end executor's scratch: folded biases (3 x int32 = 12 B, 64-byte rounded) and one
+    # activation slot (a single layer; its output 2x2x3 = 12 B, rounded); pointwise needs no kernel
+    # scratch. An image brought from L3 (2x2x4 = 16 B) while the front-end runs.
+    assert plan.get("fe.scratch").size == 64 + 64 and plan.get("fe.scratch").phase == "all"
+    assert plan.get("fe.input").size == 16 and plan.get("fe.input").phase == "front"
     # the event's data: 3 images of 16 bytes, 3 u16 labels, 3 new latents of 12 bytes (8-bit rows)
     assert [plan.get(n).size for n in ("data.images", "data.labels", "data.latents")] == [48, 6, 36]
     assert plan.data_level == "L2"
@@ -144,7 +165,7 @@ def test_front_end_and_training_buffers_share_one_overlay():
     front = [a for a in plan.at("L2") if a.phase == "front"]
     train = [a for a in plan.at("L2") if a.phase == "train"]
     steady = [a for a in plan.at("L2") if a.phase == "all"]
-    assert {a.name for a in front} == {"fe.buf.0", "fe.buf.1"}
+    assert {a.name for a in front} == {"fe.input"}
     assert {"act.input", "act.2", "act.3", "grad.act.0", "grad.act.1", "stream.lr.0"} <= {a.name for a in train}
     start = min(a.offset for a in front + train)
     assert start == min(a.offset for a in front) == min(a.offset for a in train)  # the same region
@@ -165,13 +186,12 @@ def test_no_momentum_no_optimizer_buffers():
     assert with_m.category_bytes("optimizer") == 4 * (5 * 12 + 5)  # linear 12 -> 5 with bias
 
 
-def test_residual_add_needs_three_front_end_buffers():
+def test_residual_add_needs_three_front_end_slots():
     content = sample_content()  # conv1 -> dw1 -> pw1, add(conv1, pw1): conv1's output lives on
-    plan = plan_for(content, PlanConfig.from_content(content, mb=4, n_new=2), BOARD)
-    bufs = [a for a in plan.allocations if a.name.startswith("fe.buf.")]
-    assert len(bufs) == 3
-    # each as big as the largest u8 tensor: conv1's output 5x7x6 = 210 (the input is 9x7x2 = 126)
-    assert all(a.size == 5 * 7 * 6 for a in bufs)
+    front = [r for r in content.layers if r.stage == 0]
+    assert slots(front, len(front)) == 3
+    chain = chain_content()
+    assert slots(chain.layers[:1], 1) == 1
 
 
 def test_plan_is_deterministic_and_json_able():
@@ -182,7 +202,7 @@ def test_plan_is_deterministic_and_json_able():
     assert a == b
     again = json.loads(json.dumps(a))
     assert again["ub"] == 32 and again["fits"] is True
-    assert {x["name"] for x in again["allocations"]} >= {"lr.latents", "act.input", "tiles.kernel", "image"}
+    assert {x["name"] for x in again["allocations"]} >= {"lr.latents", "act.input", "tiles.kernel", "image", "plan"}
     for x in again["allocations"]:
         assert set(x) == {"level", "name", "category", "offset", "size", "align", "phase", "streamed"}
 
@@ -233,8 +253,6 @@ def test_streaming_moves_the_cheapest_tensors_first_and_keeps_the_cheapest_plan(
     # 2. shorter: more tensors go, always the cheapest in bytes moved per event per byte of L2
     #    freed, by the rules: images 1, new latents 1 + epochs, front-end weights once per image,
     #    momentum 2 per SGD step, gradients 2 per micro-batch, weights 2 per micro-batch + 2
-    from qlr.cl.policy import mixing
-
     steps = cfg.epochs * mixing(cfg.n_new, cfg.n_lr, cfg.mb).iterations  # SGD steps once the memory is full
     for short in (w // 2, w + w // 2, 2 * w + w // 2):
         plan = plan_for(content, cfg, BOARD, _windows(1 << 16, full - short, 1 << 30))
@@ -358,9 +376,6 @@ def test_every_board_fits_the_sample_at_the_papers_mini_batch():
 def test_paper_lr_memory_sizes(lr_layer, latent):
     """LR shapes from the paper's table; sizes: l27 1500-3000 LRs 1.5-3 MB, l23 3000 at 7-8 bits
     21-25 MB, l19 3000 about 98 MB (REFERENCE.md)."""
-    from qlr.cl.plan import content_for_network
-    from qlr.model.mobilenet import mobilenet_v1
-
     content = content_for_network(mobilenet_v1(1.0, 128, 50), lr_layer)
     e = latent[0] * latent[1] * latent[2]
     for n, q in ((1500, 8), (3000, 8), (3000, 7)):
@@ -376,9 +391,6 @@ def test_paper_lr_memory_sizes(lr_layer, latent):
 def test_paper_scale_streams_on_a_pulp_like_board_and_says_why_l19_does_not_fit():
     """MobileNet-V1 1.0 @ 128 on a board shaped like pulp-open with a 64 MiB HyperRAM: l27 runs with
     the big front-end weights in L3; l19 does not fit L2 even at micro-batch 1 and says what would."""
-    from qlr.cl.plan import content_for_network
-    from qlr.model.mobilenet import mobilenet_v1
-
     net = mobilenet_v1(1.0, 128, 50)
     win = _windows(56 * 1024, 1_450_000, 64 << 20)
     board = load_board("pulp-open")
@@ -394,8 +406,6 @@ def test_paper_scale_streams_on_a_pulp_like_board_and_says_why_l19_does_not_fit(
 
 
 def test_config_from_another_object_with_overrides():
-    from types import SimpleNamespace
-
     other = SimpleNamespace(lr_layer=19, n_lr=300, q_lr=6, epochs=2, mb=64, lr=0.01, momentum=0.0)
     cfg = PlanConfig.of(other, n_new=50, per_channel=True)
     assert (cfg.n_lr, cfg.q_lr, cfg.mb, cfg.n_new, cfg.epochs, cfg.per_channel, cfg.momentum) == (300, 6, 64, 50, 2, True, 0.0)
@@ -403,3 +413,25 @@ def test_config_from_another_object_with_overrides():
     assert plan.config.n_lr == 300 and plan.category_bytes("optimizer") == 0
     with pytest.raises(QlrError, match="'q_lr' is None"):
         PlanConfig.of(SimpleNamespace(n_lr=10, q_lr=None))
+
+
+def test_device_plan_round_trips_and_rejects_damage():
+    content = sample_content(seed=2)
+    plan = plan_for(content, PlanConfig.from_content(content, mb=16, n_new=5, n_eval=7), BOARD)
+    blob = encode_plan(plan)
+    assert len(blob) <= plan.get("plan").size  # the plan has room for itself in L3
+    back = decode_plan(blob)
+    assert (back.ub, back.mb, back.n_new, back.n_eval, back.q_lr, back.row_bytes) == (16, 16, 5, 7, plan.config.q_lr,
+                                                                                     plan.lr_row_bytes)
+    assert list(back.allocations) == [replace(a, align=64) for a in plan.allocations]
+    for at in (0, 8, 70, len(blob) - 1):  # magic, size, an entry, the CRC
+        bad = bytearray(blob)
+        bad[at] ^= 0x01
+        with pytest.raises(QlrError, match="plan:"):
+            decode_plan(bytes(bad))
+    with pytest.raises(QlrError, match="shorter than its header|says"):
+        decode_plan(blob[:40])
+    not_fitting = plan_for(content, PlanConfig.from_content(content, mb=16, n_new=5), BOARD,
+                           {"L1": Window("L1", 4096), "L2": Window("L2", 2000), "L3": Window("L3", 1 << 20)}, strict=False)
+    with pytest.raises(QlrError, match="does not fit"):
+        encode_plan(not_fitting)

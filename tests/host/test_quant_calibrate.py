@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from qlr.errors import QlrError
-from qlr.model import Layer, Network
+from qlr.model import Layer, Network, run_forward
 from qlr.quant.calibrate import BINS, Calibration, Observer
 from qlr.quant.ptq import quantize_front_end
 
@@ -90,7 +90,7 @@ def test_dead_channel_keeps_an_exact_bias():
     x = np.random.default_rng(3).integers(0, 256, (16, 4, 4, 1), dtype=np.uint8)
     qfe = quantize_front_end(net, x)
     out = qfe.dequantize(qfe.run(x))
-    ref = net.forward(x.astype(np.float32) / 255)
+    ref = run_forward(net, x.astype(np.float32) / 255)
     step = qfe.output.out_scale
     assert np.abs(out[..., 1] - 19.5).max() <= step
     assert np.abs(out - ref).max() <= step
@@ -117,10 +117,10 @@ def test_equalization_keeps_the_function_and_spreads_the_codes():
     xf = x.astype(np.float32) / 255
     eq, changed = equalize(net, {"r": np.array([1.0, 0.01])})
     assert changed == 1 and [p[1].name for p in relu_pairs(net)] == ["r"]
-    np.testing.assert_allclose(eq.forward(xf), net.forward(xf), rtol=1e-5, atol=1e-6)  # float32 rounding only
+    np.testing.assert_allclose(run_forward(eq, xf), run_forward(net, xf), rtol=1e-5, atol=1e-6)  # float32 rounding only
     # the small channel is raised by min(1 / 0.01, MAX_GAIN = 64): it now spans 0.64 of the range
     assert np.allclose(eq.layer("c").params["weight"].ravel(), [1.0, 0.64])
-    ref = net.forward(xf)
+    ref = run_forward(net, xf)
     err = {}
     for flag in (False, True):
         qfe = quantize_front_end(net, x, equalize=flag)

@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 
 from qlr.cli import main as qlr_main
+from qlr.data import Dataset, load_fashion_mnist, save_dataset
 from qlr.errors import QlrError
 from qlr.image.sample import SAMPLE_LR_LAYER, sample_network
-from qlr.model import Layer, Network
+from qlr.model import Layer, Network, save_network
 from qlr.quant.ptq import forward_all, ptq_report, quantize_front_end, quantize_weights, to_input
+from qlr.train import TrainConfig, train
 
 
 def images(n: int, shape, seed: int = 0) -> np.ndarray:
@@ -118,11 +120,9 @@ def test_unfoldable_batchnorm_and_bias_overflow_name_the_layer() -> None:
 
 
 def test_quant_report_cli(tmp_path, capsys) -> None:
-    from qlr.data import Dataset, save_dataset
-
     net = sample_network(seed=5)
     model = tmp_path / "m.npz"
-    net.save(model)
+    save_network(net, model)
     data = tmp_path / "d.npz"
     r = np.random.default_rng(6)
     save_dataset(data, Dataset(images(80, net.input_shape, 7), r.integers(0, 5, 80)))
@@ -170,9 +170,6 @@ def fashion_net(seed: int = 0) -> Network:
 
 @pytest.mark.slow
 def test_ptq_keeps_fashion_mnist_accuracy_within_one_point() -> None:
-    from qlr.data import load_fashion_mnist
-    from qlr.train import TrainConfig, train
-
     x, y = load_fashion_mnist("train", limit=6000)
     xt, yt = load_fashion_mnist("test", limit=2000)
     net = fashion_net(seed=0)

@@ -12,9 +12,9 @@ import pytest
 from gradcheck import numeric_grad  # tests/host is on sys.path (pytest rootdir insertion)
 
 from qlr import golden as G
-from qlr.data import Dataset, save_dataset
+from qlr.data import Dataset, load_fashion_mnist, save_dataset
 from qlr.errors import QlrError
-from qlr.model import Layer, Network, mobilenet_v1
+from qlr.model import Layer, Network, load_network, mobilenet_v1
 from qlr.train import TrainConfig, backward, evaluate, forward_train, train, update_running_stats
 
 REL = 1e-6  # the bound; see test_golden_f32.py for why central differences meet it
@@ -196,7 +196,7 @@ def test_cli_train_on_a_dataset_file(tmp_path):
     assert r.returncode == 0, r.stderr
     hist = json.loads(r.stdout)["history"]
     assert hist["steps"] == int(np.ceil(np.isin(y, [1, 3]).sum() / 32))
-    net = Network.load(out)
+    net = load_network(out)
     assert net.output_shape == (2,) and net.input_shape == (8, 8, 1)
     assert not any(lay.kind == "batchnorm" for lay in net.layers)
     assert net.meta["preprocess"] == "x / 255" and net.meta["labels"] == [1, 3]
@@ -227,8 +227,6 @@ def test_timing_mobilenet_025_32x32_batch128():
 
 @pytest.mark.slow
 def test_train_fashion_mnist_subset_learns():
-    from qlr.data import load_fashion_mnist
-
     x, y = load_fashion_mnist("train", size=32, classes=[0, 1, 2, 3, 4], limit=2560)
     xv, yv = load_fashion_mnist("test", size=32, classes=[0, 1, 2, 3, 4], limit=1000)
     net = mobilenet_v1(0.25, 32, 5, in_channels=1)

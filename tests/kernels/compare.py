@@ -3,7 +3,11 @@ first mismatches side by side (index, expected, got)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+
+from qlr.kernels.spec import Arrays, OpSpec, Params
 
 U32 = float(np.finfo(np.float32).eps) / 2  # unit roundoff of float32, 2^-24
 
@@ -48,3 +52,11 @@ def assert_f32_close(got: np.ndarray, ref: np.ndarray, *, k_terms: int, what: st
     bad = err > atol + rtol * np.abs(ref.astype(np.float64))
     assert not bad.any(), (f"{what}: {int(bad.sum())} of {bad.size} outside atol={atol:.3g} rtol={rtol:.3g} "
                            f"(max error {err.max():.3g}): " + _first_mismatches(bad, ref, got))
+
+
+def inputs_of(spec: OpSpec) -> Callable[[Params, np.random.Generator], Arrays]:
+    """The op's random-input generator (every op spec the kernel tests use has one)."""
+    if spec.make_inputs is None:
+        raise AssertionError(f"op {spec.name} has no make_inputs")
+    return spec.make_inputs
+

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import numpy as np
+from compare import assert_exact, inputs_of
 
 from qlr.kernels.spec import OpSpec
-from compare import assert_exact
 
 # Boards where every kernel run costs seconds: fewer shapes there, the same tails.
 SLOW_TARGETS = {"qemu-m4", "pulp-open"}
@@ -24,12 +24,12 @@ def act(name: str) -> dict[str, int]:
     return {"out_zp": z, "act_min": lo, "act_max": hi}
 
 
-def core_counts(kernels) -> list[int]:  # noqa: ANN001 (DeviceKernels)
+def core_counts(kernels) -> list[int]:
     """1, an odd count (3) and the whole team: uneven splits on the 8-core boards."""
     return sorted({1, min(3, kernels.team_max), kernels.team_max})
 
 
-def slow(kernels) -> bool:  # noqa: ANN001
+def slow(kernels) -> bool:
     return getattr(kernels, "target", "") in SLOW_TARGETS
 
 
@@ -44,11 +44,11 @@ def assert_spread(y: np.ndarray, p: dict, what: str) -> None:
     assert distinct >= min(16, y.size // 4), f"{what}: only {distinct} distinct output values"
 
 
-def run_and_compare(kernels, spec: OpSpec, p: dict, rng: np.random.Generator, what: str, *,  # noqa: ANN001
+def run_and_compare(kernels, spec: OpSpec, p: dict, rng: np.random.Generator, what: str, *,
                     gain_shift: int = 0, spread: bool = True, cores: list[int] | None = None) -> None:
     """Random inputs for params `p`, golden output, then the device on each core count, bit-exact.
     `gain_shift` > 0 lowers every shift by that much (outputs x 2**gain_shift: saturation)."""
-    arrays = spec.make_inputs(p, rng)
+    arrays = inputs_of(spec)(p, rng)
     if gain_shift:
         arrays["shift"] = np.maximum(arrays["shift"].astype(np.int64) - gain_shift, 1).astype(np.uint8)
     ref = spec.golden({k: v.copy() for k, v in arrays.items()}, p)["y"]

@@ -19,16 +19,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from compare import assert_exact, assert_f32_close, inputs_of
 
 from qlr.errors import QlrError
 from qlr.kernels.ops_f32 import ho, wo
 from qlr.kernels.registry import get_op
-from compare import assert_exact, assert_f32_close
 
 SLOW_BOARDS = ("pulp-open",)
 
 
-def core_counts(kernels, case: int) -> list[int]:  # noqa: ANN001
+def core_counts(kernels, case: int) -> list[int]:
     """Team sizes for the case-th case of a kernel: the first case on 1, 3 and all the cores, the
     others on all the cores or on 3 in turn (uneven splits either way), so each kernel meets every
     team size without running every case three times: every tensor crosses the link (~10 KB/s
@@ -37,16 +37,16 @@ def core_counts(kernels, case: int) -> list[int]:  # noqa: ANN001
     return sorted({min(c, kernels.team_max) for c in sizes})
 
 
-def window(n, h, w, c, kh, kw, sh, sw, pads):  # noqa: ANN001, ANN201
+def window(n, h, w, c, kh, kw, sh, sw, pads):
     pt, pb, pl, pr = pads
     return {"n": n, "height": h, "width": w, "c": c, "kh": kh, "kw": kw, "sh": sh, "sw": sw,
             "pad_top": pt, "pad_bottom": pb, "pad_left": pl, "pad_right": pr}
 
 
-def run_all_cores(kernels, op: str, p: dict, seed: int, check, case: int) -> None:  # noqa: ANN001
+def run_all_cores(kernels, op: str, p: dict, seed: int, check, case: int) -> None:
     """Runs op on the team sizes of core_counts(case); check(got, ref, cores) compares every output."""
     spec = get_op(op)
-    arrays = spec.make_inputs(p, np.random.default_rng(seed))
+    arrays = inputs_of(spec)(p, np.random.default_rng(seed))
     ref = spec.golden({k: v.copy() for k, v in arrays.items()}, p)
     for cores in core_counts(kernels, case):
         check(kernels.run(spec, arrays, p, cores=cores).outputs, ref, cores)
@@ -60,7 +60,7 @@ def test_activation_exact(kernels, act):
         for pass_ in ("fw", "bw"):
             out = "y" if pass_ == "fw" else "dx"
 
-            def check(got, ref, cores):  # noqa: ANN001, ANN202
+            def check(got, ref, cores):
                 assert_exact(got[out], ref[out], f"{act}_f32_{pass_} count={count} cores={cores}")
 
             run_all_cores(kernels, f"{act}_f32_{pass_}", {"count": count}, seed=count, check=check, case=case)
@@ -94,10 +94,10 @@ def test_avgpool(kernels):
         p = window(*case)
         taps = p["kh"] * p["kw"]
 
-        def check_fw(got, ref, cores):  # noqa: ANN001, ANN202
+        def check_fw(got, ref, cores):
             assert_f32_close(got["y"], ref["y"], k_terms=taps + 1, scale=1 / taps, what=f"avgpool fw {p} cores={cores}")
 
-        def check_bw(got, ref, cores):  # noqa: ANN001, ANN202
+        def check_bw(got, ref, cores):
             assert_f32_close(got["dx"], ref["dx"], k_terms=taps + 1, scale=1 / taps,
                              what=f"avgpool bw {p} cores={cores}")
 
@@ -111,10 +111,10 @@ def test_global_avgpool(kernels, case, shape):
     n, h, w, c = shape
     p = {"n": n, "height": h, "width": w, "c": c}
 
-    def check_fw(got, ref, cores):  # noqa: ANN001, ANN202
+    def check_fw(got, ref, cores):
         assert_f32_close(got["y"], ref["y"], k_terms=h * w + 1, scale=1 / (h * w), what=f"global fw {shape} {cores}")
 
-    def check_bw(got, ref, cores):  # noqa: ANN001, ANN202
+    def check_bw(got, ref, cores):
         assert_f32_close(got["dx"], ref["dx"], k_terms=1, scale=1 / (h * w), what=f"global bw {shape} {cores}")
 
     run_all_cores(kernels, "global_avgpool_f32_fw", p, seed=h * w, check=check_fw, case=case)
@@ -127,7 +127,7 @@ def test_global_avgpool(kernels, case, shape):
 def test_softmax_xent(kernels, case, n, classes):
     p = {"n": n, "classes": classes}
 
-    def check(got, ref, cores):  # noqa: ANN001, ANN202
+    def check(got, ref, cores):
         what = f"softmax_xent n={n} K={classes} cores={cores}"
         assert_f32_close(got["dlogits"], ref["dlogits"], k_terms=classes + 16, scale=1 / n, what=what + " dlogits")
         assert_f32_close(got["row_loss"], ref["row_loss"], k_terms=classes + 16, what=what + " row_loss")
@@ -157,7 +157,7 @@ def test_sgd(kernels, lr, momentum, wd):
     for case, count in enumerate((1, 11, 203)):
         p = {"count": count, "lr": lr, "momentum": momentum, "weight_decay": wd}
 
-        def check(got, ref, cores):  # noqa: ANN001, ANN202
+        def check(got, ref, cores):
             assert_f32_close(got["v"], ref["v"], k_terms=4, what=f"sgd v {p} cores={cores}")
             assert_f32_close(got["w"], ref["w"], k_terms=4, what=f"sgd w {p} cores={cores}")
 
@@ -169,7 +169,7 @@ def test_sgd_two_steps_follow_the_golden(kernels):
     spec = get_op("sgd_f32")
     p = {"count": 37, "lr": 0.1, "momentum": 0.9, "weight_decay": 5e-4}
     rng = np.random.default_rng(5)
-    a = spec.make_inputs(p, rng)
+    a = inputs_of(spec)(p, rng)
     a["v"][:] = 0
     g2 = rng.uniform(-1, 1, 37).astype(np.float32)
     ref1 = spec.golden({k: v.copy() for k, v in a.items()}, p)
@@ -182,7 +182,7 @@ def test_sgd_two_steps_follow_the_golden(kernels):
 
 # ---- the op checks name the parameter or tensor at fault --------------------------------------------
 
-def _expect_device_error(kernels, op: str, arrays: dict, params: dict, needle: str) -> None:  # noqa: ANN001
+def _expect_device_error(kernels, op: str, arrays: dict, params: dict, needle: str) -> None:
     with pytest.raises(QlrError, match=needle):
         kernels.run(get_op(op), arrays, params, cores=1)
 
@@ -193,7 +193,7 @@ def test_checks_name_the_fault(kernels):
     spec = get_op("conv2d_f32_fw")
     p = {"n": 1, "height": 3, "width": 3, "cin": 2, "cout": 2, "kh": 3, "kw": 3, "sh": 1, "sw": 1, "pad_top": 1,
          "pad_bottom": 1, "pad_left": 1, "pad_right": 1, "use_bias": 1, "chunk_rows": 1 << 24}
-    _expect_device_error(kernels, "conv2d_f32_fw", spec.make_inputs(p, rng), p, "fits neither L1")
+    _expect_device_error(kernels, "conv2d_f32_fw", inputs_of(spec)(p, rng), p, "fits neither L1")
     # a flag out of range
     p2 = dict(p, chunk_rows=0, use_bias=2)
     _expect_device_error(kernels, "conv2d_f32_fw", spec.make_inputs(p2, rng), p2, "use_bias must be 0 or 1")

@@ -4,11 +4,11 @@ split unevenly, zero points, scale ratios below and above 1, ReLU/ReLU6 clamps, 
 from __future__ import annotations
 
 import numpy as np
+from compare import assert_exact
+from s8_cases import act, assert_spread, core_counts
 
 from qlr.golden.int8 import add_requant
 from qlr.kernels.registry import get_op
-from s8_cases import act, assert_spread, core_counts
-from compare import assert_exact
 
 # shape, (S_a, S_b, S_y), a_zp, b_zp, act
 CASES = [

@@ -5,10 +5,10 @@ non-square windows, a non-zero input zero point, per-layer and per-channel multi
 from __future__ import annotations
 
 import numpy as np
+from compare import assert_exact
+from s8_cases import act, core_counts, run_and_compare, slow
 
 from qlr.kernels.registry import get_op
-from s8_cases import act, core_counts, run_and_compare, slow
-from compare import assert_exact
 
 # n, in_h, in_w, c, (k_h, k_w), (stride_h, stride_w), (top, bottom, left, right), in_zp, rq, act
 CASES = [
@@ -20,7 +20,7 @@ CASES = [
 SLOW_CASES = [CASES[0], CASES[2]]
 
 
-def _params(case) -> dict:  # noqa: ANN001
+def _params(case) -> dict:
     n, h, w, c, (kh, kw), (sh, sw), (pt, pb, pl, pr), zx, rq, a = case
     return {"n": n, "in_h": h, "in_w": w, "c": c, "k_h": kh, "k_w": kw, "stride_h": sh, "stride_w": sw,
             "pad_top": pt, "pad_bottom": pb, "pad_left": pl, "pad_right": pr, "in_zp": zx,

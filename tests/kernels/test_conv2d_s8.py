@@ -5,10 +5,9 @@ zero points, per-layer and per-channel requantization, none/ReLU/ReLU6, saturati
 from __future__ import annotations
 
 import numpy as np
-import pytest
+from s8_cases import act, run_and_compare, slow
 
 from qlr.kernels.registry import get_op
-from s8_cases import act, run_and_compare, slow
 
 # n, in_h, in_w, in_c, out_c, (k_h, k_w), (stride_h, stride_w), (top, bottom, left, right),
 # in_zp, w_zp, rq_channels ("c" = per channel), activation
@@ -23,7 +22,7 @@ CASES = [
 SLOW_CASES = [CASES[1], CASES[3], CASES[4]]
 
 
-def _params(case) -> dict:  # noqa: ANN001
+def _params(case) -> dict:
     n, h, w, cin, cout, (kh, kw), (sh, sw), (pt, pb, pl, pr), zx, zw, rq, a = case
     return {"n": n, "in_h": h, "in_w": w, "in_c": cin, "out_c": cout, "k_h": kh, "k_w": kw, "stride_h": sh,
             "stride_w": sw, "pad_top": pt, "pad_bottom": pb, "pad_left": pl, "pad_right": pr, "in_zp": zx,
@@ -33,7 +32,7 @@ def _params(case) -> dict:  # noqa: ANN001
 def test_conv2d_s8_matches_golden(kernels):
     spec = get_op("conv2d_s8")
     rng = np.random.default_rng(11)
-    for i, case in enumerate(SLOW_CASES if slow(kernels) else CASES):
+    for case in SLOW_CASES if slow(kernels) else CASES:
         p = _params(case)
         # case 4 has a single output channel on a 1x1 input: too few outputs for the spread check
         run_and_compare(kernels, spec, p, rng, f"conv2d case {case}", spread=p["out_c"] * p["n"] > 2)

@@ -6,9 +6,9 @@ splits by rows and by channels."""
 from __future__ import annotations
 
 import numpy as np
+from s8_cases import act, run_and_compare, slow
 
 from qlr.kernels.registry import get_op
-from s8_cases import act, run_and_compare, slow
 
 # n, in_h, in_w, c, (k_h, k_w), (stride_h, stride_w), (top, bottom, left, right), in_zp, w_zp, rq, act
 CASES = [
@@ -22,7 +22,7 @@ CASES = [
 SLOW_CASES = [CASES[1], CASES[3], CASES[4]]
 
 
-def _params(case) -> dict:  # noqa: ANN001
+def _params(case) -> dict:
     n, h, w, c, (kh, kw), (sh, sw), (pt, pb, pl, pr), zx, zw, rq, a = case
     return {"n": n, "in_h": h, "in_w": w, "c": c, "k_h": kh, "k_w": kw, "stride_h": sh, "stride_w": sw,
             "pad_top": pt, "pad_bottom": pb, "pad_left": pl, "pad_right": pr, "in_zp": zx, "w_zp": zw,

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from compare import assert_f32_close, inputs_of
 
 from qlr.kernels.ops_f32 import ho, wo
 from qlr.kernels.registry import get_op
-from compare import assert_f32_close
 
 SLOW_BOARDS = ("pulp-open",)  # GVSoC runs ~60 MIPS: fewer, smaller cases there
 
 
-def core_counts(kernels, case: int) -> list[int]:  # noqa: ANN001
+def core_counts(kernels, case: int) -> list[int]:
     """Team sizes for the case-th case of a kernel: the first case on 1, 3 and all the cores, the
     others on all the cores or on 3 in turn (uneven splits either way), so each kernel meets every
     team size without running every case three times: every tensor crosses the link (~10 KB/s
@@ -33,16 +33,16 @@ def core_counts(kernels, case: int) -> list[int]:  # noqa: ANN001
     return sorted({min(c, kernels.team_max) for c in sizes})
 
 
-def window(n, h, w, c, kh, kw, sh, sw, pads, cname="c"):  # noqa: ANN001, ANN201
+def window(n, h, w, c, kh, kw, sh, sw, pads, cname="c"):
     pt, pb, pl, pr = pads
     return {"n": n, "height": h, "width": w, cname: c, "kh": kh, "kw": kw, "sh": sh, "sw": sw,
             "pad_top": pt, "pad_bottom": pb, "pad_left": pl, "pad_right": pr}
 
 
-def run_and_compare(kernels, op: str, p: dict, k_terms: dict[str, int], seed: int, case: int) -> None:  # noqa: ANN001
+def run_and_compare(kernels, op: str, p: dict, k_terms: dict[str, int], seed: int, case: int) -> None:
     spec = get_op(op)
     rng = np.random.default_rng(seed)
-    arrays = spec.make_inputs(p, rng)
+    arrays = inputs_of(spec)(p, rng)
     ref = spec.golden({k: v.copy() for k, v in arrays.items()}, p)
     for cores in core_counts(kernels, case):
         got = kernels.run(spec, arrays, p, cores=cores).outputs
@@ -65,14 +65,14 @@ CONV = [
 CONV_SLOW = [CONV[0], CONV[1], CONV[2]]
 
 
-def conv_params(case) -> dict:  # noqa: ANN001
+def conv_params(case) -> dict:
     n, h, w, cin, cout, kh, kw, sh, sw, pads, chunk = case
     p = window(n, h, w, cin, kh, kw, sh, sw, pads, cname="cin")
     p.update(cout=cout, chunk_rows=chunk)
     return p
 
 
-def conv_cases(kernels):  # noqa: ANN001, ANN201
+def conv_cases(kernels):
     return CONV_SLOW if kernels.board in SLOW_BOARDS else CONV
 
 
@@ -111,7 +111,7 @@ DW = [
 DW_SLOW = [DW[0], DW[1], DW[2]]
 
 
-def dw_cases(kernels):  # noqa: ANN001, ANN201
+def dw_cases(kernels):
     return DW_SLOW if kernels.board in SLOW_BOARDS else DW
 
 
@@ -142,7 +142,7 @@ PW = [(1, 1, 1, 1, 1), (3, 3, 7, 5, 11), (1, 11, 3, 13, 3), (3, 1, 1, 9, 14)]  #
 LIN = [(1, 1, 1), (3, 11, 13), (7, 13, 10), (1, 37, 3)]                        # n, in, out
 
 
-def pw_params(case) -> dict:  # noqa: ANN001
+def pw_params(case) -> dict:
     n, h, w, cin, cout = case
     return {"n": n, "height": h, "width": w, "cin": cin, "cout": cout}
 
@@ -175,7 +175,7 @@ def test_nan_input_propagates_and_fails_the_comparison(kernels):
     and assert_f32_close must reject it (NaN never passes)."""
     spec = get_op("linear_f32_fw")
     p = {"n": 3, "in_features": 5, "out_features": 4, "use_bias": 1}
-    arrays = spec.make_inputs(p, np.random.default_rng(9))
+    arrays = inputs_of(spec)(p, np.random.default_rng(9))
     ref = spec.golden({k: v.copy() for k, v in arrays.items()}, p)["y"]
     arrays["x"][1, 2] = np.nan
     got = kernels.run(spec, arrays, p, cores=kernels.team_max).outputs["y"]

@@ -4,9 +4,9 @@ counts, input lengths with SIMD tails, odd output counts, both zero points, ReLU
 from __future__ import annotations
 
 import numpy as np
+from s8_cases import act, run_and_compare, slow
 
 from qlr.kernels.registry import get_op
-from s8_cases import act, run_and_compare, slow
 
 # n, in_f, out_f, in_zp, w_zp, rq, act
 CASES = [
@@ -18,7 +18,7 @@ CASES = [
 SLOW_CASES = [CASES[1], CASES[3]]
 
 
-def _params(case) -> dict:  # noqa: ANN001
+def _params(case) -> dict:
     n, i, o, zx, zw, rq, a = case
     return {"n": n, "in_f": i, "out_f": o, "in_zp": zx, "w_zp": zw, "rq_channels": o if rq == "c" else 1, **act(a)}
 

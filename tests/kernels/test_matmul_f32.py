@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from qlr.kernels.registry import get_op
 from compare import assert_f32_close
 from mem_fill import filled_inputs
+
+from qlr.kernels.registry import get_op
 
 # (m, n, k): tails of every block kind; M < cores and N < 4 (empty shares); K = 1; column split
 # (m small, n large).
@@ -29,7 +29,7 @@ SHAPES = [(1, 1, 1), (3, 7, 11), (11, 3, 7), (9, 16, 5), (17, 13, 33), (2, 3, 1)
 FAST = {"nn": [(9, 64, 64)], "nt": [(10, 7, 64)], "tn": [(32, 32, 6), (32, 32, 3)]}
 
 
-def core_counts(kernels) -> list[int]:  # noqa: ANN001
+def core_counts(kernels) -> list[int]:
     return sorted({1, min(3, kernels.team_max), kernels.team_max})
 
 
@@ -45,10 +45,10 @@ def test_matmul_matches_reference(kernels, kind):
             p = {"m": m, "n": n, "k": k, "accumulate": acc}
             if host:
                 arrays = spec.make_inputs(p, rng)
-                run = lambda cores: kernels.run(spec, arrays, {"accumulate": acc}, cores=cores)  # noqa: E731
+                run = lambda cores: kernels.run(spec, arrays, {"accumulate": acc}, cores=cores)
             else:  # inputs generated on the device: the link (a UART) is the slow part
                 arrays = filled_inputs(spec, p, 100 + i)
-                run = lambda cores: kernels.run(spec, None, p, cores=cores, fill_seed=100 + i)  # noqa: E731
+                run = lambda cores: kernels.run(spec, None, p, cores=cores, fill_seed=100 + i)
             ref = spec.golden(dict(arrays), p)["c"]
             for cores in core_counts(kernels):
                 got = run(cores).outputs["c"]

@@ -6,9 +6,9 @@ per-channel requantization, ReLU/ReLU6, saturation; split by pixels and by chann
 from __future__ import annotations
 
 import numpy as np
+from s8_cases import act, run_and_compare, slow
 
 from qlr.kernels.registry import get_op
-from s8_cases import act, run_and_compare, slow
 
 # n, in_h, in_w, in_c, out_c, (stride_h, stride_w), in_zp, w_zp, rq, act
 CASES = [
@@ -21,7 +21,7 @@ CASES = [
 SLOW_CASES = [CASES[1], CASES[2], CASES[4]]
 
 
-def _params(case) -> dict:  # noqa: ANN001
+def _params(case) -> dict:
     n, h, w, cin, cout, (sh, sw), zx, zw, rq, a = case
     return {"n": n, "in_h": h, "in_w": w, "in_c": cin, "out_c": cout, "stride_h": sh, "stride_w": sw,
             "in_zp": zx, "w_zp": zw, "rq_channels": cout if rq == "c" else 1, **act(a)}

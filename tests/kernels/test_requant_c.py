@@ -10,11 +10,12 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from compare import assert_exact
+from s8_cases import core_counts
 
 from qlr.errors import QlrError
 from qlr.golden.requant import Requant, requantize
 from qlr.kernels.registry import get_op
-from compare import assert_exact
 
 I32_MIN, I32_MAX = -(2**31), 2**31 - 1
 SHIFTS = np.arange(1, 63, dtype=np.int64)  # one channel per shift
@@ -22,7 +23,7 @@ EDGE_ACC = [I32_MIN, I32_MIN + 1, -(2**30), -65537, -255, -1, 0, 1, 255, 65535, 
 CLAMPS = [(0, 0, 255), (128, 0, 255), (10, 10, 255), (0, 0, 150), (7, 7, 7)]
 
 
-def _run(kernels, acc: np.ndarray, mult: np.ndarray, shift: np.ndarray, zp: int, lo: int, hi: int, what: str,  # noqa: ANN001
+def _run(kernels, acc: np.ndarray, mult: np.ndarray, shift: np.ndarray, zp: int, lo: int, hi: int, what: str,
          cores: int) -> np.ndarray:
     spec = get_op("requant_u8")
     arrays = {"acc": acc.astype(np.int32), "mult": mult.astype(np.int32), "shift": shift.astype(np.uint8)}
@@ -86,7 +87,6 @@ def test_requant_near_clamps_random(kernels):
     target = rng.uniform(-300, 300, size=(m, ch))
     acc = np.rint(target * np.ldexp(1.0, shift) / mult) + rng.integers(-1, 2, size=(m, ch))
     acc = np.clip(acc, I32_MIN, I32_MAX).astype(np.int64)
-    from s8_cases import core_counts
     for c in core_counts(kernels):
         _run(kernels, acc, mult, shift, 100, 0, 255, f"near clamps cores={c}", cores=c)
     one = np.array([int(mult[0])]), np.array([int(shift[0])])

@@ -7,43 +7,45 @@ import re
 
 import numpy as np
 import pytest
+from compare import inputs_of
 
 from qlr.errors import QlrError
 from qlr.kernels.registry import get_op
+from qlr.kernels.spec import Params
 
 
 def _conv_case(rng: np.random.Generator) -> tuple[dict, dict]:
     spec = get_op("conv2d_s8")
-    p = {"n": 1, "in_h": 3, "in_w": 3, "in_c": 2, "out_c": 4, "k_h": 3, "k_w": 3, "stride_h": 1, "stride_w": 1,
+    p: Params = {"n": 1, "in_h": 3, "in_w": 3, "in_c": 2, "out_c": 4, "k_h": 3, "k_w": 3, "stride_h": 1, "stride_w": 1,
          "pad_top": 1, "pad_bottom": 1, "pad_left": 1, "pad_right": 1, "in_zp": 0, "w_zp": 0, "out_zp": 0,
          "act_min": 0, "act_max": 255, "rq_channels": 4}
-    return spec.make_inputs(p, rng), p
+    return inputs_of(spec)(p, rng), p
 
 
-def _bad_shift(a, p):  # noqa: ANN001, ANN202
+def _bad_shift(a, p):
     a["shift"][2] = 0
     return a, {}
 
 
-def _bad_mult(a, p):  # noqa: ANN001, ANN202
+def _bad_mult(a, p):
     a["mult"][1] = -5
     return a, {}
 
 
-def _bad_w_zp(a, p):  # noqa: ANN001, ANN202
+def _bad_w_zp(a, p):
     return a, {"w_zp": 200}
 
 
-def _bad_act(a, p):  # noqa: ANN001, ANN202
+def _bad_act(a, p):
     return a, {"act_min": 30, "act_max": 20}
 
 
-def _bad_rq_channels(a, p):  # noqa: ANN001, ANN202
+def _bad_rq_channels(a, p):
     a["mult"], a["shift"] = a["mult"][:2].copy(), a["shift"][:2].copy()
     return a, {}
 
 
-def _bad_bound(a, p):  # noqa: ANN001, ANN202
+def _bad_bound(a, p):
     a["bias"][3] = 2**31 - 1
     a["w"][3] = 1
     return a, {}

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from s8_cases import ACTS, act, assert_spread
 
 from qlr.kernels.ops_s8 import OPS
 from qlr.kernels.run import resolve_params, run_golden
-from s8_cases import ACTS, act, assert_spread
 
 CONV = {"n": 2, "in_h": 9, "in_w": 7, "in_c": 5, "out_c": 6, "k_h": 3, "k_w": 3, "stride_h": 1, "stride_w": 2,
         "pad_top": 1, "pad_bottom": 1, "pad_left": 0, "pad_right": 1, "in_zp": 7, "w_zp": -3}

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from compare import assert_f32_close
+from mem_fill import filled_inputs
 
 from qlr.errors import QlrError
 from qlr.kernels.registry import get_op
-from compare import assert_f32_close
-from mem_fill import filled_inputs
+from qlr.kernels.run import complete_params
 
 SLOW_BOARDS = ("pulp-open", "qemu-m4")
 
@@ -29,15 +30,15 @@ SLOW_BOARDS = ("pulp-open", "qemu-m4")
 SMALL_BUDGET = 300
 
 
-def core_counts(kernels) -> list[int]:  # noqa: ANN001
+def core_counts(kernels) -> list[int]:
     return sorted({1, min(3, kernels.team_max), kernels.team_max})
 
 
-def run_and_compare(kernels, op: str, p: dict, k_terms: dict[str, int], seed: int) -> None:  # noqa: ANN001
+def run_and_compare(kernels, op: str, p: dict, k_terms: dict[str, int], seed: int) -> None:
     """Inputs generated on the device (mem_fill: the link is the slow part off the host), the
     reference from the same values on the host."""
     spec = get_op(op)
-    full = {q.name: p.get(q.name, q.default) for q in spec.params}
+    full = complete_params(spec, p)
     ref = spec.golden(filled_inputs(spec, full, seed), full)
     for cores in core_counts(kernels):
         got = kernels.run(spec, None, full, cores=cores, fill_seed=seed).outputs
@@ -51,7 +52,7 @@ PW = [(1, 3, 5, 37, 11), (2, 3, 3, 13, 6)]
 LIN = [(9, 70, 13), (5, 11, 29)]
 
 
-def budgets(kernels) -> list[int]:  # noqa: ANN001
+def budgets(kernels) -> list[int]:
     return [0, SMALL_BUDGET]
 
 

@@ -93,7 +93,7 @@ qlr_link_status_t qlr_cmd_cl_image_open(const qlr_frame_t *req, qlr_link_reply_t
                       m->lr_count, m->lr_bits, m->lr_scale_count, m->lr_code_max != NULL ? m->lr_scale_count : 0u,
                       m->lr_row_bytes, m->batch_count, sat32(qlr_frontend_scratch_size(m)), m->size};
     for (unsigned i = 0; i < 20u; i++) {
-        qlr_link_put_u32(reply->data + 4u * i, v[i]);
+        qlr_link_put_u32(reply->data + (size_t)4u * i, v[i]);
     }
     reply->len = 80;
     return QLR_LINK_OK;

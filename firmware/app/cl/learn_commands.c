@@ -1,7 +1,7 @@
 /*
- * CL_SETUP, CL_EVENT and CL_EVAL (learn_commands.h): the learning session on the image opened
- * by CL_IMAGE_OPEN. Offsets in requests and replies are relative to the L2 window (the MEM_*
- * window) or the L3 window. Every field is checked before use.
+ * CL_SETUP, CL_EVENT and CL_EVAL (learn_commands.h): the learning session on the image opened by
+ * CL_IMAGE_OPEN, laid out by the host's memory plan (qlr/cl_plan.h). Every field is checked
+ * before use; a configuration the plan does not hold is refused with the plan's message.
  */
 #include "learn_commands.h"
 
@@ -10,6 +10,7 @@
 #include "image_commands.h"
 #include "qlr/cl_event.h"
 #include "qlr/cl_frontend.h"
+#include "qlr/cl_plan.h"
 #include "qlr/image.h"
 #include "qlr/runtime.h"
 
@@ -22,11 +23,6 @@ static float get_f32(const uint8_t *p)
     float f;
     memcpy(&f, &u, sizeof f);
     return f;
-}
-
-static uint32_t l2_offset(const void *p)
-{
-    return (uint32_t)((uintptr_t)p - qlr_mem_region(QLR_MEM_L2).base);
 }
 
 static int map_kind(uint8_t kind, qlr_cl_kind_t *out)
@@ -44,7 +40,7 @@ static int map_kind(uint8_t kind, qlr_cl_kind_t *out)
     }
 }
 
-/* The back-end chain from the image's BACK layers, parameters pointing into the image. */
+/* The back-end chain (kinds and shapes) from the image's BACK layers; buffers come from the plan. */
 static const char *build_backend(const qlr_image_t *img, qlr_cl_backend_t *bk)
 {
     memset(bk, 0, sizeof *bk);
@@ -65,35 +61,145 @@ static const char *build_backend(const qlr_image_t *img, qlr_cl_backend_t *bk)
         if (L.input0 != (uint16_t)(pos - 1u)) {
             return "image: the back-end must be a chain (each layer reads the previous one)";
         }
+        l->pos = pos;
         l->act = L.act == QLR_ACT_RELU ? QLR_CL_ACT_RELU : L.act == QLR_ACT_RELU6 ? QLR_CL_ACT_RELU6 : QLR_CL_ACT_NONE;
         l->ih = L.in_h, l->iw = L.in_w, l->ic = L.in_c;
         l->oh = L.out_h, l->ow = L.out_w, l->oc = L.out_c;
         l->kh = L.kernel_h, l->kw = L.kernel_w, l->sh = L.stride_h, l->sw = L.stride_w;
         l->pad[0] = L.pad_top, l->pad[1] = L.pad_bottom, l->pad[2] = L.pad_left, l->pad[3] = L.pad_right;
         if (P.be_weight != NULL) {
-            l->w = (float *)(uintptr_t)P.be_weight; /* repointed to a writable copy after layout */
             l->nw = P.weight_count;
-            if (P.be_bias != NULL) {
-                l->b = (float *)(uintptr_t)P.be_bias;
-                l->nb = L.out_c;
-            }
+            l->nb = P.be_bias != NULL ? L.out_c : 0u;
         }
     }
     bk->n = img->back_count;
     return NULL;
 }
 
-static qlr_status_t front_hook(void *ctx, const uint8_t *image, uint8_t *latent, unsigned cores)
+/* Fills `b` (L2 or streamed L3) with `bytes` from src, or with zeros when src is NULL (through the
+ * first staging buffer in L3). */
+static int fill_buf(const qlr_cl_buf_t *b, const void *src, size_t bytes, uint8_t *zeros, uint32_t zero_bytes)
 {
-    (void)ctx;
-    return qlr_cl_frontend_one(image, latent, cores);
+    if (bytes == 0u) {
+        return 0;
+    }
+    if (b->level != QLR_MEM_L3) {
+        if (src != NULL) {
+            memcpy(b->ptr, src, bytes);
+        } else {
+            memset(b->ptr, 0, bytes);
+        }
+        return 0;
+    }
+    if (src != NULL) {
+        return qlr_l3_write(b->offset, src, bytes);
+    }
+    if (zeros == NULL || zero_bytes == 0u) {
+        return -1;
+    }
+    memset(zeros, 0, zero_bytes);
+    for (size_t at = 0; at < bytes; at += zero_bytes) {
+        size_t n = bytes - at < zero_bytes ? bytes - at : zero_bytes;
+        if (qlr_l3_write(b->offset + (uint32_t)at, zeros, n) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The image's back-end parameters into their planned buffers; momentum zero (the host writes a
+ * resumed run's momentum after the reply); the LR memory's filled rows and labels into L3. */
+static const char *load_state(qlr_cl_t *cl, const qlr_image_t *img)
+{
+    qlr_cl_backend_t *bk = &cl->bk;
+    for (unsigned i = 0; i < bk->n; i++) {
+        qlr_cl_layer_t *l = &bk->layer[i];
+        qlr_layer_params_t P;
+        if (l->nw == 0u || qlr_image_layer_params(img, l->pos, &P) != 0) {
+            continue;
+        }
+        if (fill_buf(&l->w, P.be_weight, 4u * (size_t)l->nw, NULL, 0) != 0 ||
+            fill_buf(&l->b, P.be_bias, 4u * (size_t)l->nb, NULL, 0) != 0 ||
+            fill_buf(&l->vw, NULL, l->vw.size != 0u ? 4u * (size_t)l->nw : 0u, bk->stage[0], bk->stage_bytes) != 0 ||
+            fill_buf(&l->vb, NULL, l->vb.size != 0u ? 4u * (size_t)l->nb : 0u, NULL, 0) != 0) {
+            return "L3 write refused while loading the back-end parameters";
+        }
+    }
+    for (uint32_t s = 0; s < cl->filled; s++) {
+        if (qlr_l3_write(cl->lr_rows.offset + s * cl->row_bytes, img->lr_latents + (size_t)s * img->lr_row_bytes,
+                         cl->row_bytes) != 0 ||
+            qlr_l3_write(cl->lr_labels.offset + 2u * s, &img->lr_labels[s], 2u) != 0) {
+            return "L3 write refused while loading the LR memory";
+        }
+        cl->labels[s] = img->lr_labels[s];
+    }
+    return NULL;
+}
+
+static qlr_status_t front_hook(void *ctx, const uint8_t *image, uint8_t *row, unsigned cores)
+{
+    const qlr_cl_t *cl = ctx;
+    return qlr_cl_frontend_row(image, row, cl->cfg.q_bits, cores);
+}
+
+/* The plan from L3 into the plan reader's own copy. */
+static const char *read_plan(uint32_t off, uint32_t len)
+{
+    static uint8_t blob[QLR_CL_PLAN_MAX_BYTES];
+    if (len > sizeof blob || qlr_l3_read(blob, off, len) != 0) {
+        return "the plan (L3 offset, length) is outside L3 or longer than 8192 bytes";
+    }
+    return qlr_cl_plan_load(blob, len);
+}
+
+/* Everything about the session the plan, the image and the request must agree on. */
+static const char *configure(qlr_cl_t *cl, const qlr_image_t *img, const uint8_t *p)
+{
+    const qlr_cl_plan_info_t *pi = qlr_cl_plan_info();
+    qlr_cl_config_t *c = &cl->cfg;
+    c->n_lr = pi->n_lr, c->q_bits = pi->q_lr, c->epochs = pi->epochs, c->mb = pi->mb, c->ub = pi->ub;
+    c->n_max = pi->n_new, c->n_eval = pi->n_eval;
+    c->lr = get_f32(p + 8);
+    c->momentum = get_f32(p + 12);
+    c->weight_decay = get_f32(p + 16);
+    for (unsigned i = 0; i < 4u; i++) {
+        cl->rng.s[i] = qlr_link_get_u32(p + 20 + 4u * i);
+    }
+    cl->filled = qlr_link_get_u32(p + 36);
+    cl->updates = qlr_link_get_u32(p + 40);
+    cl->events = qlr_link_get_u32(p + 44);
+    c->cores = qlr_link_get_u32(p + 48);
+    if (c->cores == 0u || c->cores > qlr_team_max()) {
+        return "cores must be 1..team size";
+    }
+    if (cl->filled > c->n_lr || (cl->rng.s[0] | cl->rng.s[1] | cl->rng.s[2] | cl->rng.s[3]) == 0u) {
+        return "filled > n_lr, or an all-zero RNG state";
+    }
+    if (img->lr_count != cl->filled || (img->lr_count != 0u && img->lr_bits != c->q_bits)) {
+        return "the image's LR memory must hold exactly the filled slots at the plan's Q_LR";
+    }
+    const char *bad = build_backend(img, &cl->bk);
+    if (bad == NULL && qlr_cl_backend_act_elems(&cl->bk, 0) != img->latent_elements) {
+        bad = "image: the back-end input is not the latent";
+    }
+    cl->elems = (uint32_t)img->latent_elements;
+    cl->channels = img->latent_c;
+    cl->image_bytes = img->in_h * img->in_w * img->in_c;
+    cl->row_bytes = (cl->elems * c->q_bits + 7u) / 8u;
+    cl->classes = qlr_cl_backend_act_elems(&cl->bk, cl->bk.n);
+    if (bad == NULL && pi->row_bytes != cl->row_bytes) {
+        bad = "the plan's latent row is not the image's at the plan's Q_LR";
+    }
+    cl->front = front_hook;
+    cl->front_ctx = cl;
+    return bad;
 }
 
 qlr_link_status_t qlr_cmd_cl_setup(const qlr_frame_t *req, qlr_link_reply_t *reply)
 {
     const uint8_t *p = req->payload;
-    if (req->len != 76u) {
-        reply->message = "CL_SETUP takes 76 bytes";
+    if (req->len != 52u) {
+        reply->message = "CL_SETUP takes 52 bytes";
         return QLR_LINK_E_LENGTH;
     }
     const qlr_image_t *img = qlr_cl_image();
@@ -104,126 +210,43 @@ qlr_link_status_t qlr_cmd_cl_setup(const qlr_frame_t *req, qlr_link_reply_t *rep
     g_ready = 0;
     qlr_cl_t *cl = &g_cl;
     memset(cl, 0, sizeof *cl);
-    uint32_t work_off = qlr_link_get_u32(p), work_size = qlr_link_get_u32(p + 4);
-    qlr_cl_config_t *c = &cl->cfg;
-    c->n_lr = qlr_link_get_u32(p + 8);
-    c->q_bits = qlr_link_get_u32(p + 12);
-    c->epochs = qlr_link_get_u32(p + 16);
-    c->mb = qlr_link_get_u32(p + 20);
-    c->n_max = qlr_link_get_u32(p + 24);
-    c->lr = get_f32(p + 28);
-    c->momentum = get_f32(p + 32);
-    c->weight_decay = get_f32(p + 36);
-    c->scale = get_f32(p + 40);
-    for (unsigned i = 0; i < 4u; i++) {
-        cl->rng.s[i] = qlr_link_get_u32(p + 44 + 4u * i);
-    }
-    cl->filled = qlr_link_get_u32(p + 60);
-    cl->updates = qlr_link_get_u32(p + 64);
-    cl->events = qlr_link_get_u32(p + 68);
-    c->cores = qlr_link_get_u32(p + 72);
-    qlr_mem_region_t l2 = qlr_mem_region(QLR_MEM_L2);
-    if ((work_off & 63u) != 0u || (size_t)work_off > l2.size || (size_t)work_size > l2.size - work_off) {
-        reply->message = "work area outside the L2 window or not 64-byte aligned";
-        return QLR_LINK_E_RANGE;
-    }
-    if (c->cores == 0u || c->cores > qlr_team_max()) {
-        reply->message = "cores must be 1..team size";
-        return QLR_LINK_E_ARGUMENT;
-    }
-    if (cl->filled > c->n_lr || (cl->rng.s[0] | cl->rng.s[1] | cl->rng.s[2] | cl->rng.s[3]) == 0u) {
-        reply->message = "filled > n_lr, or an all-zero RNG state";
-        return QLR_LINK_E_ARGUMENT;
-    }
-    if (img->lr_count != cl->filled || (img->lr_count != 0u && img->lr_bits != c->q_bits)) {
-        reply->message = "the image's LR memory must hold exactly the filled slots at q_bits";
-        return QLR_LINK_E_ARGUMENT;
-    }
-    const char *bad = build_backend(img, &cl->bk);
-    if (bad == NULL && qlr_cl_backend_act_elems(&cl->bk, 0) != img->latent_elements) {
-        bad = "image: the back-end input is not the latent";
-    }
-    cl->image_bytes = img->in_h * img->in_w * img->in_c;
-    cl->front = front_hook;
+    const char *bad = read_plan(qlr_link_get_u32(p), qlr_link_get_u32(p + 4));
+    qlr_cl_buf_t image;
     if (bad == NULL) {
-        bad = qlr_cl_layout(cl, (uint8_t *)l2.base + work_off, work_size);
+        bad = qlr_cl_plan_bind("image", img->size, 0, 0, &image);
     }
-    /* writable copies of the back-end parameters */
-    for (unsigned i = 0; bad == NULL && i < cl->bk.n; i++) {
-        qlr_cl_layer_t *l = &cl->bk.layer[i];
-        if (l->nw == 0u) {
-            continue;
-        }
-        float *w = qlr_cl_alloc(cl, 4u * l->nw);
-        float *b = l->nb != 0u ? qlr_cl_alloc(cl, 4u * l->nb) : NULL;
-        if (w == NULL || (l->nb != 0u && b == NULL)) {
-            bad = "L2 work area too small for the back-end parameters";
-            break;
-        }
-        memcpy(w, l->w, 4u * l->nw);
-        l->w = w;
-        if (b != NULL) {
-            memcpy(b, l->b, 4u * l->nb);
-            l->b = b;
-        }
+    if (bad == NULL && image.ptr != img->data) {
+        bad = "plan: the open image is not where the plan's buffer 'image' is";
     }
     if (bad == NULL) {
-        size_t fe_size = qlr_frontend_scratch_size(img);
-        void *fe_scratch = fe_size != 0u ? qlr_cl_alloc(cl, fe_size) : NULL;
-        if (fe_scratch == NULL) {
-            bad = fe_size == 0u ? "image: the front-end cannot run on this board"
-                                : "L2 work area too small for the front-end buffers";
-        } else if (qlr_cl_frontend_prepare(img, fe_scratch, fe_size) != QLR_OK) {
-            bad = "image: the front-end could not be prepared";
-        }
+        bad = configure(cl, img, p);
+    }
+    if (bad == NULL) {
+        bad = qlr_cl_bind(cl);
+    }
+    qlr_cl_buf_t fe;
+    size_t fe_size = qlr_frontend_scratch_size(img);
+    if (bad == NULL) {
+        bad = fe_size == 0u ? "image: the front-end cannot run on this board"
+                            : qlr_cl_plan_bind("fe.scratch", fe_size, 0, 0, &fe);
+    }
+    if (bad == NULL && qlr_cl_frontend_prepare(img, fe.ptr, fe.size) != QLR_OK) {
+        bad = "image: the front-end could not be prepared";
+    }
+    if (bad == NULL) {
+        bad = load_state(cl, img);
     }
     if (bad != NULL) {
         reply->message = bad;
         return QLR_LINK_E_ARGUMENT;
     }
-    /* LR memory: the image's filled rows and labels go to L3, the labels also to L2. */
-    for (uint32_t s = 0; s < cl->filled; s++) {
-        if (qlr_l3_write(cl->l3_rows + s * cl->row_bytes, img->lr_latents + (size_t)s * img->lr_row_bytes,
-                         cl->row_bytes) != 0 ||
-            qlr_l3_write(cl->l3_labels + 2u * s, &img->lr_labels[s], 2u) != 0) {
-            reply->message = "L3 write refused while loading the LR memory";
-            return QLR_LINK_E_DEVICE;
-        }
-        cl->labels[s] = img->lr_labels[s];
-    }
     g_ready = 1;
     uint8_t *d = reply->data;
     qlr_link_put_u32(d + 0, cl->elems);
     qlr_link_put_u32(d + 4, cl->row_bytes);
-    qlr_link_put_u32(d + 8, cl->l3_rows);
-    qlr_link_put_u32(d + 12, cl->l3_labels);
-    qlr_link_put_u32(d + 16, cl->l3_end);
-    qlr_link_put_u32(d + 20, (uint32_t)cl->used);
-    qlr_link_put_u32(d + 24, l2_offset(cl->losses));
-    qlr_link_put_u32(d + 28, l2_offset(cl->new_codes));
-    qlr_link_put_u32(d + 32, l2_offset(cl->new_index));
-    qlr_link_put_u32(d + 36, l2_offset(cl->slots));
-    uint32_t n = 0;
-    size_t at = 44;
-    for (unsigned i = 0; i < cl->bk.n; i++) {
-        const qlr_cl_layer_t *l = &cl->bk.layer[i];
-        for (unsigned k = 0; k < 2u; k++) {
-            const float *v = k == 0u ? l->w : l->b;
-            const float *m = k == 0u ? l->vw : l->vb;
-            uint32_t cnt = k == 0u ? l->nw : l->nb;
-            if (v == NULL || cnt == 0u) {
-                continue;
-            }
-            qlr_link_put_u32(d + at, l2_offset(v));
-            qlr_link_put_u32(d + at + 4, cnt);
-            qlr_link_put_u32(d + at + 8, l2_offset(m));
-            qlr_link_put_u32(d + at + 12, i | (k << 16)); /* back-end layer, 0 weight / 1 bias */
-            at += 16;
-            n++;
-        }
-    }
-    qlr_link_put_u32(d + 40, n);
-    reply->len = at;
+    qlr_link_put_u32(d + 8, cl->cfg.ub);
+    qlr_link_put_u32(d + 12, cl->classes);
+    reply->len = 16;
     return QLR_LINK_OK;
 }
 
@@ -240,8 +263,8 @@ static void put_state(uint8_t *d, const qlr_cl_t *cl)
 qlr_link_status_t qlr_cmd_cl_event(const qlr_frame_t *req, qlr_link_reply_t *reply)
 {
     const uint8_t *p = req->payload;
-    if (req->len != 12u) {
-        reply->message = "CL_EVENT takes images offset, labels offset, count";
+    if (req->len != 4u) {
+        reply->message = "CL_EVENT takes the image count";
         return QLR_LINK_E_LENGTH;
     }
     if (!g_ready) {
@@ -249,27 +272,19 @@ qlr_link_status_t qlr_cmd_cl_event(const qlr_frame_t *req, qlr_link_reply_t *rep
         return QLR_LINK_E_ARGUMENT;
     }
     qlr_cl_t *cl = &g_cl;
-    uint32_t img_off = qlr_link_get_u32(p), lab_off = qlr_link_get_u32(p + 4), n = qlr_link_get_u32(p + 8);
-    qlr_mem_region_t l2 = qlr_mem_region(QLR_MEM_L2);
+    uint32_t n = qlr_link_get_u32(p);
     if (n == 0u || n > cl->cfg.n_max) {
         reply->message = "event size must be 1..n_max";
         return QLR_LINK_E_ARGUMENT;
     }
-    uint64_t img_bytes = (uint64_t)n * cl->image_bytes;
-    if ((lab_off & 1u) != 0u || (uint64_t)img_off + img_bytes > l2.size || (uint64_t)lab_off + 2u * n > l2.size) {
-        reply->message = "event images or labels outside the L2 window";
-        return QLR_LINK_E_RANGE;
-    }
-    const uint16_t *labels = (const uint16_t *)(l2.base + lab_off);
-    uint32_t classes = qlr_cl_backend_act_elems(&cl->bk, cl->bk.n);
     for (uint32_t i = 0; i < n; i++) {
-        if (labels[i] >= classes) {
+        if (cl->data_labels[i] >= cl->classes) {
             reply->message = "an event label is not below the number of classes";
             return QLR_LINK_E_ARGUMENT;
         }
     }
     qlr_cl_event_report_t rep;
-    qlr_status_t st = qlr_cl_event(cl, (const uint8_t *)(l2.base + img_off), labels, n, &rep);
+    qlr_status_t st = qlr_cl_event(cl, n, &rep);
     uint8_t *d = reply->data;
     qlr_link_put_u32(d + 0, (uint32_t)st);
     qlr_link_put_u32(d + 4, rep.mix.cur);
@@ -281,9 +296,14 @@ qlr_link_status_t qlr_cmd_cl_event(const qlr_frame_t *req, qlr_link_reply_t *rep
     for (unsigned i = 0; i < QLR_CL_PHASES; i++) {
         qlr_link_put_u64(d + 52 + 8u * i, rep.counter[i]);
     }
-    qlr_link_put_u32(d + 92, (uint32_t)cl->used);
-    qlr_link_put_u32(d + 96, cl->l3_end);
-    reply->len = 100;
+    qlr_link_put_u32(d + 92, rep.micro_batches);
+    qlr_link_put_u64(d + 96, rep.rows_l3);
+    qlr_link_put_u64(d + 104, rep.data_l3);
+    qlr_link_put_u64(d + 112, rep.params.l3_to_l2);
+    qlr_link_put_u64(d + 120, rep.params.l2_to_l3);
+    qlr_link_put_u32(d + 128, rep.params.chunks);
+    qlr_link_put_u64(d + 132, rep.tiles);
+    reply->len = 140;
     if (st != QLR_OK) {
         g_ready = 0; /* the state is no longer the host's: it must set up again */
     }
@@ -293,8 +313,8 @@ qlr_link_status_t qlr_cmd_cl_event(const qlr_frame_t *req, qlr_link_reply_t *rep
 qlr_link_status_t qlr_cmd_cl_eval(const qlr_frame_t *req, qlr_link_reply_t *reply)
 {
     const uint8_t *p = req->payload;
-    if (req->len != 16u) {
-        reply->message = "CL_EVAL takes L3 images, L3 labels, count, L2 predictions offset";
+    if (req->len != 4u) {
+        reply->message = "CL_EVAL takes the test image count";
         return QLR_LINK_E_LENGTH;
     }
     if (!g_ready) {
@@ -302,18 +322,14 @@ qlr_link_status_t qlr_cmd_cl_eval(const qlr_frame_t *req, qlr_link_reply_t *repl
         return QLR_LINK_E_ARGUMENT;
     }
     qlr_cl_t *cl = &g_cl;
-    uint32_t l3i = qlr_link_get_u32(p), l3l = qlr_link_get_u32(p + 4), n = qlr_link_get_u32(p + 8);
-    uint32_t pred_off = qlr_link_get_u32(p + 12);
-    qlr_mem_region_t l2 = qlr_mem_region(QLR_MEM_L2), l3 = qlr_mem_region(QLR_MEM_L3);
-    if ((pred_off & 1u) != 0u || (uint64_t)pred_off + 2u * n > l2.size ||
-        (uint64_t)l3i + (uint64_t)n * cl->image_bytes > l3.size || (uint64_t)l3l + 2u * n > l3.size ||
-        (l3i < cl->l3_end) || (l3l < cl->l3_end)) {
-        reply->message = "test images/labels must be in L3 after the LR memory, predictions in the L2 window";
-        return QLR_LINK_E_RANGE;
+    uint32_t n = qlr_link_get_u32(p);
+    if (n == 0u || n > cl->cfg.n_eval) {
+        reply->message = "test image count must be 1..the plan's n_eval";
+        return QLR_LINK_E_ARGUMENT;
     }
     uint32_t correct = 0;
     uint64_t fc = 0, bc = 0;
-    qlr_status_t st = qlr_cl_evaluate(cl, l3i, l3l, n, (uint16_t *)(l2.base + pred_off), &correct, &fc, &bc);
+    qlr_status_t st = qlr_cl_evaluate(cl, n, &correct, &fc, &bc);
     uint8_t *d = reply->data;
     qlr_link_put_u32(d + 0, (uint32_t)st);
     qlr_link_put_u32(d + 4, correct);

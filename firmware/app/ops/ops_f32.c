@@ -91,7 +91,7 @@ static void window_of(const qlr_op_call_t *c, qlr_f32_window_t *g)
 static const char *window_check(const qlr_op_call_t *c, const char *cname, int pool)
 {
     const char *names[8];
-    memcpy(names, win_names, sizeof names);
+    memcpy((void *)names, (const void *)win_names, sizeof names);
     names[3] = cname;
     const char *e;
     if ((e = expect_min(c, 0, 8, 1, names)) || (e = expect_min(c, 8, 4, 0, win_names + 8))) {
@@ -769,9 +769,10 @@ static uint64_t xent_macs(const qlr_op_call_t *c)
 static qlr_status_t xent_run(const qlr_op_call_t *c)
 {
     f32_task_t t = {.id = K_XENT};
-    t.u.xent = (qlr_softmax_xent_f32_args_t){param_u32(c, 0), param_u32(c, 1), tensor_f32(c, 0),
-                                             (const int32_t *)(const void *)c->tensor[1], tensor_f32(c, 2),
-                                             tensor_f32(c, 3), tensor_f32(c, 4)};
+    t.u.xent = (qlr_softmax_xent_f32_args_t){.n = param_u32(c, 0), .k = param_u32(c, 1), .logits = tensor_f32(c, 0),
+                                             .labels = (const int32_t *)(const void *)c->tensor[1],
+                                             .dlogits = tensor_f32(c, 2), .row_loss = tensor_f32(c, 3),
+                                             .loss = tensor_f32(c, 4), .norm = 0};
     return fork_task(c, &t);
 }
 

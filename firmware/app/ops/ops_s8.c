@@ -779,7 +779,7 @@ static qlr_status_t rq_run(const qlr_op_call_t *c)
     return j.status;
 }
 
-#define NPARAM(rules) ((unsigned)(sizeof rules / sizeof rules[0]))
+#define NPARAM(rules) ((unsigned)(sizeof(rules) / sizeof((rules)[0])))
 
 const qlr_op_t qlr_ops_s8[] = {
     {"conv2d_s8", NPARAM(conv_rules), 6, conv_tensors, conv_check, conv_macs, conv_run},

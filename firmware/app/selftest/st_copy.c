@@ -150,21 +150,21 @@ static void copy_team_task(void *arg)
     if (id >= TEAM_MAX_CORES)
         return;
     size_t n = 100 + 13 * id; /* a different odd-ish size per core */
-    uint8_t *mine = l1 + id * TEAM_SLICE;
+    uint8_t *mine = l1 + (size_t)id * TEAM_SLICE;
     qlr_copy_t job = {0};
-    qlr_copy_1d(&job, mine, g_team_src + id * TEAM_SLICE, n);
+    qlr_copy_1d(&job, mine, g_team_src + (size_t)id * TEAM_SLICE, n);
     qlr_copy_wait(&job);
-    unsigned bad = memcmp(mine, g_team_src + id * TEAM_SLICE, n) != 0;
-    qlr_copy_1d(&job, g_team_back + id * TEAM_SLICE, mine, n);
+    unsigned bad = memcmp(mine, g_team_src + (size_t)id * TEAM_SLICE, n) != 0;
+    qlr_copy_1d(&job, g_team_back + (size_t)id * TEAM_SLICE, mine, n);
     qlr_copy_wait(&job);
-    bad += memcmp(g_team_back + id * TEAM_SLICE, g_team_src + id * TEAM_SLICE, n) != 0;
+    bad += memcmp(g_team_back + (size_t)id * TEAM_SLICE, g_team_src + (size_t)id * TEAM_SLICE, n) != 0;
     g_team_errors[id] = bad;
 }
 
 void st_copy_team(qlr_selftest_ctx_t *ctx)
 {
     unsigned n = qlr_team_max() < TEAM_MAX_CORES ? qlr_team_max() : TEAM_MAX_CORES;
-    uint8_t *l1 = l1_area(TEAM_MAX_CORES * TEAM_SLICE);
+    uint8_t *l1 = l1_area((size_t)TEAM_MAX_CORES * TEAM_SLICE);
     if (!l1) {
         st_check(ctx, 0, "L1 region too small for the team copy test");
         return;

@@ -11,9 +11,12 @@
  *
  * Scratch (caller-owned, in L2, 64-byte aligned, qlr_frontend_scratch_size() bytes), laid out by
  * qlr_frontend_init():
- *   [slot of each front layer: u8 x F][folded biases: int32 per output channel of every conv /
- *   linear layer][activation slots: S x max activation bytes][kernel scratch (im2col, centred
- *   depthwise weights): the largest any layer needs for the team size]
+ *   [folded biases: int32 per output channel of every conv / linear layer, 64-byte rounded]
+ *   [activation slots: S x max layer output bytes, each 64-byte rounded][kernel scratch (im2col,
+ *   centred depthwise weights): the largest any layer needs for the team size, 64-byte rounded]
+ * The layer table lives in the qlr_frontend_t itself (at most QLR_FRONTEND_MAX_LAYERS layers), so
+ * the scratch size depends only on the network and the team size, never on the ABI: the host's
+ * memory plan computes the same figure (host/qlr/cl/plan/frontend.py).
  * Each layer's output goes to the lowest slot whose owner is no longer read (last reader before
  * this layer); S is the largest number of outputs alive at once (2 for a chain, 3 around a
  * residual), at most QLR_FRONTEND_MAX_SLOTS.
@@ -39,11 +42,11 @@ extern "C" {
 #endif
 
 #define QLR_FRONTEND_MAX_SLOTS 8u
+#define QLR_FRONTEND_MAX_LAYERS 96u
 
 /* Sizes of a front-end run (qlr_frontend_plan). */
 typedef struct {
     uint32_t layers;          /* F: front-end layers */
-    size_t layer_bytes;       /* the layer table kept in the scratch */
     uint32_t slots;           /* activation slots needed at once */
     size_t slot_bytes;        /* bytes of one slot (the largest activation, 64-byte rounded) */
     size_t bias_bytes;        /* folded biases of all conv / linear layers */
@@ -54,14 +57,15 @@ typedef struct {
 } qlr_frontend_plan_t;
 
 /* Plans the front-end of `img` for teams of up to `cores_max` cores. Returns NULL, or a static
- * message saying why it cannot run (no front-end layers, an activation above 2^31 bytes, more
- * than QLR_FRONTEND_MAX_SLOTS live outputs, a kernel that rejects the layer's geometry). */
+ * message saying why it cannot run (no front-end layers, more than QLR_FRONTEND_MAX_LAYERS, an
+ * activation above 2^31 bytes, more than QLR_FRONTEND_MAX_SLOTS live outputs, a kernel that
+ * rejects the layer's geometry). */
 const char *qlr_frontend_plan(const qlr_image_t *img, unsigned cores_max, qlr_frontend_plan_t *plan);
 
 /* Scratch bytes for the image's front-end on up to qlr_team_max() cores; 0 if it cannot run. */
 size_t qlr_frontend_scratch_size(const qlr_image_t *img);
 
-/* One front-end layer as the executor runs it (kept in the scratch by qlr_frontend_init). */
+/* One front-end layer as the executor runs it (filled by qlr_frontend_init). */
 typedef struct {
     qlr_layer_t rec;           /* the decoded record */
     const int8_t *w;           /* FE_WEIGHT or NULL */
@@ -78,7 +82,7 @@ typedef struct {
     const qlr_image_t *img;
     qlr_frontend_plan_t plan;
     unsigned cores_max;
-    qlr_frontend_layer_t *layers; /* [F] */
+    qlr_frontend_layer_t layers[QLR_FRONTEND_MAX_LAYERS]; /* [F] */
     int32_t *bias_eff;         /* folded biases, layer after layer */
     uint8_t *slots;            /* plan.slots x plan.slot_bytes */
     uint8_t *kscratch;         /* plan.kernel_scratch bytes */
@@ -110,9 +114,9 @@ size_t qlr_frontend_out_row(const qlr_frontend_t *fe, unsigned q_bits, int pack)
  * CL_IMAGE_OPEN calls when the current image changes) or the next prepare. */
 qlr_status_t qlr_cl_frontend_prepare(const qlr_image_t *img, void *scratch, size_t size);
 void qlr_cl_frontend_release(void);
-/* The u8 latent (latent_elements bytes) of one image with the prepared front-end on `cores`
- * cores; QLR_E_ARG when nothing is prepared. */
-qlr_status_t qlr_cl_frontend_one(const uint8_t *image, uint8_t *latent, unsigned cores);
+/* The packed Q-bit row (qlr_latent_row_bytes(latent_elements, q_bits) bytes) of one image's
+ * latent with the prepared front-end on `cores` cores; QLR_E_ARG when nothing is prepared. */
+qlr_status_t qlr_cl_frontend_row(const uint8_t *image, uint8_t *row, unsigned q_bits, unsigned cores);
 
 #ifdef __cplusplus
 }

@@ -271,9 +271,11 @@ void qlr_relu6_f32_bw(const float *dy, const float *y, float *dx, size_t count);
 /* ---- softmax cross-entropy ------------------------------------------------------------------
  * For each row n: m = max_k z[n][k], s = sum_k exp(z[n][k] - m),
  *   row_loss[n] = log(s) - (z[n][label[n]] - m),
- *   dlogits[n][k] = (exp(z[n][k] - m) / s - [k == label[n]]) / N;
- * *loss = mean over n of row_loss (the golden's loss). Rows are split over the cores; core 0
- * sums row_loss after a barrier. dlogits may alias logits (in place). */
+ *   dlogits[n][k] = (exp(z[n][k] - m) / s - [k == label[n]]) / D;
+ * *loss = (sum over n of row_loss) / D (the golden's mean loss when D = N). D is `norm` when it
+ * is not 0 (the samples of a whole mini-batch of which these N rows are one micro-batch: the
+ * micro-batches' gradients and losses then add up to the mini-batch's), else N. Rows are split
+ * over the cores; core 0 sums row_loss after a barrier. dlogits may alias logits (in place). */
 
 typedef struct {
     uint32_t n;             /* batch >= 1 */
@@ -282,7 +284,8 @@ typedef struct {
     const int32_t *labels;  /* [N], each in [0, K) (QLR_E_ARG otherwise) */
     float *dlogits;         /* [N][K] */
     float *row_loss;        /* [N]: per-sample loss (also the reduction buffer; required) */
-    float *loss;            /* one float: mean of row_loss */
+    float *loss;            /* one float: sum of row_loss / D */
+    uint32_t norm;          /* D: 0 = N; else >= N */
 } qlr_softmax_xent_f32_args_t;
 
 qlr_status_t qlr_softmax_xent_f32(const qlr_softmax_xent_f32_args_t *a);
@@ -290,12 +293,14 @@ qlr_status_t qlr_softmax_xent_f32(const qlr_softmax_xent_f32_args_t *a);
 /* ---- SGD with momentum and weight decay (the golden's order, per element) -----------------
  *   v = momentum * v;  v = v + g;  if (weight_decay != 0) v = v + weight_decay * w;
  *   w = w - lr * v
- * (decay added to the gradient, momentum buffer without dampening, no Nesterov). */
+ * (decay added to the gradient, momentum buffer without dampening, no Nesterov). Without
+ * momentum (momentum == 0) v may be NULL: the same update with v taken as 0 and not kept. */
 
 typedef struct {
     float *w;               /* [count] parameters, updated in place */
     const float *g;         /* [count] gradient */
-    float *v;               /* [count] momentum buffer, updated in place (zero it to start) */
+    float *v;               /* [count] momentum buffer, updated in place (zero it to start); may be
+                               NULL when momentum == 0 */
     size_t count;
     float lr, momentum, weight_decay;
 } qlr_sgd_f32_args_t;

@@ -276,7 +276,7 @@ qlr_status_t qlr_dwconv2d_f32_bw_weight(const qlr_dwconv2d_f32_bw_weight_args_t 
         uint32_t c_lo = grp * G, c_hi = c_lo + G < g->c ? c_lo + G : g->c;
         if (slot < taps) {
             bw_weight_item(a, ho, wo, slot, c_lo, c_hi);
-        } else {
+        } else if (a->db != NULL) { /* the slot after the taps exists only with a bias */
             bw_bias_item(a, g->n * ho * wo, c_lo, c_hi);
         }
     }

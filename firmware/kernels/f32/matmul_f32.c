@@ -222,9 +222,9 @@ static void tn_4x4(const qlr_matmul_f32_args_t *p, uint32_t i, uint32_t j)
 #define NN64_BX(c, u) LINE_X(64u, c, u)
 #define TN32_AX(r, u) LINE_X(32u, r, u)
 #define TN32_BX(c, u) LINE_X(32u, c, u)
-FIXED_4X4(nt_4x4_64, i * 64u, j * 64u, NT64_AX, NT64_BX, 4u, 4u)
-FIXED_4X4(nn_4x4_64, i * 64u, j, NN64_AX, NN64_BX, 4u, 4u * 64u)
-FIXED_4X4(tn_4x4_32, i, j, TN32_AX, TN32_BX, 4u * 32u, 4u * 32u)
+FIXED_4X4(nt_4x4_64, (size_t)i * 64u, (size_t)j * 64u, NT64_AX, NT64_BX, 4u, 4u)
+FIXED_4X4(nn_4x4_64, (size_t)i * 64u, j, NN64_AX, NN64_BX, 4u, (size_t)4u * 64u)
+FIXED_4X4(tn_4x4_32, i, j, TN32_AX, TN32_BX, (size_t)4u * 32u, (size_t)4u * 32u)
 
 /* Edge blocks: 4x1 (a column left over), 1x4 (a row left over), 1x1 (the corner). The A (or B)
  * element of index i at depth t is at a[i*ais + t*aks] (b[j*bjs + t*bks]). */

@@ -13,6 +13,17 @@ void qlr_sgd_f32(const qlr_sgd_f32_args_t *a)
     const float lr = a->lr, mom = a->momentum, wd = a->weight_decay;
     float *w = a->w, *v = a->v;
     const float *g = a->g;
+    if (v == NULL) { /* no momentum buffer (momentum 0): v = 0 * 0 + g (+ wd * w), not kept */
+        for (size_t i = b; i < e; i++) {
+            float vi = g[i];
+            if (wd != 0.0f) {
+                vi = vi + wd * w[i];
+            }
+            w[i] = w[i] - lr * vi;
+        }
+        qlr_team_barrier();
+        return;
+    }
     if (wd != 0.0f) {
         for (size_t i = b; i < e; i++) {
             float vi = mom * v[i];

@@ -1,8 +1,8 @@
 /*
  * FP32 softmax cross-entropy with its gradient (qlr/kernels_f32.h), the golden's definition:
  *   m = max_k z[k];  e[k] = exp(z[k] - m);  s = sum_k e[k]
- *   row_loss = log(s) - (z[label] - m);  dlogits[k] = (e[k] / s - [k == label]) / N
- *   loss = mean of row_loss over the batch.
+ *   row_loss = log(s) - (z[label] - m);  dlogits[k] = (e[k] / s - [k == label]) / D
+ *   loss = sum of row_loss over the batch / D  (D = norm, or N when norm is 0).
  * Subtracting the row maximum keeps every exp() argument <= 0: no overflow, s in [1, K].
  * Rows are split over the cores; core 0 sums the per-row losses after a barrier.
  */
@@ -13,7 +13,7 @@
 qlr_status_t qlr_softmax_xent_f32(const qlr_softmax_xent_f32_args_t *a)
 {
     if (a->n == 0 || a->k == 0 || (uint64_t)a->n * a->k > QLR_F32_MAX_ELEMS || a->row_loss == NULL ||
-        a->loss == NULL) {
+        a->loss == NULL || (a->norm != 0 && a->norm < a->n)) {
         return QLR_E_ARG;
     }
     for (uint32_t r = 0; r < a->n; r++) {
@@ -22,7 +22,8 @@ qlr_status_t qlr_softmax_xent_f32(const qlr_softmax_xent_f32_args_t *a)
         }
     }
     const uint32_t K = a->k;
-    const float inv_n = 1.0f / (float)a->n;
+    const uint32_t denom = a->norm != 0 ? a->norm : a->n;
+    const float inv_n = 1.0f / (float)denom;
     uint32_t r0, r1;
     qlr_f32_my_share(a->n, &r0, &r1);
     for (uint32_t r = r0; r < r1; r++) {
@@ -56,7 +57,7 @@ qlr_status_t qlr_softmax_xent_f32(const qlr_softmax_xent_f32_args_t *a)
         for (uint32_t r = 0; r < a->n; r++) {
             total += a->row_loss[r];
         }
-        *a->loss = total / (float)a->n;
+        *a->loss = total / (float)denom;
     }
     qlr_team_barrier();
     return QLR_OK;

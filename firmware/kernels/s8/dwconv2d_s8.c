@@ -161,15 +161,15 @@ static void interior_run(const uint8_t *xp, size_t x_step, size_t row_step, size
             const uint8_t *p = xp;
             tap4(&s, p, wb);
             tap4(&s, p + ch, wb + TAP_WORDS);
-            tap4(&s, p + ch2, wb + 2u * TAP_WORDS);
+            tap4(&s, p + ch2, wb + (size_t)2u * TAP_WORDS);
             p += row_step;
-            tap4(&s, p, wb + 3u * TAP_WORDS);
-            tap4(&s, p + ch, wb + 4u * TAP_WORDS);
-            tap4(&s, p + ch2, wb + 5u * TAP_WORDS);
+            tap4(&s, p, wb + (size_t)3u * TAP_WORDS);
+            tap4(&s, p + ch, wb + (size_t)4u * TAP_WORDS);
+            tap4(&s, p + ch2, wb + (size_t)5u * TAP_WORDS);
             p += row_step;
-            tap4(&s, p, wb + 6u * TAP_WORDS);
-            tap4(&s, p + ch, wb + 7u * TAP_WORDS);
-            tap4(&s, p + ch2, wb + 8u * TAP_WORDS);
+            tap4(&s, p, wb + (size_t)6u * TAP_WORDS);
+            tap4(&s, p + ch, wb + (size_t)7u * TAP_WORDS);
+            tap4(&s, p + ch2, wb + (size_t)8u * TAP_WORDS);
             store4(ra, &s);
         }
         return;
@@ -202,7 +202,7 @@ static void border_column(const uint8_t *xp, size_t row_step, size_t ch, const i
         for (uint32_t ky = ky0; ky < ky1; ky++, xp += row_step) {
             const uint8_t *p = xp;
             for (uint32_t kx = kx0; kx < kx1; kx++, p += ch) {
-                tap4(&s, p, wb + TAP_WORDS * (ky * k_w + kx));
+                tap4(&s, p, wb + (size_t)TAP_WORDS * (ky * k_w + kx));
             }
         }
         store4(ra, &s);
@@ -285,7 +285,7 @@ qlr_status_t qlr_dwconv2d_s8(const qlr_dwconv2d_s8_args_t *a)
             }
             if (run1 > run0) {
                 interior_run(xrow + ((size_t)run0 * sw - pl) * ch, (size_t)sw * ch, row_step, ch, wb, k_h, k_w, bias,
-                             rowacc + 4u * run0, run1 - run0);
+                             rowacc + (size_t)4u * run0, run1 - run0);
             }
             for (uint32_t ox = 0; ox < ow; ox++) {
                 if (ox == run0) {
@@ -301,7 +301,7 @@ qlr_status_t qlr_dwconv2d_s8(const qlr_dwconv2d_s8_args_t *a)
                 if (ky1 > ky0 && kx1 > kx0) {
                     xp += (size_t)(ix0 + (int64_t)kx0) * ch;
                 }
-                border_column(xp, row_step, ch, wb, k_h, k_w, ky0, ky1, kx0, kx1, nc, zx, bias, rowacc + 4u * ox);
+                border_column(xp, row_step, ch, wb, k_h, k_w, ky0, ky1, kx0, kx1, nc, zx, bias, rowacc + (size_t)4u * ox);
             }
             uint8_t *y = a->y + (size_t)row * ow * ch + c;
             for (uint32_t j = 0; j < nc; j++) {

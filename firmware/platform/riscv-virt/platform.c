@@ -30,7 +30,7 @@ size_t qlr_platform_l3_size(void) { return QLR_L3_SIZE; }
 uint64_t qlr_counter(void)
 {
     uint32_t hi, lo, hi2;
-    do {
+    do { /* NOLINT(bugprone-infinite-loop): the csrr statements below write hi, lo and hi2 */
         __asm__ volatile("csrr %0, mcycleh" : "=r"(hi));
         __asm__ volatile("csrr %0, mcycle" : "=r"(lo));
         __asm__ volatile("csrr %0, mcycleh" : "=r"(hi2));

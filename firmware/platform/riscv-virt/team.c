@@ -40,7 +40,7 @@ static inline void wake(unsigned hart)
 }
 
 /* Sleeps until *p == value (eq != 0) or *p != value (eq == 0). */
-static void wait_for(volatile uint32_t *p, uint32_t value, int eq)
+static void wait_for(const volatile uint32_t *p, uint32_t value, int eq)
 {
     unsigned h = hart_id();
     for (;;) {

@@ -10,17 +10,23 @@ tiled ops wherever the tensors do not fit L1; the row says which op ran.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
+import json
 import subprocess
 import sys
+from pathlib import Path
+
+from tqdm import tqdm
 
 from qlr import REPO_ROOT
 from qlr.bench import layers as L
 from qlr.bench import report
-from qlr.bench.run import plan, run_bench
+from qlr.bench.run import BenchReport, plan, run_bench
+from qlr.boards.registry import load_board
 from qlr.boards.runner import GVSOC_OPTION_HELP
+from qlr.boards.session import board_session
 from qlr.errors import QlrError
+from qlr.kernels.run import DeviceKernels
 
 KINDS = ("pw", "dw", "linear")
 
@@ -86,16 +92,7 @@ def git_commit() -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from qlr.boards import load_board
-    from qlr.boards.build import build, build_dir
-    from qlr.boards.runner import start
-    from qlr.kernels.run import DeviceKernels
-    from qlr.link import open_device_link
-
     if args.from_json:
-        import json
-        from pathlib import Path
-
         try:
             rep = report.from_json(json.loads(Path(args.from_json).read_text()))
         except (OSError, ValueError, KeyError, TypeError) as e:
@@ -117,26 +114,12 @@ def main(args: argparse.Namespace) -> int:
     work = plan(layers, passes)
 
     if args.plot:  # fail before minutes of simulation, not after
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise QlrError("--plot needs matplotlib, which is not installed: pip install 'matplotlib>=3.6'") from None
+        report.require_matplotlib()
     commit = git_commit()  # of the sources the firmware is built from, before minutes of measuring
-    bdir = build_dir(board.name) if args.no_build else build(board.name)
-    elf = bdir / "server.elf"
-    dev = start(board, elf, link=True, gvsoc=args.gvsoc)
-    try:
-        link = open_device_link(dev, timeout=120.0 if board.runner.get("kind") == "gvsoc" else 10.0, retries=2)
-    except Exception:
-        dev.close()
-        raise
-    try:
-        k = DeviceKernels(link, timeout=args.timeout)
-        info = link.info()
+    with board_session(board, rebuild=not args.no_build, gvsoc=args.gvsoc) as session:
+        k = DeviceKernels(session.link, timeout=args.timeout)
         dma = bool(board.extra.get("dma"))
-        l1_size = int(info.get("l1_size", 0))
-        from tqdm import tqdm
-
+        l1_size = k.l1_size
         with tqdm(total=len(work) * len(cores), desc=f"bench {board.name}", unit="run", file=sys.stderr,
                   disable=None, leave=False) as bar:
             def progress(label: str) -> None:
@@ -144,18 +127,13 @@ def main(args: argparse.Namespace) -> int:
                 bar.update(1)
 
             rep = run_bench(k, work, cores, dma=dma, l1_size=l1_size, seed=args.seed, progress=progress)
-        rep.meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                    "commit": commit, "firmware": str(info.get("firmware", "")),
+        rep.meta = {"date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                    "commit": commit, "firmware": str(k.info.get("firmware", "")),
                     "command": "qlr bench " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["bench"] else sys.argv[1:])}
-    finally:
-        with contextlib.suppress(Exception):
-            link.exit(0)
-        link.close()
-        dev.close()
     return _output(rep, args)
 
 
-def _output(rep, args: argparse.Namespace) -> int:  # noqa: ANN001 (BenchReport)
+def _output(rep: BenchReport, args: argparse.Namespace) -> int:
     if args.json:
         print(report.to_json(rep))
     else:

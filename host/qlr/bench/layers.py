@@ -20,6 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from qlr.errors import QlrError
+from qlr.kernels.run import complete_params
+from qlr.kernels.spec import OpSpec, Params
+from qlr.model.mobilenet import mobilenet_v1
 
 PASSES = ("fw", "bw_input", "bw_weight")
 LINEAR_BATCH = 128
@@ -33,7 +36,7 @@ class BenchLayer:
     index: int                    # the paper's layer index
     name: str                     # the model's layer name (dw10, pw10, fc)
     kind: str                     # "dw", "pw" or "linear"
-    params: dict = field(hash=False, compare=False)  # shape parameters of the f32 ops of the layer
+    params: Params = field(hash=False, compare=False)  # shape parameters of the f32 ops of the layer
 
     def op(self, pass_: str) -> str:
         """Name of the untiled f32 op of a pass."""
@@ -48,7 +51,7 @@ class BenchLayer:
             return f"PW {p['height']}x{p['width']}x{p['cin']}->{p['cout']}"
         return f"linear {p['in_features']}->{p['out_features']} x{p['n']}"
 
-    def op_params(self, pass_: str) -> dict:
+    def op_params(self, pass_: str) -> Params:
         """Parameters of the op of a pass: the shape, with bias, no accumulation."""
         q = dict(self.params)
         if pass_ == "fw" or pass_ == "bw_weight":
@@ -57,11 +60,14 @@ class BenchLayer:
             q["accumulate"] = 0
         return q
 
+    def params_for(self, spec: OpSpec, pass_: str) -> Params:
+        """Every parameter of `spec` for a pass of this layer: the layer's, else the spec's
+        default (a parameter with neither is an error naming it)."""
+        return complete_params(spec, self.op_params(pass_))
+
 
 def paper_layers() -> list[BenchLayer]:
     """Layers 19..26 and the head of MobileNet-V1 1.0 @ 128 with 50 classes (see the module doc)."""
-    from qlr.model.mobilenet import mobilenet_v1
-
     net = mobilenet_v1(width=1.0, input_size=128, num_classes=NUM_CLASSES)
     out: list[BenchLayer] = []
     for lay in net.layers:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
-from qlr.errors import QlrError
-from qlr.bench.run import BenchReport, Measurement
+from qlr.bench.run import BenchReport, Measurement, Skipped
+from qlr.plotting import pyplot
 
 PASS_SHORT = {"fw": "FW", "bw_input": "BW-input", "bw_weight": "BW-weight"}
 
@@ -57,18 +58,21 @@ def table(rep: BenchReport, markdown: bool = False) -> str:
         body.append([f"l{s.layer} {s.name}", s.shape, PASS_SHORT[s.pass_], s.op, "-"] + ["-"] * len(rep.cores)
                     + ["-", "-", f"skipped: {s.reason}"])
     if markdown:
-        md = lambda r: "| " + " | ".join(c.replace("|", "/") for c in r) + " |"  # noqa: E731
+        def md(r: list[str]) -> str:
+            return "| " + " | ".join(c.replace("|", "/") for c in r) + " |"
+
         return "\n".join([md(head), md(["---"] * len(head))] + [md(r) for r in body])
     widths = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
-    fmt = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+
+    def fmt(r: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
+
     lines = [fmt(head), fmt(["-" * w for w in widths])] + [fmt(r) for r in body]
     return "\n".join(lines)
 
 
-def from_json(d: dict) -> BenchReport:
+def from_json(d: dict[str, Any]) -> BenchReport:
     """A report back from its JSON (to re-print or plot a saved run)."""
-    from qlr.bench.run import Skipped
-
     keys = ("board", "unit", "team_max", "cores", "l1_size", "l2_window", "dma")
     rep = BenchReport(**{k: d[k] for k in keys})
     rep.meta = {k: v for k, v in d.items() if k not in keys + ("results", "skipped")}
@@ -85,6 +89,11 @@ def from_json(d: dict) -> BenchReport:
     return rep
 
 
+def require_matplotlib() -> None:
+    """QlrError now if a plot could not be drawn later (before minutes of measuring)."""
+    pyplot()
+
+
 def header(rep: BenchReport) -> str:
     how = ("tiled ops (L1 tiles, DMA double buffering) where the tensors do not fit the free L1"
            if rep.dma else "untiled ops, tensors in L2 (the board has no DMA)")
@@ -99,14 +108,7 @@ def header(rep: BenchReport) -> str:
 def plot(rep: BenchReport, path: str | Path) -> None:
     """Two panels: MAC per counter unit at the largest team per layer and pass, and the parallel
     speedup against the core count."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise QlrError("--plot needs matplotlib, which is not installed: pip install 'matplotlib>=3.6' "
-                       "(it is a dependency of the host package: pip install -e host)") from None
+    plt = pyplot()
     u = _unit_short(rep.unit)
     by = rows(rep)
     cmax = max(rep.cores)

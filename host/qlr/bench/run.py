@@ -14,15 +14,15 @@ skipped with the reason. Nothing is dropped silently.
 
 from __future__ import annotations
 
-import struct
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Iterable
+from typing import Any
 
+from qlr.bench.layers import BenchLayer
 from qlr.errors import QlrError
 from qlr.kernels.registry import get_op
-from qlr.kernels.run import CMD_KERNEL_RUN, DeviceKernels, encode_run, layout
+from qlr.kernels.run import DeviceKernels, layout
 from qlr.kernels.spec import OpSpec, Params
-from qlr.bench.layers import BenchLayer
 
 MAX_SLICES = 16
 
@@ -57,7 +57,7 @@ class Measurement:
     def macs_per_unit(self) -> float:
         return self.macs / self.counter if self.counter else float("nan")
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["pass"] = d.pop("pass_")
         d["macs_per_unit"] = self.macs_per_unit
@@ -73,7 +73,7 @@ class Skipped:
     op: str
     reason: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["pass"] = d.pop("pass_")
         return d
@@ -90,9 +90,9 @@ class BenchReport:
     dma: bool
     results: list[Measurement] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"board": self.board, "unit": self.unit, "team_max": self.team_max, "cores": self.cores,
                 "l1_size": self.l1_size, "l2_window": self.l2_window, "dma": self.dma, **self.meta,
                 "results": [m.to_json() for m in self.results], "skipped": [s.to_json() for s in self.skipped]}
@@ -108,7 +108,7 @@ def choose_op(layer: BenchLayer, pass_: str, *, dma: bool, l1_size: int) -> tupl
     """(spec, variant, note) for a pass on a board: tiled where the board has a DMA, a tiled op
     exists and the tensors do not fit the free L1."""
     base = get_op(layer.op(pass_))
-    params = {q.name: layer.op_params(pass_).get(q.name, q.default) for q in base.params}
+    params = layer.params_for(base, pass_)
     big = tensor_bytes(base, params) > l1_size
     if dma and big:
         try:
@@ -135,30 +135,6 @@ def slices_for(spec: OpSpec, params: Params, l2_window: int) -> list[Params] | s
             f"of {dim}")
 
 
-def _run_once(k: DeviceKernels, spec: OpSpec, params: Params, cores: int) -> tuple[int, int]:
-    """KERNEL_RUN on inputs already in place: (counter, macs)."""
-    from qlr.link.errors import LinkDeviceError
-
-    lay = layout(spec, params)
-    try:
-        resp = k.link.request(CMD_KERNEL_RUN, encode_run(spec, params, lay, cores), timeout=k.timeout,
-                              retries=0).payload
-    except LinkDeviceError as e:
-        raise QlrError(f"op {spec.name} on {k.board}: {e.device_message}") from None
-    status, counter, macs = struct.unpack("<IQQ", resp[:20])
-    if status != 0:
-        raise QlrError(f"op {spec.name} on {k.board}: kernel returned status {status}")
-    return counter, macs
-
-
-def _fill(k: DeviceKernels, spec: OpSpec, params: Params, seed: int) -> None:
-    lay = layout(spec, params)
-    for t in spec.inputs():
-        if lay.sizes[t.name]:
-            k.fill(lay.offsets[t.name], lay.sizes[t.name], seed + lay.offsets[t.name],
-                   "f32" if t.dtype == "float32" else "bytes")
-
-
 def plan(layers: Iterable[BenchLayer], passes: Iterable[str]) -> list[tuple[BenchLayer, str]]:
     return [(lay, p) for lay in layers for p in passes]
 
@@ -171,7 +147,7 @@ def run_bench(k: DeviceKernels, work: list[tuple[BenchLayer, str]], cores: list[
                       l2_window=k.l2_size, dma=dma)
     for layer, pass_ in work:
         spec, variant, note = choose_op(layer, pass_, dma=dma, l1_size=l1_size)
-        params = {q.name: layer.op_params(pass_).get(q.name, q.default) for q in spec.params}
+        params = layer.params_for(spec, pass_)
         parts = slices_for(spec, params, k.l2_size)
         if isinstance(parts, str):
             rep.skipped.append(Skipped(layer.index, layer.name, layer.describe(), pass_, spec.name, parts))
@@ -179,14 +155,14 @@ def run_bench(k: DeviceKernels, work: list[tuple[BenchLayer, str]], cores: list[
                 for _ in cores:
                     progress(f"l{layer.index} {pass_} skipped")
             continue
-        counters = {c: 0 for c in cores}
-        macs = {c: 0 for c in cores}
+        counters = dict.fromkeys(cores, 0)
+        macs = dict.fromkeys(cores, 0)
         for i, part in enumerate(parts):
-            _fill(k, spec, part, seed + 7919 * i)
+            k.fill_inputs(spec, part, seed + 7919 * i)
             for c in cores:
                 if progress:
                     progress(f"l{layer.index} {pass_} x{c}" + (f" slice {i + 1}/{len(parts)}" if len(parts) > 1 else ""))
-                cnt, mac = _run_once(k, spec, part, c)
+                cnt, mac = k.run_in_place(spec, part, cores=c)
                 counters[c] += cnt
                 macs[c] += mac
         notes = [n for n in (note, f"{len(parts)} slices of {SLICE_DIM[spec.name.removesuffix('_tiled')]} "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from qlr import REPO_ROOT
 from qlr.errors import QlrError
@@ -17,6 +18,9 @@ from qlr.errors import QlrError
 BOARDS_DIR = REPO_ROOT / "boards"
 PLATFORMS = ("host", "riscv-virt", "stm32", "pulp")
 LEVELS = ("L1", "L2", "L3")
+# runs_here: true (its runner is installed by tools/setup), false (build only), or the name of a
+# simulator that must be found first (`qlr.boards.runner.find_gvsoc`).
+SIMULATORS = ("gvsoc",)
 
 
 @dataclass(frozen=True)
@@ -44,22 +48,48 @@ class Board:
     counter_unit: str
     runs_here: bool | str
     memory: dict[str, MemoryRegion]
-    runner: dict
+    runner: dict[str, Any]
     path: Path
     platform_sources: tuple[str, ...] = ()
     clock_hz: int | None = None
-    variants: dict[str, dict] = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)
+    variants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def region(self, level: str) -> MemoryRegion:
         return self.memory[level]
+
+
+@dataclass(frozen=True)
+class RunTarget:
+    """A board, in one build variant, whose firmware runs on this machine: what the per-board
+    tests run on. `name` is the board's name, or BOARD-VARIANT (e.g. host-asan)."""
+
+    name: str
+    board: str
+    variant: str
+    simulator: str | None  # a simulator the board needs found first (runs_here = "gvsoc"), or None
 
 
 def board_names() -> list[str]:
     return sorted(p.stem for p in BOARDS_DIR.glob("*.toml"))
 
 
-def _need(d: dict, key: str, typ, where: str):
+def run_targets(boards_dir: Path | None = None) -> list[RunTarget]:
+    """Every board whose runs_here is not false, once plain and once per [variants.NAME] table,
+    in name order: adding a board file adds its targets."""
+    bdir = boards_dir or BOARDS_DIR
+    out = []
+    for name in sorted(p.stem for p in bdir.glob("*.toml")):
+        b = load_board(name, bdir)
+        if b.runs_here is False:
+            continue
+        sim = b.runs_here if isinstance(b.runs_here, str) else None
+        for variant in ("", *sorted(b.variants)):
+            out.append(RunTarget(name + (f"-{variant}" if variant else ""), name, variant, sim))
+    return out
+
+
+def _need(d: dict[str, Any], key: str, typ: type | None, where: str) -> Any:
     if key not in d:
         raise QlrError(f"{where}: missing field '{key}'")
     v = d[key]
@@ -106,7 +136,14 @@ def load_board(name: str, boards_dir: Path | None = None) -> Board:
     for a, b in zip(mapped, mapped[1:]):
         if a.end > b.base:
             raise QlrError(f"{where}: memory.{a.name} (0x{a.base:x}+0x{a.size:x}) overlaps memory.{b.name}")
-    known = {"name", "description", "platform", "toolchain", "cc", "cflags", "ldflags", "libs",
+    runs_here = d.get("runs_here", False)
+    if not (isinstance(runs_here, bool) or runs_here in SIMULATORS):
+        raise QlrError(f"{where}: field 'runs_here' must be true, false or one of {', '.join(SIMULATORS)} "
+                       f"(a simulator it needs), got {runs_here!r}")
+    variants = d.get("variants", {})
+    if not isinstance(variants, dict) or not all(isinstance(v, dict) for v in variants.values()):
+        raise QlrError(f"{where}: field 'variants' must hold one table per variant ([variants.NAME])")
+    known_fields = {"name", "description", "platform", "toolchain", "cc", "cflags", "ldflags", "libs",
              "team_max", "counter_unit", "runs_here", "memory", "runner", "platform_sources",
              "clock_hz", "variants"}
     return Board(
@@ -120,12 +157,12 @@ def load_board(name: str, boards_dir: Path | None = None) -> Board:
         libs=tuple(d.get("libs", [])),
         team_max=team_max,
         counter_unit=_need(d, "counter_unit", str, where),
-        runs_here=d.get("runs_here", False),
+        runs_here=runs_here,
         memory=memory,
         runner=_need(d, "runner", dict, where),
         path=path,
         platform_sources=tuple(d.get("platform_sources", [])),
         clock_hz=d.get("clock_hz"),
-        variants=d.get("variants", {}),
-        extra={k: v for k, v in d.items() if k not in known},
+        variants=variants,
+        extra={k: v for k, v in d.items() if k not in known_fields},
     )

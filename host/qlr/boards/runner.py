@@ -22,9 +22,12 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any
+
+import serial  # pyserial
 
 from qlr.boards.registry import Board, load_board
 from qlr.cache import cached_gvsoc
@@ -55,7 +58,7 @@ class Summary:
     fields: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def parse(cls, line: str) -> "Summary | None":
+    def parse(cls, line: str) -> Summary | None:
         m = SUMMARY_RE.match(line.strip())
         if not m:
             return None
@@ -89,7 +92,7 @@ class RunResult:
     def ok(self) -> bool:
         return self.error is None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         s = self.summary
         return {
             "board": self.board,
@@ -139,9 +142,9 @@ class Device:
         self._on_line = on_line
         self._workdir = workdir
         self._t0 = time.monotonic()
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self._reader: threading.Thread | None = None
-        self._port = None                      # a real board's console (pyserial)
+        self._port: serial.SerialBase | None = None  # a real board's console (pyserial)
         self._exited = threading.Event()       # a real board printed `qlr-exit: N`
         if spawn:
             self._spawn()
@@ -172,8 +175,6 @@ class Device:
 
     def attach_serial(self, url: str) -> None:
         """Streams a real board's console from a serial port (it ends with `qlr-exit: N`)."""
-        import serial  # pyserial
-
         try:
             self._port = serial.serial_for_url(url, baudrate=115200, timeout=0.2)
         except (serial.SerialException, ValueError, OSError) as e:
@@ -228,7 +229,7 @@ class Device:
         if self._workdir and self._workdir.name.startswith("qlr-run-"):
             shutil.rmtree(self._workdir, ignore_errors=True)
 
-    def __enter__(self) -> "Device":
+    def __enter__(self) -> Device:
         return self
 
     def __exit__(self, *exc: object) -> None:

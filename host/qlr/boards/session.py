@@ -1,50 +1,95 @@
-"""A command-server session on a board: build the firmware, start it with its link, yield an
-open `qlr.link.Link`, and shut both down however the block ends (used by `qlr kernel run`,
-`qlr bench` and `qlr learn`)."""
+"""The one host path to a running board: build the firmware, start it on the board's runner with
+its link, open the link, and shut both down however the block ends.
+
+Every caller that needs a firmware it can talk to goes through `board_session` (`qlr kernel`,
+`qlr bench`, `qlr learn`, `qlr link --board`, the test suite's board fixtures), so the choice of
+simulator, the GVSoC check, the link's timeouts and the clean-up are written once.
+"""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
-from qlr.boards.build import build
-from qlr.boards.registry import load_board
-from qlr.boards.runner import GVSOC_HELP, find_gvsoc, start
+from qlr.boards.build import build, build_dir
+from qlr.boards.registry import Board, load_board
+from qlr.boards.runner import GVSOC_HELP, Device, LineSink, find_gvsoc, start
 from qlr.errors import QlrError
+from qlr.link import ExecTransport, Link, open_device_link
+
+# Seconds to wait for one response: GVSoC runs the firmware about 1000x slower than QEMU.
+LINK_TIMEOUT_S = 10.0
+LINK_TIMEOUT_GVSOC_S = 120.0
+
+
+def link_timeout(board: Board) -> float:
+    """The default per-response timeout of a board's link."""
+    return LINK_TIMEOUT_GVSOC_S if board.runner.get("kind") == "gvsoc" else LINK_TIMEOUT_S
+
+
+@dataclass
+class BoardSession:
+    """A firmware running on a board with its link open (see `board_session`)."""
+
+    board: Board
+    device: Device
+    link: Link
+    exited: bool = False
+
+    def exit(self, status: int = 0, timeout: float = 10.0) -> int | None:
+        """Asks the firmware to exit with `status` and returns the status its process ended
+        with (None when the board has no process status to wait for)."""
+        self.link.exit(status)
+        self.exited = True
+        if isinstance(self.link.transport, ExecTransport):  # the host board: the link's own process
+            return self.link.transport.wait(timeout)
+        return self.device.wait(timeout).status
+
+
+def resolve_gvsoc(board: Board, gvsoc: str | None) -> str | None:
+    """The GVSoC launcher a gvsoc-run board needs (QlrError saying how to get one if there is
+    none); `gvsoc` unchanged for other boards."""
+    if board.runner.get("kind") != "gvsoc":
+        return gvsoc
+    found = find_gvsoc(gvsoc)
+    if found is None:
+        raise QlrError(f"board {board.name} needs GVSoC. {GVSOC_HELP}")
+    return found
 
 
 @contextlib.contextmanager
-def server_session(board: str, *, program: str = "server", cores: int | None = None,
-                   gvsoc: str | None = None, rebuild: bool = True, timeout: float | None = None,
-                   retries: int = 2, fault: str = "") -> Iterator[object]:
-    """Yields a Link to `program` running on `board` (the link's `device` attribute is the
-    runner's Device). `rebuild` runs SCons first (only what changed recompiles). `fault` picks a
-    firmware built with a fault injected on purpose (tests of the tests)."""
-    from qlr.link import open_device_link
+def board_session(board: str | Board, *, program: str = "server", variant: str = "", fault: str = "",
+                  cores: int | None = None, gvsoc: str | None = None, rebuild: bool = True,
+                  elf: str | Path | None = None, timeout: float | None = None, retries: int = 2,
+                  console: LineSink | None = None) -> Iterator[BoardSession]:
+    """Yields a `BoardSession` with `program` running on `board` and its link open.
 
-    b = load_board(board)
-    if b.runner.get("kind") == "gvsoc":
-        gvsoc = find_gvsoc(gvsoc)
-        if gvsoc is None:
-            raise QlrError(f"board {board} needs GVSoC. {GVSOC_HELP}")
-    if rebuild:
-        bdir = build(board, fault=fault)
-    else:
-        from qlr.boards.build import build_dir
-
-        bdir = build_dir(board, "", fault)
-    elf = bdir / f"{program}.elf"
-    if timeout is None:
-        timeout = 120.0 if b.runner.get("kind") == "gvsoc" else 10.0
-    dev = start(b, elf, cores=cores, link=True, gvsoc=gvsoc)
-    link = None
+    rebuild: run SCons first (only what changed recompiles); otherwise use the firmware already
+    in build/BOARD[-VARIANT][-fault-F]/. elf: start this ELF instead of `program`'s. fault: a
+    firmware built with a fault injected on purpose (tests of the tests). timeout: seconds per
+    response (default: `link_timeout`). console: gets every console line of the device.
+    When the block ends normally the firmware is asked to exit (unless `BoardSession.exit` was
+    called); the link and the simulator are always closed."""
+    b = load_board(board) if isinstance(board, str) else board
+    gvsoc = resolve_gvsoc(b, gvsoc)
+    if elf is None:
+        bdir = build(b.name, variant, fault) if rebuild else build_dir(b.name, variant, fault)
+        elf = bdir / f"{program}.elf"
+    dev = start(b, elf, cores=cores, link=True, gvsoc=gvsoc, on_line=console)
     try:
-        link = open_device_link(dev, timeout=timeout, retries=retries)
-        link.device = dev
-        yield link
-        with contextlib.suppress(Exception):
-            link.exit(0)
+        link = open_device_link(dev, timeout=link_timeout(b) if timeout is None else timeout, retries=retries,
+                                console=console)
+    except BaseException:
+        dev.close()
+        raise
+    session = BoardSession(b, dev, link)
+    try:
+        yield session
+        if not session.exited:
+            with contextlib.suppress(QlrError):  # a firmware that already stopped has nothing to say
+                link.exit(0)
     finally:
-        if link is not None:
-            link.close()
+        link.close()
         dev.close()

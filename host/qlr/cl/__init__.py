@@ -21,3 +21,11 @@ Specification: docs/cl-protocol.md. Modules (imported on demand; this package im
     plan       the memory plan of the learning firmware (plan_for)
     device     the device backends of `qlr learn`
 """
+
+import os
+
+# The golden back-end multiplies small matrices (<= 256 x 256, mini-batches of 128): one BLAS
+# thread is as fast as two on an idle machine and ~15x faster on a busy one (threads spin-wait
+# for each other). Set here, before any module of this package imports NumPy (`qlr learn` and
+# `qlr experiment` load nothing else first); an explicit OPENBLAS_NUM_THREADS wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -119,7 +119,7 @@ def compare_states(event: int | str, ref: CLState, got: CLState, tol: Tolerance 
         if r != g:
             msgs.append(f"{w}: {name}: got {g}, golden {r}")
     if tuple(ref.rng) != tuple(got.rng):
-        msgs.append(f"{w}: RNG state: got {['0x%08X' % x for x in got.rng]}, golden {['0x%08X' % x for x in ref.rng]} "
+        msgs.append(f"{w}: RNG state: got {[f'0x{x:08X}' for x in got.rng]}, golden {[f'0x{x:08X}' for x in ref.rng]} "
                     f"(the random draws were consumed differently)")
     if ref.lr_codes.dtype != got.lr_codes.dtype:
         msgs.append(f"{w}: LR codes dtype {got.lr_codes.dtype}, golden {ref.lr_codes.dtype}")

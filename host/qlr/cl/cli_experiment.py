@@ -13,7 +13,21 @@ import os
 import shlex
 import sys
 import time
+from typing import Any
 
+from qlr.cl.cli_learn import (
+    add_protocol_arguments,
+    add_quantization_arguments,
+    calibration_name,
+    git_commit,
+    log_err,
+    protocol_from_args,
+)
+from qlr.cl.experiment import BASELINES, ExperimentConfig, format_table, run_experiment
+from qlr.cl.plot import plot_pareto
+from qlr.cl.protocol import prepare_run
+from qlr.cl.record import strict, write_json
+from qlr.cl.session import CLConfig, parse_q
 from qlr.errors import QlrError
 
 # The golden back-end multiplies small matrices (<= 256 x 256, mini-batches of 128): one BLAS
@@ -35,7 +49,6 @@ def _ints(text: str, what: str) -> list[int]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from qlr.cl.cli_learn import add_protocol_arguments, add_quantization_arguments
 
     add_protocol_arguments(parser, events=DEFAULT_EVENTS)
     parser.add_argument("--lr-layers", default="19,23,27", help="LR layers to sweep (default 19,23,27)")
@@ -66,10 +79,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from qlr.cl.cli_learn import calibration_name, git_commit, log_err, protocol_from_args
-    from qlr.cl.experiment import BASELINES, ExperimentConfig, run_experiment
-    from qlr.cl.protocol import prepare_run
-    from qlr.cl.session import CLConfig, parse_q
 
     if args.from_:
         res = merge_results(args.from_)
@@ -105,15 +114,10 @@ def main(args: argparse.Namespace) -> int:
     return report(res, args)
 
 
-def report(res: dict, args: argparse.Namespace) -> int:
-    from qlr.cl.experiment import format_table
-    from qlr.cl.record import strict, write_json
-
+def report(res: dict[str, Any], args: argparse.Namespace) -> int:
     if args.out:
         write_json(args.out, res)
     if args.plot:
-        from qlr.cl.plot import plot_pareto
-
         plot_pareto(res["rows"], res["baselines"], args.plot)
     if args.json:
         print(json.dumps(strict({k: v for k, v in res.items() if k != "runs"}), indent=1))
@@ -122,9 +126,9 @@ def report(res: dict, args: argparse.Namespace) -> int:
     return 0
 
 
-def merge_results(paths: list[str]) -> dict:
+def merge_results(paths: list[str]) -> dict[str, Any]:
     """Saved results of several sweeps as one: rows, baselines and runs side by side."""
-    out: dict = {"format": "qlr-cl-experiment/1", "rows": [], "baselines": [], "runs": [], "seconds": 0.0,
+    out: dict[str, Any] = {"format": "qlr-cl-experiment/1", "rows": [], "baselines": [], "runs": [], "seconds": 0.0,
                  "latent_seconds": 0.0, "merged": [], "config": {"seeds": []}}
     for p in paths:
         try:

@@ -17,13 +17,20 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
+import numpy as np
+
+from qlr import __version__
+from qlr.cl.device import add_arguments as add_device_arguments
+from qlr.cl.driver import Session, make_backend
+from qlr.cl.plot import plot_run
+from qlr.cl.protocol import ProtocolConfig, parse_class_list, prepare_run
+from qlr.cl.record import RunRecord, prepare
+from qlr.cl.session import CLConfig, build_setup, calibration_sample, parse_q
+from qlr.cl.source import file_sha256
 from qlr.errors import QlrError
-
-# The golden back-end multiplies small matrices (<= 256 x 256, mini-batches of 128): one BLAS
-# thread is as fast as two on an idle machine and ~15x faster on a busy one (threads spin-wait
-# for each other). Set before NumPy loads; an explicit OPENBLAS_NUM_THREADS wins.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+from qlr.quant.cli import add_calibration_option, calibration_from_args
 
 
 def add_protocol_arguments(p: argparse.ArgumentParser, events: int = 10) -> None:
@@ -59,8 +66,6 @@ def add_protocol_arguments(p: argparse.ArgumentParser, events: int = 10) -> None
 
 def add_quantization_arguments(p: argparse.ArgumentParser) -> None:
     """The int8 front-end's calibration and weight scheme (shared with `qlr experiment`)."""
-    from qlr.quant.cli import add_calibration_option
-
     add_calibration_option(p)
     p.add_argument("--scheme", default="per_channel", choices=["per_channel", "per_layer"],
                    help="front-end weights: symmetric per output channel (default) or the paper's per-layer affine")
@@ -81,14 +86,12 @@ def parse_size(text: str | None) -> tuple[int, int] | None:
     return parts[0], parts[1]
 
 
-def protocol_from_args(args: argparse.Namespace):
-    from qlr.cl.protocol import ProtocolConfig, parse_class_list
-
+def protocol_from_args(args: argparse.Namespace) -> ProtocolConfig:
     return ProtocolConfig(data=args.data, stream=args.stream, initial_classes=parse_class_list(args.initial_classes),
-                          initial_sessions=parse_class_list(args.initial_sessions, "--initial-sessions"), n_initial=args.n_initial,
-                          events=args.events, event_size=args.event_size, test_per_class=args.test_per_class,
-                          pretrain_epochs=args.pretrain_epochs, width=args.width, size=parse_size(args.size),
-                          channels=args.channels, fit=args.fit)
+                          initial_sessions=parse_class_list(args.initial_sessions, "--initial-sessions"),
+                          n_initial=args.n_initial, events=args.events, event_size=args.event_size,
+                          test_per_class=args.test_per_class, pretrain_epochs=args.pretrain_epochs, width=args.width,
+                          size=parse_size(args.size), channels=args.channels, fit=args.fit)
 
 
 DEFAULT_EVENTS = 10
@@ -96,7 +99,7 @@ DEFAULT_EVENTS = 10
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--board", default="golden", help="where to learn: golden (the host's golden twin) or a "
-                        "device board (needs the device backend) (default golden)")
+                        "device board (default golden)")
     add_protocol_arguments(parser, DEFAULT_EVENTS)
     parser.add_argument("--lr-layer", type=int, default=25, help="LR layer l: the latent is the output of block l "
                         "(default 25; the default network trains l0..l27)")
@@ -118,11 +121,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "after every event (latents, LR slots, weights, accuracy)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--json", action="store_true", help="print the run record as JSON")
-    from qlr.cl.driver import device_module
-
-    mod = device_module()
-    if mod is not None and hasattr(mod, "add_arguments"):
-        mod.add_arguments(parser)
+    add_device_arguments(parser)
 
 
 def git_commit() -> str | None:
@@ -135,8 +134,6 @@ def git_commit() -> str | None:
 
 
 def calibration_name(args: argparse.Namespace) -> str:
-    from qlr.quant.cli import calibration_from_args
-
     return calibration_from_args(args).name
 
 
@@ -145,13 +142,6 @@ def log_err(msg: str) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from qlr import __version__
-    from qlr.cl.driver import Session, make_backend
-    from qlr.cl.protocol import prepare_run
-    from qlr.cl.source import file_sha256
-    from qlr.cl.record import RunRecord, prepare
-    from qlr.cl.session import CLConfig, build_setup, calibration_sample, parse_q
-
     cfg = CLConfig(lr_layer=args.lr_layer, n_lr=args.n_lr, q_lr=parse_q(args.q_lr), epochs=args.epochs, mb=args.mb,
                    lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay, seed=args.seed,
                    calibration=calibration_name(args), scheme=args.scheme, equalize=args.equalize)
@@ -177,8 +167,6 @@ def main(args: argparse.Namespace) -> int:
         record.resume_from(resume)
     data = Session(backend, setup, stream, record, check=args.check, progress=progress, log=log_err).run()
     if args.plot:
-        from qlr.cl.plot import plot_run
-
         plot_run(data, args.plot)
     if args.json:
         print(json.dumps(data, indent=1, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
@@ -187,7 +175,7 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def network_line(model: dict) -> str:
+def network_line(model: dict[str, Any]) -> str:
     """'network: mobilenet_v1 width 0.25, input 32x32x1, 0.22 M parameters, 6.1 M MACs (default, pretrained)'."""
     net = model.get("network", {})
     arch = net.get("arch", "network")
@@ -198,9 +186,7 @@ def network_line(model: dict) -> str:
             f"{net.get('macs', 0) / 1e6:.1f} M MACs per image ({src})")
 
 
-def summary_text(data: dict, args: argparse.Namespace) -> str:
-    import numpy as np
-
+def summary_text(data: dict[str, Any], args: argparse.Namespace) -> str:
     cl, mem, ev = data["run"]["cl"], data["lr_memory"], data["events"]
     q = "FP32" if cl["q_lr"] is None else f"UINT-{cl['q_lr']}"
     lines = [f"qlr learn ({data['backend']}): LR layer {cl['lr_layer']} (latent {'x'.join(map(str, mem['latent_shape']))}), "
@@ -222,8 +208,14 @@ def summary_text(data: dict, args: argparse.Namespace) -> str:
                    ("front", "lr_load", "forward", "backward", "update", "counter_total")}
             lines.append(f"device {unit} per event: {per['counter_total']:,.0f} (front-end {per['front']:,.0f}, "
                          f"LR load {per['lr_load']:,.0f}, forward {per['forward']:,.0f}, backward "
-                         f"{per['backward']:,.0f}, update {per['update']:,.0f}) on {c.get('cores', '?')} core(s); "
-                         f"L2 work area {c.get('l2_work_used', 0):,} B, L3 LR memory {c.get('l3_lr_bytes', 0):,} B")
+                         f"{per['backward']:,.0f}, update {per['update']:,.0f}) on {c.get('cores', '?')} core(s)")
+    m = data.get("memory")
+    if m:
+        streamed = m.get("streamed") or {}
+        lines.append(f"memory plan: micro-batches of {m['ub']} (mini-batch {m['mb']}), L2 {m['l2_used']:,} of "
+                     f"{m['l2_window']:,} B, L3 {m['l3_used']:,} of {m['l3_window']:,} B"
+                     + (f"; {len(streamed)} tensors streamed from L3, about {m['traffic_bytes_per_event']:,} B "
+                        "moved per event" if streamed else ""))
     if data.get("check"):
         lines.append("golden-twin check: passed after every event")
     if args.record:

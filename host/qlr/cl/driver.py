@@ -1,10 +1,8 @@
 """The session driver: streams learning events to a backend, evaluates, checks, records.
 
 A backend is anything with the `Backend` interface. ``golden`` (`GoldenBackend`) runs the golden
-twin on the host. Device backends live in ``qlr.cl.device`` (owned by the firmware side): that
-module provides ``make_backend(board: str, args) -> Backend`` and optionally
-``add_arguments(parser)`` for its own options; `make_backend` here finds it by name, so adding a
-device needs no change to this file.
+twin on the host. Every other board runs the CL firmware through
+``qlr.cl.device.backend.make_backend(board, args)`` (its options: ``qlr.cl.device.add_arguments``).
 
 `Session.run` does, for a `SessionSetup` and a `Stream`:
 
@@ -23,20 +21,21 @@ device needs no change to this file.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any, Callable, Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+from tqdm import tqdm
 
+from qlr.boards import load_board
 from qlr.cl.check import DEFAULT, Tolerance, compare_evals, compare_events, compare_states
+from qlr.cl.device.backend import make_backend as make_device_backend
 from qlr.cl.event import EvalReport, EventReport, GoldenTwin
 from qlr.cl.protocol import Stream
 from qlr.cl.record import RunRecord
 from qlr.cl.session import SessionSetup
 from qlr.cl.state import CLState
 from qlr.errors import QlrError
-
-DEVICE_MODULE = "qlr.cl.device"
 
 
 @runtime_checkable
@@ -94,31 +93,15 @@ class GoldenBackend:
         self.twin = None
 
 
-def device_module():
-    """The device backends' module, or None when it is not installed."""
-    try:
-        return importlib.import_module(DEVICE_MODULE)
-    except ModuleNotFoundError as e:
-        if e.name == DEVICE_MODULE:
-            return None
-        raise
-
-
 def make_backend(board: str, args: Any = None) -> Backend:
-    """``golden``, or a device backend from `DEVICE_MODULE`."""
+    """``golden``, or the device backend of a board (`qlr.cl.device.backend`)."""
     if board == "golden":
         return GoldenBackend()
-    from qlr.boards import load_board
-
     try:
         load_board(board)
     except QlrError as e:
         raise QlrError(f"--board: {e} (or golden, the host's golden twin)") from None
-    mod = device_module()
-    if mod is None or not hasattr(mod, "make_backend"):
-        raise QlrError(f"--board {board}: no device backend is installed ({DEVICE_MODULE}.make_backend); "
-                       f"use --board golden")
-    return mod.make_backend(board, args)
+    return make_device_backend(board, args)
 
 
 class CheckFailed(QlrError):
@@ -135,7 +118,7 @@ class Session:
 
     def __init__(self, backend: Backend, setup: SessionSetup, stream: Stream, record: RunRecord,
                  check: bool = False, progress: bool = True, tol: Tolerance = DEFAULT,
-                 log: Callable[[str], None] = print, on_event: Callable[[dict], None] | None = None) -> None:
+                 log: Callable[[str], None] = print, on_event: Callable[[dict[str, Any]], None] | None = None) -> None:
         self.backend, self.setup, self.stream, self.record = backend, setup, stream, record
         self.check, self.progress, self.tol, self.log, self.on_event = check, progress, tol, log, on_event
         self.twin: GoldenTwin | None = GoldenTwin(setup) if check else None
@@ -145,11 +128,12 @@ class Session:
         raise CheckFailed(msgs)
 
     def run(self) -> dict[str, Any]:
-        from tqdm import tqdm
-
         b, setup, stream, rec = self.backend, self.setup, self.stream, self.record
         test_x, test_y = stream.test
         b.start(setup)
+        memory = getattr(b, "memory", None)
+        if memory:  # where the device put the session (the memory plan's summary)
+            rec.data["memory"] = dict(memory)
         try:
             if self.twin is not None:
                 msgs = compare_states("start", setup.state, b.state(), self.tol)
@@ -174,7 +158,7 @@ class Session:
                 ev = b.evaluate(test_x, test_y)
                 entry = {**rep.summary(), "event": i, "accuracy": ev.accuracy, "per_class": ev.per_class,
                          "eval_seconds": ev.seconds, "eval_counters": ev.counters}
-                msgs: list[str] = []
+                msgs = []
                 if self.twin is not None:
                     ref = self.twin.event(x, y, event=i)
                     ref_ev = self.twin.evaluate(test_x, test_y)

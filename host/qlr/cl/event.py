@@ -20,6 +20,7 @@ forward); the prediction is the first index of the largest logit.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,39 +30,16 @@ import numpy as np
 from qlr import golden as G
 from qlr.cl.policy import EventPlan, Mix, plan_event
 from qlr.cl.rng import Rng
-from qlr.cl.session import SessionSetup
+from qlr.cl.session import SessionSetup, front_latents
 from qlr.cl.state import CLState
 from qlr.errors import QlrError
+from qlr.model import run_forward
 from qlr.model.graph import LEARNABLE, Network
 from qlr.train.backprop import backward, forward_train
 
 
 class Diverged(QlrError):
     """The loss became NaN or infinite."""
-
-
-def front_latents(setup: SessionSetup, images: np.ndarray, batch: int = 500, progress: bool = False) -> np.ndarray:
-    """The front-end's latents of uint8 images: u8 from the int8 front-end, or float32 in FP32 mode."""
-    from tqdm import tqdm
-
-    from qlr.quant.ptq import to_input
-
-    x = np.asarray(images)
-    if x.dtype != np.uint8 or x.shape[1:] != tuple(setup.front.input_shape):
-        raise QlrError(f"images must be uint8 (N,) + {tuple(setup.front.input_shape)}, got {x.dtype} {x.shape}")
-    out = []
-    if int(np.prod(x.shape[1:])) > 32 * 32 * 3:
-        batch = min(batch, 64)  # large images: smaller batches, less memory, a progress bar that moves
-    for s in tqdm(range(0, len(x), batch), desc="latents", unit="batch", disable=not progress or len(x) <= batch):
-        xb = x[s : s + batch]
-        if setup.qfe is None:
-            out.append(setup.front.forward(to_input(xb)).astype(np.float32))
-        else:
-            out.append(setup.qfe.run(xb))
-    if not out:
-        dt = np.float32 if setup.qfe is None else np.uint8
-        return np.zeros((0,) + setup.latent_shape, dt)
-    return np.concatenate(out).reshape((len(x),) + setup.latent_shape)
 
 
 class BackEnd:
@@ -98,11 +76,14 @@ class BackEnd:
                 continue
             for k, gk in g.items():
                 w = lay.params[k]
-                G.qlr_sgd_f32(w, gk.astype(np.float32, copy=False), momentum[f"{lay.name}.{k}"], lr, mom, wd)
+                # Without momentum there is no momentum buffer (the device keeps none either): the
+                # update uses a zero v and the state's momentum stays zero.
+                v = momentum[f"{lay.name}.{k}"] if mom else np.zeros_like(w)
+                G.qlr_sgd_f32(w, gk.astype(np.float32, copy=False), v, lr, mom, wd)
         return loss
 
     def logits(self, x: np.ndarray, batch: int = 1000) -> np.ndarray:
-        outs = [self.net.forward(x[s : s + batch]) for s in range(0, len(x), batch)]
+        outs = [run_forward(self.net, x[s : s + batch]) for s in range(0, len(x), batch)]
         k = self.net.output_shape[-1]
         return np.concatenate(outs) if outs else np.zeros((0, k), np.float32)
 
@@ -160,7 +141,7 @@ class EvalReport:
 
     @classmethod
     def from_predictions(cls, pred: np.ndarray, labels: np.ndarray, seconds: float = 0.0,
-                         counters: dict[str, Any] | None = None) -> "EvalReport":
+                         counters: dict[str, Any] | None = None) -> EvalReport:
         pred = np.asarray(pred, dtype=np.int64)
         labels = np.asarray(labels, dtype=np.int64)
         hit = pred == labels
@@ -266,14 +247,14 @@ class GoldenTwin:
     def evaluate(self, images: np.ndarray, labels: np.ndarray) -> EvalReport:
         """Accuracy on images; the front-end is frozen, so the codes of the last image set
         evaluated are kept (keyed by a SHA-1 of the images) and reused."""
-        import hashlib
-
         t0 = time.perf_counter()
         x = np.ascontiguousarray(images)
         key = hashlib.sha1(x.tobytes()).hexdigest() + str(x.shape) + str(x.dtype)
         if key != self._eval_key:
             self._eval_codes, self._eval_key = self.latents(x), key
-        rep = self.evaluate_codes(self._eval_codes, labels)
+        codes = self._eval_codes
+        assert codes is not None  # set on the first call (the key starts as None)
+        rep = self.evaluate_codes(codes, labels)
         rep.seconds = time.perf_counter() - t0
         return rep
 

@@ -22,17 +22,22 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from qlr.cl.event import BackEnd, Diverged, GoldenTwin
 from qlr.cl.protocol import Pool, ProtocolConfig, Stream, make_stream
 from qlr.cl.rng import Rng
 from qlr.cl.session import CLConfig, LatentCodec, build_setup, calibration_sample, lr_memory_bytes
 from qlr.errors import QlrError
+from qlr.model import run_forward
 from qlr.model.graph import Network
+from qlr.quant.calibrate import Calibration
+from qlr.quant.ptq import quantize_front_end, to_input
 
 BASELINES = ("naive", "cumulative")
 
@@ -67,9 +72,6 @@ class LatentCache:
 
     def __init__(self, net: Network, pool: Pool, lr_layer: int, calib: np.ndarray, batch: int = 500,
                  used: np.ndarray | None = None, config: CLConfig | None = None) -> None:
-        from qlr.quant.calibrate import Calibration
-        from qlr.quant.ptq import quantize_front_end
-
         cfg = config or CLConfig()
         self.net, self.pool, self.batch = net, pool, batch
         self.front, self.back = net.split(lr_layer)
@@ -100,9 +102,7 @@ class LatentCache:
         return np.concatenate([self.qfe.run(x[s : s + self.batch]) for s in range(0, len(x), self.batch)])
 
     def _run_f32(self, x: np.ndarray) -> np.ndarray:
-        from qlr.quant.ptq import to_input
-
-        return np.concatenate([self.front.forward(to_input(x[s : s + self.batch])).astype(np.float32)
+        return np.concatenate([run_forward(self.front, to_input(x[s : s + self.batch])).astype(np.float32)
                                for s in range(0, len(x), self.batch)])
 
     def u8(self, idx: np.ndarray) -> np.ndarray:
@@ -140,7 +140,7 @@ class LatentCache:
         return self.test_f32 if q is None else self.test_u8
 
 
-def run_replay(net: Network, cache: LatentCache, stream, cfg: CLConfig, eval_u8: bool = False) -> list[float]:
+def run_replay(net: Network, cache: LatentCache, stream: Stream, cfg: CLConfig, eval_u8: bool = False) -> list[float]:
     """One replay run: accuracy before the first event and after every event.
 
     ``eval_u8`` (analysis only) evaluates on the 8-bit codes of the test latents whatever Q_LR,
@@ -173,7 +173,7 @@ def run_replay(net: Network, cache: LatentCache, stream, cfg: CLConfig, eval_u8:
     return accs
 
 
-def run_cumulative(net: Network, cache: LatentCache, stream, cfg: CLConfig) -> list[float]:
+def run_cumulative(net: Network, cache: LatentCache, stream: Stream, cfg: CLConfig) -> list[float]:
     """The upper bound: every event trains E epochs over everything seen so far (UINT-8 latents)."""
     pool = stream.pool
     setup = build_setup(net, cfg.with_(n_lr=0, q_lr=8), None, qfe=cache.qfe)
@@ -218,7 +218,6 @@ def run_experiment(net: Network, pool: Pool, ecfg: ExperimentConfig, progress: b
                    log: Callable[[str], None] = print, streams: dict[int, Stream] | None = None) -> dict[str, Any]:
     """Run every configuration; returns the results (see `format_table` for the columns).
     ``streams`` (one per seed) are made here when not given."""
-    from tqdm import tqdm
 
     t0 = time.perf_counter()
     if any(l.kind == "batchnorm" for l in net.layers):
@@ -273,7 +272,7 @@ def run_experiment(net: Network, pool: Pool, ecfg: ExperimentConfig, progress: b
             "streams": {str(s): st.describe() for s, st in streams.items()}}
 
 
-def summarize(runs: list[dict[str, Any]], ecfg: ExperimentConfig) -> tuple[list[dict], list[dict]]:
+def summarize(runs: list[dict[str, Any]], ecfg: ExperimentConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     rows, baselines = [], []
     for l in ecfg.lr_layers:
         for n_lr in ecfg.n_lrs:

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
-from qlr.errors import QlrError
+from matplotlib.figure import Figure
 
-
-def _plt():
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise QlrError("plots need matplotlib (pip install matplotlib, or tools/setup)") from None
-    return plt
+from qlr.plotting import pyplot
 
 
-def _save(fig, path: str) -> None:
+def _save(fig: Figure, path: str) -> None:
     d = os.path.dirname(os.path.abspath(path))
     os.makedirs(d, exist_ok=True)
     fig.savefig(path, dpi=100)
@@ -28,7 +20,7 @@ def _save(fig, path: str) -> None:
 def plot_run(record: dict[str, Any], path: str) -> None:
     """Accuracy after every event of one run record (event -1 = before the first event); dotted
     lines mark the events that bring a class for the first time."""
-    plt = _plt()
+    plt = pyplot()
     events = record.get("events", [])
     initial = record.get("initial") or {}
     xs = ([-1] if "accuracy" in initial else []) + [e["event"] for e in events]
@@ -70,8 +62,8 @@ def plot_pareto(rows: Sequence[dict[str, Any]], baselines: Sequence[dict[str, An
     LR layer, one marker per Q_LR, a thin line through the Q_LR values of one (layer, N_LR) labelled
     with N_LR; the Pareto front dashed; baselines as horizontal lines (naive dotted, cumulative
     dashed) in their layer's colour."""
-    plt = _plt()
-    from matplotlib.lines import Line2D
+    plt = pyplot()
+    from matplotlib.lines import Line2D  # lazy: matplotlib is loaded only to draw (qlr.plotting)
 
     fig, ax = plt.subplots(figsize=(9, 5.5))
     markers = {"fp32": "s", "8": "o", "7": "v", "6": "^", "5": "<", "4": ">", "3": "d", "2": "p", "1": "h"}
@@ -107,7 +99,7 @@ def plot_pareto(rows: Sequence[dict[str, Any]], baselines: Sequence[dict[str, An
                 for q in qs]
     handles.append(Line2D([], [], color="k", ls="--", lw=0.8, label="Pareto front"))
     ax.set_xscale("log")
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    from matplotlib.ticker import FuncFormatter, NullFormatter  # lazy, as above
 
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())

@@ -51,7 +51,9 @@ positive (``rep > 0``, ``h > fill``).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -159,14 +161,14 @@ class EventPlan:
     rng_before: tuple[int, int, int, int] = (1, 0, 0, 0)
     rng_after: tuple[int, int, int, int] = (1, 0, 0, 0)
 
-    def batches(self):
+    def batches(self) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
         """Yield (epoch, iteration, new indices, replay slots) in training order."""
         for e, order in enumerate(self.epochs):
             for t in range(self.mix.iterations):
                 new, rep = order.batch(self.mix, t, self.filled)
                 yield e, t, new, rep
 
-    def composition(self) -> dict:
+    def composition(self) -> dict[str, Any]:
         """A JSON-able summary a device mirror can compare against."""
         return {"n_new": self.n_new, "filled": self.filled, "cur": self.mix.cur, "rep": self.mix.rep,
                 "iterations": self.mix.iterations, "epochs": len(self.epochs)}

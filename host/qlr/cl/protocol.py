@@ -42,8 +42,9 @@ from qlr.cl.streams import (
     make_stream,
     resolve_protocol,
 )
+from qlr.data import parse_classes
 from qlr.errors import QlrError
-from qlr.model import mobilenet_v1
+from qlr.model import load_network, mobilenet_v1, save_network
 from qlr.model.graph import Network
 from qlr.train import TrainConfig, evaluate, train
 
@@ -90,7 +91,7 @@ def pretrained_network(pool: Pool, cfg: ProtocolConfig, stream: Stream, progress
     path = os.path.join(cache_dir(), f"cl-pretrained-{config_hash(key)}.npz")
     if os.path.exists(path):
         try:
-            net = Network.load(path)
+            net = load_network(path)
             if net.meta.get("cl_pretrain_key") == key:
                 return net, path
             log(f"qlr: cached network {path} was made for another configuration; training again")
@@ -110,7 +111,7 @@ def pretrained_network(pool: Pool, cfg: ProtocolConfig, stream: Stream, progress
     net.meta.update({"cl_pretrain_key": key, "preprocess": "x / 255",
                      "trained": {"loss": hist.loss[-1], "initial_test_accuracy": acc, "seconds": hist.seconds}})
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    net.save(path)
+    save_network(net, path)
     return net, path
 
 
@@ -155,7 +156,7 @@ def prepare_run(model: str | None, cfg: ProtocolConfig, seeds: Sequence[int], de
         if given:
             raise QlrError(f"{', '.join(given)} describe the default network; --model {model} has its own input "
                            f"shape (omit them)")
-        net = Network.load(model)
+        net = load_network(model)
         size, ch = network_input(net)
         shape = (size[0], size[1], ch)
     else:
@@ -193,8 +194,6 @@ def prepare_run(model: str | None, cfg: ProtocolConfig, seeds: Sequence[int], de
 
 
 def parse_class_list(text: str | None, option: str = "--initial-classes") -> tuple[int, ...] | None:
-    from qlr.train.cli import parse_classes
-
     got = parse_classes(text, option)
     return None if got is None else tuple(got)
 

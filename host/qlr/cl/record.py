@@ -19,8 +19,11 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+
+import numpy as np
 
 from qlr.cl.state import CheckpointError, CLState, config_hash, load_checkpoint, save_checkpoint
 from qlr.errors import QlrError
@@ -56,8 +59,6 @@ def write_json(path: str, data: dict[str, Any]) -> None:
 
 
 def _jsonable(o: Any) -> Any:
-    import numpy as np
-
     if isinstance(o, np.integer):
         return int(o)
     if isinstance(o, np.floating):

@@ -39,7 +39,7 @@ It consumes exactly k outputs (none for k = 0). ``shuffle(n) = sample(n, n)``.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -76,7 +76,7 @@ class Rng:
 
     def __init__(self, seed: int = 0, state: Iterable[int] | None = None) -> None:
         self.draws = 0
-        self.state = seed_state(seed) if state is None else tuple(state)  # type: ignore[assignment]
+        self.state = seed_state(seed) if state is None else tuple(state)
 
     @property
     def state(self) -> tuple[int, int, int, int]:
@@ -91,7 +91,7 @@ class Rng:
             raise ValueError("RNG state must not be all zero (xoshiro would output only zeros)")
         self._s0, self._s1, self._s2, self._s3 = w
 
-    def copy(self) -> "Rng":
+    def copy(self) -> Rng:
         r = Rng(state=self.state)
         r.draws = self.draws
         return r

@@ -22,12 +22,19 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
+from qlr.cl.policy import memory_update
 from qlr.cl.rng import Rng, seed_state
 from qlr.cl.state import CLState
 from qlr.errors import QlrError
+from qlr.image import ImageContent, LRMemory
+from qlr.image.pack import build_content
+from qlr.model import run_forward
 from qlr.model.graph import LEARNABLE, Network
 from qlr.quant.calibrate import DEFAULT_CALIBRATION, Calibration
+from qlr.quant.latent import dequantize_latent, requantize_u8_latent
+from qlr.quant.ptq import plan_points, quantize_front_end, to_input
 
 # Back-end layer kinds the device trains (fw, bw-input, bw-weight kernels or trivial passes).
 TRAINABLE_KINDS = ("dwconv2d", "pwconv", "linear", "relu", "relu6", "global_avgpool", "avgpool", "flatten")
@@ -79,7 +86,7 @@ class CLConfig:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def with_(self, **kw: Any) -> "CLConfig":
+    def with_(self, **kw: Any) -> CLConfig:
         return replace(self, **kw)
 
 
@@ -116,8 +123,6 @@ class LatentCodec:
         """S_Q as float32 [1] (1.0 for FP32 latents)."""
         if self.bits is None:
             return np.ones(1, np.float32)
-        from qlr.quant.latent import requantize_u8_latent
-
         return requantize_u8_latent(np.zeros(1, np.uint8), self.bits, self.in_scale)[1]
 
     @property
@@ -131,16 +136,12 @@ class LatentCodec:
             if a.dtype != np.float32:
                 raise QlrError(f"FP32 latents must be float32, got {a.dtype}")
             return a
-        from qlr.quant.latent import requantize_u8_latent
-
         return requantize_u8_latent(latent, self.bits, self.in_scale)[0]
 
     def decode(self, codes: np.ndarray) -> np.ndarray:
         """What the back-end sees: ``float32(code) * S_Q`` (FP32 latents unchanged)."""
         if self.bits is None:
             return np.asarray(codes, dtype=np.float32)
-        from qlr.quant.latent import dequantize_latent
-
         return dequantize_latent(codes, self.scale)
 
 
@@ -235,8 +236,6 @@ class SessionSetup:
 
     def param_positions(self) -> dict[str, int]:
         """Image layer-table position of every back-end parameter key (see `image_content`)."""
-        from qlr.quant.ptq import plan_points
-
         if self.qfe is None:
             raise QlrError("FP32 mode has no image (the device runs an int8 front-end)")
         first = len(self.qfe.layers)
@@ -257,18 +256,17 @@ class SessionSetup:
                     lay.params[k] = np.array(params[key], dtype=np.float32)
         return net
 
-    def image_content(self, state: CLState | None = None, meta: dict[str, Any] | None = None):
+    def image_content(self, state: CLState | None = None, meta: dict[str, Any] | None = None) -> ImageContent:
         """An `ImageContent` with the int8 front-end, the back-end weights and the filled LR slots
         of ``state`` (default: the starting state). The LR section holds the ``filled`` slots in
         slot order; the device allocates N_LR slots (``meta["cl"]["n_lr"]``)."""
-        from qlr.image import LRMemory
-        from qlr.image.pack import build_content
-
         if self.qfe is None:
             raise QlrError("FP32 mode (--q-lr fp32) runs on the host only: it has no device image")
         st = self.state if state is None else state
         lr = None
         if st.filled:
+            if self.config.q_lr is None:
+                raise QlrError("FP32 mode has no image (the device runs an int8 front-end)")
             lr = LRMemory(st.lr_codes[: st.filled].copy(), st.lr_labels[: st.filled].astype(np.uint16),
                           int(self.config.q_lr), self.codec.scale.copy(), np.array([255], np.uint8))
         m = {"cl": {**self.config.to_dict(), "filled": st.filled, "updates": st.updates, "events": st.events,
@@ -293,8 +291,6 @@ def initial_state(back: Network, config: CLConfig, codec: LatentCodec) -> CLStat
 def fill_memory(state: CLState, codes: np.ndarray, labels: np.ndarray) -> None:
     """Apply one memory update with these latents, without training (the initial fill from the
     pretraining data): consumes the state's RNG exactly as an event's memory update does."""
-    from qlr.cl.policy import memory_update
-
     rng = Rng(state=state.rng)
     upd = memory_update(rng, state.n_lr, state.filled, state.updates, len(codes))
     state.lr_codes[upd.slots] = codes[upd.new_index]
@@ -327,8 +323,6 @@ def build_setup(network: Network, config: CLConfig, calib_images: np.ndarray | N
     ``qfe`` (a front-end quantized for this LR layer) skips the quantization. ``progress`` shows
     bars for the calibration and the initial latents (minutes on a large network).
     """
-    from qlr.quant.ptq import quantize_front_end
-
     net = network.fold_batchnorm() if any(l.kind == "batchnorm" for l in network.layers) else network
     try:
         front, back = net.split(config.lr_layer)
@@ -352,9 +346,30 @@ def build_setup(network: Network, config: CLConfig, calib_images: np.ndarray | N
     if initial_images is not None or initial_latents is not None:
         if initial_labels is None:
             raise QlrError("initial data given without labels")
-        from qlr.cl.event import front_latents
-
-        lat = initial_latents if initial_latents is not None else front_latents(setup, initial_images,
-                                                                                 progress=progress)
+        if initial_latents is not None:
+            lat = initial_latents
+        else:
+            assert initial_images is not None  # the enclosing test: one of the two is given
+            lat = front_latents(setup, initial_images, progress=progress)
         fill_memory(state, codec.encode(lat), np.asarray(initial_labels, dtype=np.int64))
     return setup
+
+
+def front_latents(setup: SessionSetup, images: np.ndarray, batch: int = 500, progress: bool = False) -> np.ndarray:
+    """The front-end's latents of uint8 images: u8 from the int8 front-end, or float32 in FP32 mode."""
+    x = np.asarray(images)
+    if x.dtype != np.uint8 or x.shape[1:] != tuple(setup.front.input_shape):
+        raise QlrError(f"images must be uint8 (N,) + {tuple(setup.front.input_shape)}, got {x.dtype} {x.shape}")
+    out = []
+    if int(np.prod(x.shape[1:])) > 32 * 32 * 3:
+        batch = min(batch, 64)  # large images: smaller batches, less memory, a progress bar that moves
+    for s in tqdm(range(0, len(x), batch), desc="latents", unit="batch", disable=not progress or len(x) <= batch):
+        xb = x[s : s + batch]
+        if setup.qfe is None:
+            out.append(run_forward(setup.front, to_input(xb)).astype(np.float32))
+        else:
+            out.append(setup.qfe.run(xb))
+    if not out:
+        dt = np.float32 if setup.qfe is None else np.uint8
+        return np.zeros((0,) + setup.latent_shape, dt)
+    return np.concatenate(out).reshape((len(x),) + setup.latent_shape)

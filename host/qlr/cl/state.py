@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from qlr.errors import QlrError
+from qlr.npz import save_npz
 
 CHECKPOINT_VERSION = 1
 EXTRA_KEY = "__extra__"
@@ -56,11 +57,11 @@ class CLState:
     def n_lr(self) -> int:
         return int(self.lr_codes.shape[0])
 
-    def copy(self) -> "CLState":
+    def copy(self) -> CLState:
         return CLState({k: v.copy() for k, v in self.params.items()},
                        {k: v.copy() for k, v in self.momentum.items()},
                        self.lr_codes.copy(), self.lr_labels.copy(), self.lr_scale.copy(),
-                       self.filled, self.updates, self.events, tuple(self.rng))
+                       self.filled, self.updates, self.events, self.rng)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every array of the state under its checkpoint name."""
@@ -77,14 +78,16 @@ class CLState:
         return out
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], where: str = "state") -> "CLState":
+    def from_arrays(cls, arrays: dict[str, np.ndarray], where: str = "state") -> CLState:
         try:
             params = {k[len("param/"):]: v for k, v in arrays.items() if k.startswith("param/")}
             momentum = {k[len("momentum/"):]: v for k, v in arrays.items() if k.startswith("momentum/")}
-            rng = tuple(int(x) for x in arrays["rng"])
+            w = [int(x) for x in arrays["rng"]]
+            if len(w) != 4:
+                raise ValueError(f"'rng' holds {len(w)} words, not 4")
             filled, updates, events = (int(x) for x in arrays["counters"])
             st = cls(params, momentum, arrays["lr_codes"], arrays["lr_labels"], arrays["lr_scale"],
-                     filled, updates, events, rng)  # type: ignore[arg-type]
+                     filled, updates, events, (w[0], w[1], w[2], w[3]))
         except (KeyError, ValueError, TypeError) as e:
             raise CheckpointError(f"{where}: missing or malformed entry ({e})") from None
         st.validate(where)
@@ -129,26 +132,26 @@ def config_hash(config: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def save_checkpoint(path: str | os.PathLike, state: CLState, config: dict[str, Any],
+def save_checkpoint(path: str | os.PathLike[str], state: CLState, config: dict[str, Any],
                     extra: dict[str, Any] | None = None) -> str:
     """Write the state atomically (tmp file + rename); returns the arrays' digest."""
     path = os.fspath(path)
     arrays = state.arrays()
     # `extra` (e.g. the run record's per-event results) is stored as an array so the digest covers it
     arrays[EXTRA_KEY] = np.frombuffer(json.dumps(extra or {}, sort_keys=True).encode(), dtype=np.uint8)
-    meta = {"version": CHECKPOINT_VERSION, "config": config, "config_hash": config_hash(config),
-            "digest": digest(arrays)}
+    digest_hex = digest(arrays)
+    meta = {"version": CHECKPOINT_VERSION, "config": config, "config_hash": config_hash(config), "digest": digest_hex}
     blob = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
     tmp = path + ".tmp"
     with open(tmp, "wb") as f:
-        np.savez(f, __meta__=blob, **arrays)
+        save_npz(f, {"__meta__": blob, **arrays})
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    return meta["digest"]
+    return digest_hex
 
 
-def load_checkpoint(path: str | os.PathLike, config: dict[str, Any] | None = None
+def load_checkpoint(path: str | os.PathLike[str], config: dict[str, Any] | None = None
                     ) -> tuple[CLState, dict[str, Any]]:
     """Read and verify a checkpoint; returns (state, meta). With ``config``, it must match."""
     path = os.fspath(path)

@@ -89,12 +89,13 @@ class ProtocolConfig:
         if self.stream == "session" and self.initial_classes is not None:
             raise QlrError("--initial-classes does not apply to --stream session: its initial batch holds every "
                            "class of the initial sessions (--stream mixed takes initial classes)")
-        if self.size is not None:
-            if isinstance(self.size, int):
-                object.__setattr__(self, "size", (int(self.size), int(self.size)))
-            if len(self.size) != 2 or min(self.size) < 1:
-                raise QlrError(f"--size must be positive (H or HxW), got {self.size}")
-            object.__setattr__(self, "size", (int(self.size[0]), int(self.size[1])))
+        size: Any = self.size
+        if size is not None:
+            if isinstance(size, int):  # a plain int from Python callers means a square input
+                size = (size, size)
+            if len(size) != 2 or min(size) < 1:
+                raise QlrError(f"--size must be positive (H or HxW), got {size}")
+            object.__setattr__(self, "size", (int(size[0]), int(size[1])))
         if self.width is not None and not (self.width > 0 and math.isfinite(self.width)):
             raise QlrError(f"--width must be > 0, got {self.width}")
 

@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 
 from qlr.cl.session import CLConfig, SessionSetup, build_setup
+from qlr.data import to_float
 from qlr.model import Network, mobilenet_v1
+from qlr.train import forward_train, update_running_stats
 
 
 def synthetic_images(n: int, classes: int = 4, size: int = 16, channels: int = 1, seed: int = 0
@@ -35,9 +37,6 @@ def tiny_network(classes: int = 4, size: int = 16, seed: int = 0, calib: np.ndar
     """MobileNet-V1 width 0.125 at size x size x 1 with random He weights. With ``calib`` images the
     BatchNorm statistics are set to those of the images (one batch-statistics forward), so every
     block's output has unit scale instead of shrinking through 27 random layers."""
-    from qlr.data import to_float
-    from qlr.train import forward_train, update_running_stats
-
     net = mobilenet_v1(width=0.125, input_size=size, num_classes=classes, in_channels=1, seed=seed)
     if calib is not None:
         _, tape = forward_train(net, to_float(calib), bn="batch")

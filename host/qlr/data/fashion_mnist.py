@@ -8,7 +8,7 @@ Class names (label order): see `CLASSES`.
 from __future__ import annotations
 
 import os
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -13,11 +13,11 @@ import numpy as np
 
 from qlr.errors import QlrError
 
-_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
+_TYPES: dict[int, np.dtype] = {0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
           0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 
 
-def read_idx(path: str | os.PathLike) -> np.ndarray:
+def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read one IDX file (a .gz suffix or gzip magic selects decompression)."""
     path = os.fspath(path)
     try:
@@ -39,7 +39,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     if len(raw) < head:
         raise QlrError(f"{path}: truncated IDX header")
     dims = tuple(int(d) for d in np.frombuffer(raw, ">u4", count=ndim, offset=4))
-    dtype = np.dtype(_TYPES[code])
+    dtype = _TYPES[code]
     need = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
     if len(raw) - head != need:
         raise QlrError(f"{path}: IDX data is {len(raw) - head} bytes, the header {dims} needs {need}")

@@ -6,15 +6,20 @@ computes in; float64 is accepted so that gradient checks can use finite differen
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
 Pair = tuple[int, int]
 Quad = tuple[int, int, int, int]
+# What the kernels accept for a kernel size or stride (an int or (h, w)) and for padding (an int,
+# (v, h) or (top, bottom, left, right)).
+PairLike = int | np.integer | Sequence[int]
+QuadLike = int | np.integer | Sequence[int]
+Geometry = tuple[int, int, int, int, Quad, int, int]  # kh, kw, sh, sw, padding, ho, wo
 
 
-def pair(v: Any) -> Pair:
+def pair(v: PairLike) -> Pair:
     """(h, w) from an int or a pair."""
     if isinstance(v, (int, np.integer)):
         return (int(v), int(v))
@@ -22,16 +27,16 @@ def pair(v: Any) -> Pair:
     return (int(a), int(b))
 
 
-def quad(v: Any) -> Quad:
+def quad(v: QuadLike) -> Quad:
     """(top, bottom, left, right) from an int, a (v, h) pair or a 4-tuple."""
     if isinstance(v, (int, np.integer)):
-        return (int(v),) * 4  # type: ignore[return-value]
+        return (int(v), int(v), int(v), int(v))
     t = tuple(int(x) for x in v)
     if len(t) == 2:
         return (t[0], t[0], t[1], t[1])
     if len(t) != 4:
         raise ValueError(f"padding must be an int, (v, h) or (top, bottom, left, right), got {v!r}")
-    return t  # type: ignore[return-value]
+    return (t[0], t[1], t[2], t[3])
 
 
 def out_size(size: int, k: int, s: int, lo: int, hi: int) -> int:
@@ -39,6 +44,14 @@ def out_size(size: int, k: int, s: int, lo: int, hi: int) -> int:
     if n < 1:
         raise ValueError(f"kernel {k} does not fit input length {size} with padding ({lo}, {hi})")
     return n
+
+
+def window_geometry(x_hw: Sequence[int], kernel: PairLike, stride: PairLike, padding: QuadLike) -> Geometry:
+    """(kh, kw, sh, sw, (top, bottom, left, right), ho, wo) of a sliding window over an (H, W) input."""
+    kh, kw = pair(kernel)
+    sh, sw = pair(stride)
+    pt, pb, pl, pr = quad(padding)
+    return kh, kw, sh, sw, (pt, pb, pl, pr), out_size(int(x_hw[0]), kh, sh, pt, pb), out_size(int(x_hw[1]), kw, sw, pl, pr)
 
 
 def compute_dtype(*arrays: np.ndarray | None) -> np.dtype:

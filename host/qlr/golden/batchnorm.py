@@ -24,8 +24,12 @@ def qlr_batchnorm_f32_fw(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, mea
     return x.astype(dt, copy=False) * scale + shift
 
 
+# What the training forward keeps for the backward: (x_hat, 1/sqrt(var + eps), gamma).
+BatchnormCache = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
 def batchnorm_train_f32_fw(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float
-                           ) -> tuple[np.ndarray, tuple, np.ndarray, np.ndarray]:
+                           ) -> tuple[np.ndarray, BatchnormCache, np.ndarray, np.ndarray]:
     """Training-mode forward. Returns (y, cache for the backward, batch mean, batch variance)."""
     dt = compute_dtype(x, gamma)
     xt = x.astype(dt, copy=False)
@@ -38,7 +42,7 @@ def batchnorm_train_f32_fw(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, e
     return y, (xhat, inv, gamma.astype(dt)), mu, var
 
 
-def batchnorm_train_f32_bw(dy: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def batchnorm_train_f32_bw(dy: np.ndarray, cache: BatchnormCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Training-mode backward: (dx, dgamma, dbeta)."""
     xhat, inv, gamma = cache
     axes = tuple(range(dy.ndim - 1))

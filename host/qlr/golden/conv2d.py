@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qlr.golden._common import check_nhwc, compute_dtype, out_size, pad_nhwc, pair, quad, tap_slice
+from qlr.golden._common import PairLike, QuadLike, check_nhwc, compute_dtype, pad_nhwc, tap_slice, window_geometry
 
 
 def im2col(xp: np.ndarray, kh: int, kw: int, sh: int, sw: int, ho: int, wo: int) -> np.ndarray:
@@ -34,24 +34,15 @@ def col2im(cols: np.ndarray, padded_shape: tuple[int, int, int, int], kh: int, k
     return out
 
 
-def _geometry(x_hw: tuple[int, int], kernel, stride, padding):
-    kh, kw = pair(kernel)
-    sh, sw = pair(stride)
-    pt, pb, pl, pr = quad(padding)
-    ho = out_size(x_hw[0], kh, sh, pt, pb)
-    wo = out_size(x_hw[1], kw, sw, pl, pr)
-    return kh, kw, sh, sw, (pt, pb, pl, pr), ho, wo
-
-
 def qlr_conv2d_f32_fw(x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
-                      stride=(1, 1), padding=(0, 0, 0, 0)) -> np.ndarray:
+                      stride: PairLike = (1, 1), padding: QuadLike = (0, 0, 0, 0)) -> np.ndarray:
     """Forward: y = conv(x, w) + b. b may be None (no bias). Returns [N][Ho][Wo][Cout]."""
     check_nhwc(x)
     dt = compute_dtype(x, w, b)
     cout, kh, kw, cin = w.shape
     if x.shape[3] != cin:
         raise ValueError(f"x has {x.shape[3]} channels, w expects {cin}")
-    kh, kw, sh, sw, pad, ho, wo = _geometry(x.shape[1:3], (kh, kw), stride, padding)
+    kh, kw, sh, sw, pad, ho, wo = window_geometry(x.shape[1:3], (kh, kw), stride, padding)
     cols = im2col(pad_nhwc(x.astype(dt, copy=False), pad), kh, kw, sh, sw, ho, wo)
     y = cols @ w.astype(dt, copy=False).reshape(cout, -1).T
     if b is not None:
@@ -60,13 +51,13 @@ def qlr_conv2d_f32_fw(x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
 
 
 def qlr_conv2d_f32_bw_input(dy: np.ndarray, w: np.ndarray, input_hw: tuple[int, int],
-                            stride=(1, 1), padding=(0, 0, 0, 0)) -> np.ndarray:
+                            stride: PairLike = (1, 1), padding: QuadLike = (0, 0, 0, 0)) -> np.ndarray:
     """Input gradient dx [N][H][W][Cin] from dy [N][Ho][Wo][Cout]; `input_hw` = (H, W) of x."""
     check_nhwc(dy, "dy")
     dt = compute_dtype(dy, w)
     cout, kh, kw, cin = w.shape
     h, wd = int(input_hw[0]), int(input_hw[1])
-    kh, kw, sh, sw, (pt, pb, pl, pr), ho, wo = _geometry((h, wd), (kh, kw), stride, padding)
+    kh, kw, sh, sw, (pt, pb, pl, pr), ho, wo = window_geometry((h, wd), (kh, kw), stride, padding)
     if dy.shape[1:] != (ho, wo, cout):
         raise ValueError(f"dy has shape {dy.shape[1:]}, expected {(ho, wo, cout)}")
     n = dy.shape[0]
@@ -76,12 +67,12 @@ def qlr_conv2d_f32_bw_input(dy: np.ndarray, w: np.ndarray, input_hw: tuple[int, 
 
 
 def qlr_conv2d_f32_bw_weight(x: np.ndarray, dy: np.ndarray, kernel: tuple[int, int],
-                             stride=(1, 1), padding=(0, 0, 0, 0)) -> tuple[np.ndarray, np.ndarray]:
+                             stride: PairLike = (1, 1), padding: QuadLike = (0, 0, 0, 0)) -> tuple[np.ndarray, np.ndarray]:
     """Weight and bias gradients (dw [Cout][Kh][Kw][Cin], db [Cout]), summed over the batch."""
     check_nhwc(x)
     check_nhwc(dy, "dy")
     dt = compute_dtype(x, dy)
-    kh, kw, sh, sw, pad, ho, wo = _geometry(x.shape[1:3], kernel, stride, padding)
+    kh, kw, sh, sw, pad, ho, wo = window_geometry(x.shape[1:3], kernel, stride, padding)
     cout = dy.shape[3]
     if dy.shape[:3] != (x.shape[0], ho, wo):
         raise ValueError(f"dy has shape {dy.shape}, expected {(x.shape[0], ho, wo, cout)}")

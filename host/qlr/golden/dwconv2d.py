@@ -12,25 +12,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from qlr.golden._common import check_nhwc, compute_dtype, out_size, pad_nhwc, pair, quad, tap_slice
-
-
-def _geometry(x_hw, kernel, stride, padding):
-    kh, kw = pair(kernel)
-    sh, sw = pair(stride)
-    pt, pb, pl, pr = quad(padding)
-    return kh, kw, sh, sw, (pt, pb, pl, pr), out_size(x_hw[0], kh, sh, pt, pb), out_size(x_hw[1], kw, sw, pl, pr)
+from qlr.golden._common import PairLike, QuadLike, check_nhwc, compute_dtype, pad_nhwc, tap_slice, window_geometry
 
 
 def qlr_dwconv2d_f32_fw(x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
-                        stride=(1, 1), padding=(0, 0, 0, 0)) -> np.ndarray:
+                        stride: PairLike = (1, 1), padding: QuadLike = (0, 0, 0, 0)) -> np.ndarray:
     """Forward. b may be None. Returns [N][Ho][Wo][C]."""
     check_nhwc(x)
     dt = compute_dtype(x, w, b)
     kh, kw, c = w.shape
     if x.shape[3] != c:
         raise ValueError(f"x has {x.shape[3]} channels, w expects {c}")
-    kh, kw, sh, sw, pad, ho, wo = _geometry(x.shape[1:3], (kh, kw), stride, padding)
+    kh, kw, sh, sw, pad, ho, wo = window_geometry(x.shape[1:3], (kh, kw), stride, padding)
     xp = pad_nhwc(x.astype(dt, copy=False), pad)
     wt = w.astype(dt, copy=False)
     y = np.zeros((x.shape[0], ho, wo, c), dt)
@@ -43,13 +36,13 @@ def qlr_dwconv2d_f32_fw(x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
 
 
 def qlr_dwconv2d_f32_bw_input(dy: np.ndarray, w: np.ndarray, input_hw: tuple[int, int],
-                              stride=(1, 1), padding=(0, 0, 0, 0)) -> np.ndarray:
+                              stride: PairLike = (1, 1), padding: QuadLike = (0, 0, 0, 0)) -> np.ndarray:
     """Input gradient dx [N][H][W][C] from dy [N][Ho][Wo][C]; `input_hw` = (H, W) of x."""
     check_nhwc(dy, "dy")
     dt = compute_dtype(dy, w)
     kh, kw, c = w.shape
     h, wd = int(input_hw[0]), int(input_hw[1])
-    kh, kw, sh, sw, (pt, pb, pl, pr), ho, wo = _geometry((h, wd), (kh, kw), stride, padding)
+    kh, kw, sh, sw, (pt, pb, pl, pr), ho, wo = window_geometry((h, wd), (kh, kw), stride, padding)
     if dy.shape[1:] != (ho, wo, c):
         raise ValueError(f"dy has shape {dy.shape[1:]}, expected {(ho, wo, c)}")
     dyt = dy.astype(dt, copy=False)
@@ -62,12 +55,12 @@ def qlr_dwconv2d_f32_bw_input(dy: np.ndarray, w: np.ndarray, input_hw: tuple[int
 
 
 def qlr_dwconv2d_f32_bw_weight(x: np.ndarray, dy: np.ndarray, kernel: tuple[int, int],
-                               stride=(1, 1), padding=(0, 0, 0, 0)) -> tuple[np.ndarray, np.ndarray]:
+                               stride: PairLike = (1, 1), padding: QuadLike = (0, 0, 0, 0)) -> tuple[np.ndarray, np.ndarray]:
     """Weight and bias gradients (dw [Kh][Kw][C], db [C]), summed over the batch."""
     check_nhwc(x)
     check_nhwc(dy, "dy")
     dt = compute_dtype(x, dy)
-    kh, kw, sh, sw, pad, ho, wo = _geometry(x.shape[1:3], kernel, stride, padding)
+    kh, kw, sh, sw, pad, ho, wo = window_geometry(x.shape[1:3], kernel, stride, padding)
     c = x.shape[3]
     if dy.shape != (x.shape[0], ho, wo, c):
         raise ValueError(f"dy has shape {dy.shape}, expected {(x.shape[0], ho, wo, c)}")

@@ -57,12 +57,12 @@ def as_padding(p: Padding) -> tuple[int, int, int, int]:
         if len(v) == 2:
             t = (v[0], v[0], v[1], v[1])
         elif len(v) == 4:
-            t = v  # type: ignore[assignment]
+            t = (v[0], v[1], v[2], v[3])
         else:
             raise ValueError(f"padding must be an int, a pair or (top, bottom, left, right), got {p!r}")
     if min(t) < 0:
         raise ValueError(f"padding must be >= 0, got {t}")
-    return t  # type: ignore[return-value]
+    return t
 
 
 def out_size(n: int, k: int, s: int, p0: int, p1: int, what: str) -> int:

@@ -16,8 +16,8 @@ import numpy as np
 
 from qlr.golden.int8_common import (
     Padding,
-    as_pair,
     as_padding,
+    as_pair,
     bias_vector,
     check_accumulator_bound,
     check_s8,

@@ -18,8 +18,8 @@ import numpy as np
 
 from qlr.golden.int8_common import (
     Padding,
-    as_pair,
     as_padding,
+    as_pair,
     check_u8,
     check_zp_u8,
     out_size,

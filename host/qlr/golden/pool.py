@@ -9,21 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from qlr.golden._common import check_nhwc, compute_dtype, out_size, pad_nhwc, pair, quad, tap_slice
+from qlr.golden._common import PairLike, QuadLike, check_nhwc, compute_dtype, pad_nhwc, tap_slice, window_geometry
 
 
-def _geometry(x_hw, kernel, stride, padding):
-    kh, kw = pair(kernel)
-    sh, sw = pair(kernel if stride is None else stride)
-    pt, pb, pl, pr = quad(padding)
-    return kh, kw, sh, sw, (pt, pb, pl, pr), out_size(x_hw[0], kh, sh, pt, pb), out_size(x_hw[1], kw, sw, pl, pr)
-
-
-def qlr_avgpool_f32_fw(x: np.ndarray, kernel, stride=None, padding=(0, 0, 0, 0)) -> np.ndarray:
+def qlr_avgpool_f32_fw(x: np.ndarray, kernel: PairLike, stride: PairLike | None = None, padding: QuadLike = (0, 0, 0, 0)) -> np.ndarray:
     """Windowed average pooling; stride defaults to the kernel. Returns [N][Ho][Wo][C]."""
     check_nhwc(x)
     dt = compute_dtype(x)
-    kh, kw, sh, sw, pad, ho, wo = _geometry(x.shape[1:3], kernel, stride, padding)
+    kh, kw, sh, sw, pad, ho, wo = window_geometry(x.shape[1:3], kernel, kernel if stride is None else stride, padding)
     xp = pad_nhwc(x.astype(dt, copy=False), pad)
     y = np.zeros((x.shape[0], ho, wo, x.shape[3]), dt)
     for i in range(kh):
@@ -33,13 +26,13 @@ def qlr_avgpool_f32_fw(x: np.ndarray, kernel, stride=None, padding=(0, 0, 0, 0))
     return y
 
 
-def qlr_avgpool_f32_bw(dy: np.ndarray, input_hw: tuple[int, int], kernel, stride=None,
-                       padding=(0, 0, 0, 0)) -> np.ndarray:
+def qlr_avgpool_f32_bw(dy: np.ndarray, input_hw: tuple[int, int], kernel: PairLike, stride: PairLike | None = None,
+                       padding: QuadLike = (0, 0, 0, 0)) -> np.ndarray:
     """Input gradient of windowed average pooling; `input_hw` = (H, W) of x."""
     check_nhwc(dy, "dy")
     dt = compute_dtype(dy)
     h, wd = int(input_hw[0]), int(input_hw[1])
-    kh, kw, sh, sw, (pt, pb, pl, pr), ho, wo = _geometry((h, wd), kernel, stride, padding)
+    kh, kw, sh, sw, (pt, pb, pl, pr), ho, wo = window_geometry((h, wd), kernel, kernel if stride is None else stride, padding)
     if dy.shape[1:3] != (ho, wo):
         raise ValueError(f"dy has spatial shape {dy.shape[1:3]}, expected {(ho, wo)}")
     g = dy.astype(dt, copy=False) * dt.type(1.0 / (kh * kw))

@@ -165,7 +165,7 @@ class Requant:
         out_zp: int = 0,
         activation: str = "none",
         out_scale: float = 1.0,
-    ) -> "Requant":
+    ) -> Requant:
         """Build from real multipliers ``S_x * S_w[c] / S_y`` and an activation name."""
         mult, shift = quantize_multiplier(real_multiplier)
         lo, hi = activation_range(activation, out_scale, out_zp)

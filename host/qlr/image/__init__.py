@@ -26,7 +26,7 @@ from qlr.image.content import (
 from qlr.image.format import Act, DType, Kind, LayerRecord, QlrImageError, SectionType, Stage
 
 
-def read_image(path: str | os.PathLike) -> ImageContent:
+def read_image(path: str | os.PathLike[str]) -> ImageContent:
     """Read and fully validate an image file; errors name the file, section and field."""
     path = os.fspath(path)
     try:
@@ -40,7 +40,7 @@ def read_image(path: str | os.PathLike) -> ImageContent:
         raise QlrImageError(f"{path}: {e}") from None
 
 
-def write_image(path: str | os.PathLike, content: ImageContent) -> int:
+def write_image(path: str | os.PathLike[str], content: ImageContent) -> int:
     """Encode ``content`` and write it atomically; return the image size in bytes."""
     data = encode_image(content)
     path = os.fspath(path)

@@ -11,16 +11,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from typing import Any
 
 import numpy as np
 
 from qlr.errors import QlrError
+from qlr.image import DataBatch, LRMemory, decode_image, parse_container, read_image, write_image
 from qlr.image.format import DType, Kind, QlrImageError, SectionType, Stage
+from qlr.image.pack import build_content
+from qlr.model import load_network
+from qlr.quant.cli import add_quant_options, calibration_from_args, load_images_for
+from qlr.quant.latent import requantize_u8_latent
+from qlr.quant.ptq import quantize_front_end
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from qlr.quant.cli import add_quant_options
-
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     p = sub.add_parser("pack", help="quantize a network's front-end and write an image")
     add_quant_options(p)
@@ -42,19 +47,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # ----------------------------------------------------------------------------- pack
 
 
-def pack(args: argparse.Namespace) -> dict:
-    from qlr.image import LRMemory, DataBatch, write_image
-    from qlr.image.pack import build_content
-    from qlr.model import Network
-    from qlr.quant.cli import calibration_from_args, load_images_for
-    from qlr.quant.latent import requantize_u8_latent
-    from qlr.quant.ptq import quantize_front_end
-
+def pack(args: argparse.Namespace) -> dict[str, Any]:
     if args.calib < 1 or args.lr_count < 0 or args.batches < 0 or args.batch_size < 1:
         raise QlrError("--calib and --batch-size must be >= 1, --lr-count and --batches >= 0")
     if not 1 <= args.lr_bits <= 8:
         raise QlrError(f"--lr-bits must be in 1..8, got {args.lr_bits}")
-    net = Network.load(args.model)
+    net = load_network(args.model)
     folded = net.fold_batchnorm()
     front, back = folded.split(args.lr_layer)
     need = args.lr_count + args.batches * args.batch_size
@@ -117,15 +115,13 @@ def _dtype_name(d: int) -> str:
         return str(d)
 
 
-def inspect(path: str) -> tuple[dict, str | None]:
-    from qlr.image import decode_image, parse_container
-
+def inspect(path: str) -> tuple[dict[str, Any], str | None]:
     data = _read(path)
     try:
         sections = parse_container(data)
     except QlrImageError as e:
         raise QlrImageError(f"{path}: {e}") from None
-    info: dict = {"file": path, "bytes": len(data), "sections": [
+    info: dict[str, Any] = {"file": path, "bytes": len(data), "sections": [
         {"index": s.index, "type": SectionType(s.type).name, "name": s.name, "group": s.group,
          "dtype": _dtype_name(s.dtype), "bits": s.bits, "shape": list(s.shape), "offset": s.offset,
          "size": s.size, "align": s.align, "crc32": f"{s.crc:08x}"} for s in sections]}
@@ -152,7 +148,7 @@ def inspect(path: str) -> tuple[dict, str | None]:
     return info, error
 
 
-def format_inspect(info: dict) -> str:
+def format_inspect(info: dict[str, Any]) -> str:
     out = [f"{info['file']}: {info['bytes']:,} bytes, {len(info['sections'])} sections"]
     out.append(f"{'#':>3} {'type':<12} {'name':<18} {'grp':>4} {'dtype':<7} {'shape':<18} {'offset':>10} {'size':>10} {'crc32':>9}")
     for s in info["sections"]:
@@ -191,8 +187,6 @@ def main(args: argparse.Namespace) -> int:
         print(json.dumps(info, indent=1) if args.json else format_inspect(info))
         return 0 if error is None else 1
     if args.action == "verify":
-        from qlr.image import read_image
-
         content = read_image(args.image)
         summary = {"file": args.image, "valid": True, "bytes": os.path.getsize(args.image),
                    "layers": len(content.layers), "lr_count": 0 if content.lr is None else int(content.lr.codes.shape[0]),

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from qlr.golden.int8_add import ADD_MULT_LIMIT, ADD_SHIFT_MAX
+from qlr.golden.int8_common import accumulator_bound
 from qlr.golden.requant import SHIFT_MAX, SHIFT_MIN
 from qlr.image.container import Section, array_section, parse_container, write_container
 from qlr.image.format import (
@@ -126,10 +127,10 @@ def _sections(content: ImageContent, align: int) -> list[Section]:
         secs.append(array_section(ST.FE_MULT, f"fe.{i}.mult", p.mult, i, align))
         secs.append(array_section(ST.FE_SHIFT, f"fe.{i}.shift", p.shift, i, align))
     for i in sorted(content.back):
-        p = content.back[i]
-        secs.append(array_section(ST.BE_WEIGHT, f"be.{i}.weight", p.weight, i, align))
-        if p.bias is not None:
-            secs.append(array_section(ST.BE_BIAS, f"be.{i}.bias", p.bias, i, align))
+        bp = content.back[i]
+        secs.append(array_section(ST.BE_WEIGHT, f"be.{i}.weight", bp.weight, i, align))
+        if bp.bias is not None:
+            secs.append(array_section(ST.BE_BIAS, f"be.{i}.bias", bp.bias, i, align))
     if content.lr is not None:
         lr = content.lr
         codes = np.asarray(lr.codes)
@@ -243,7 +244,8 @@ def validate_layers(layers: list[LayerRecord], reserved: list[bytes] | None = No
         for fname, s in zip(("input0", "input1"), srcs):
             if s == NO_INPUT:
                 if r.in_shape != layers[0].in_shape:
-                    raise QlrImageError(f"{where}: field '{fname}' is the network input but 'in_shape' {r.in_shape} differs from it {layers[0].in_shape}")
+                    raise QlrImageError(f"{where}: field '{fname}' is the network input but 'in_shape' {r.in_shape} "
+                                        f"differs from it {layers[0].in_shape}")
                 if r.stage == Stage.BACK and last_front >= 0:
                     raise QlrImageError(f"{where}: field '{fname}': a back-end layer cannot read the network input")
                 continue
@@ -399,9 +401,9 @@ def decode_image(buf: bytes | bytearray | memoryview) -> ImageContent:
             code_max = cmax.array().copy()
             if np.any(code_max == 0):
                 raise QlrImageError(f"{cmax.label}: code maxima must be >= 1")
-        e = int(np.prod(lat.shape[1:]))
+        elements = int(np.prod(lat.shape[1:]))
         try:
-            codes = unpack_latents(lat.array(), lat.bits, e).reshape(lat.shape)
+            codes = unpack_latents(lat.array(), lat.bits, elements).reshape(lat.shape)
         except ValueError as err:
             raise QlrImageError(f"{lat.label}: {err}") from None
         labels = lab.array().copy()
@@ -442,9 +444,7 @@ def _need(by: dict[tuple[int, int], Section], t: SectionType, i: int, where: str
     return s
 
 
-def _front_params(i: int, r: LayerRecord, by, used: set[int], where: str) -> FrontParams:
-    from qlr.golden.int8_common import accumulator_bound
-
+def _front_params(i: int, r: LayerRecord, by: dict[tuple[int, int], Section], used: set[int], where: str) -> FrontParams:
     k = Kind(r.kind)
     mult_s = _need(by, ST.FE_MULT, i, where)
     shift_s = _need(by, ST.FE_SHIFT, i, where)

@@ -176,7 +176,7 @@ class LayerRecord:
         )
 
     @classmethod
-    def unpack(cls, raw: bytes) -> tuple["LayerRecord", bytes]:
+    def unpack(cls, raw: bytes) -> tuple[LayerRecord, bytes]:
         """Decode one record; returns (record, reserved bytes) so the reader can check they are 0."""
         v = struct.unpack(LAYER_FMT, raw)
         rec = cls(

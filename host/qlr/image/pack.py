@@ -32,7 +32,7 @@ def hwc(shape: tuple[int, ...]) -> tuple[int, int, int]:
     if len(s) == 1:
         return (1, 1, s[0])
     if len(s) == 3:
-        return s  # type: ignore[return-value]
+        return (s[0], s[1], s[2])
     raise QlrError(f"shape {s} cannot be stored in an image layer record (needs (H, W, C) or (F,))")
 
 
@@ -42,7 +42,7 @@ def _geometry(kind: str, attrs: dict[str, Any]) -> tuple[tuple[int, int], tuple[
         for v in (*k, *s, *p):
             if not 0 <= int(v) <= 255:
                 raise QlrError(f"kernel/stride/padding value {v} does not fit the image's 8-bit fields")
-        return (int(k[0]), int(k[1])), (int(s[0]), int(s[1])), tuple(int(v) for v in p)  # type: ignore[return-value]
+        return (int(k[0]), int(k[1])), (int(s[0]), int(s[1])), (int(p[0]), int(p[1]), int(p[2]), int(p[3]))
     return (0, 0), (0, 0), (0, 0, 0, 0)
 
 
@@ -79,7 +79,7 @@ def front_records(qfe: QuantizedFrontEnd) -> tuple[list[LayerRecord], dict[int, 
             params[i] = FrontParams(np.array([q.add_rq.mult_a, q.add_rq.mult_b], np.int32),
                                     np.array([q.add_rq.shift], np.uint8))
     # the float32 scales in the records must chain exactly (the reader compares them)
-    for i, r in enumerate(recs):
+    for r in recs:
         srcs = [(r.input0, "in"), (r.input1, "in_b")] if r.kind == Kind.ADD else [(r.input0, "in")]
         for s, which in srcs:
             src_scale = float(np.float32(qfe.input_scale)) if s == NO_INPUT else recs[s].out_scale

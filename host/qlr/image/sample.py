@@ -12,7 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from qlr.image.content import DataBatch, ImageContent, LRMemory
+from qlr.image.pack import build_content
 from qlr.model.graph import Layer, Network
+from qlr.quant.latent import requantize_u8_latent
+from qlr.quant.ptq import quantize_front_end
 
 
 def sample_network(seed: int = 0, input_shape: tuple[int, int, int] = (9, 7, 2), classes: int = 5) -> Network:
@@ -56,10 +59,6 @@ SAMPLE_LR_LAYER = 7
 def sample_content(seed: int = 0, lr_bits: int = 5, lr_count: int = 6, per_channel: bool = True,
                    scheme: str = "per_channel") -> ImageContent:
     """A valid `ImageContent` with every section type (see the module docstring)."""
-    from qlr.image.pack import build_content
-    from qlr.quant.latent import requantize_u8_latent
-    from qlr.quant.ptq import quantize_front_end
-
     net = sample_network(seed)
     r = np.random.default_rng(seed + 1)
     x = r.integers(0, 256, size=(16,) + net.input_shape, dtype=np.uint8)

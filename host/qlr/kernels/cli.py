@@ -20,7 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from qlr.boards.runner import GVSOC_OPTION_HELP
+from qlr.boards.session import board_session
 from qlr.errors import QlrError
+from qlr.kernels.docs import render
+from qlr.kernels.registry import all_ops, get_op
+from qlr.kernels.run import DeviceKernels, run_golden
+from qlr.kernels.spec import Arrays, OpSpec, Params
+from qlr.npz import open_npz, save_npz
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -57,10 +63,8 @@ def _parse_value(text: str) -> int | float:
             raise QlrError(f"parameter value {text!r} is not a number") from None
 
 
-def load_inputs(spec, path: str, overrides: list[str]) -> tuple[dict, dict]:  # noqa: ANN001
+def load_inputs(spec: OpSpec, path: str, overrides: list[str]) -> tuple[Arrays, Params]:
     """Arrays and parameters of a call from an .npz file and NAME=VALUE overrides."""
-    from qlr.npz import open_npz
-
     pnames = {p.name for p in spec.params}
     tnames = {t.name for t in spec.tensors}
     arrays, params = {}, {}
@@ -84,8 +88,8 @@ def load_inputs(spec, path: str, overrides: list[str]) -> tuple[dict, dict]:  # 
     return arrays, params
 
 
-def _compare(spec, got: dict, ref: dict) -> dict:  # noqa: ANN001
-    report = {}
+def _compare(spec: OpSpec, got: Arrays, ref: Arrays) -> dict[str, dict[str, int | float]]:
+    report: dict[str, dict[str, int | float]] = {}
     for t in spec.outputs():
         a, b = got[t.name], ref[t.name]
         if np.issubdtype(a.dtype, np.integer):
@@ -98,30 +102,26 @@ def _compare(spec, got: dict, ref: dict) -> dict:  # noqa: ANN001
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from qlr.kernels.registry import get_op
-    from qlr.kernels.run import DeviceKernels, run_golden
-
     spec = get_op(args.op)
     arrays, params = load_inputs(spec, args.inp, args.param)
     golden = run_golden(spec, arrays, params)
     if args.board == "golden":
         res = golden
     else:
-        from qlr.boards.session import server_session
-
-        with server_session(args.board, gvsoc=args.gvsoc) as link:
-            dk = DeviceKernels(link)
+        with board_session(args.board, gvsoc=args.gvsoc) as session:
+            dk = DeviceKernels(session.link)
             res = dk.run(spec, arrays, params, cores=args.cores or dk.team_max)
     if args.out:
-        np.savez(args.out, **res.outputs)
+        save_npz(args.out, res.outputs)
     record = {"op": spec.name, "board": res.board, "cores": res.cores, "params": res.params,
               "macs": res.macs, "counter": res.counter, "unit": res.unit,
               "macs_per_unit": None if not res.counter else res.macs / res.counter,
               "outputs": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in res.outputs.items()}}
     bad = False
+    check: dict[str, dict[str, int | float]] = {}
     if args.check and args.board != "golden":
-        record["check"] = _compare(spec, res.outputs, golden.outputs)
-        bad = any(v.get("mismatches", 0) or v.get("nan", 0) for v in record["check"].values())
+        check = record["check"] = _compare(spec, res.outputs, golden.outputs)
+        bad = any(v.get("mismatches", 0) or v.get("nan", 0) for v in check.values())
     if args.json:
         print(json.dumps(record, indent=2))
     else:
@@ -132,20 +132,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(line)
         for k, v in res.outputs.items():
             print(f"  {k}: {v.dtype} {tuple(v.shape)}" + (f" -> {args.out}" if args.out else ""))
-        for k, v in record.get("check", {}).items():
-            print(f"  check {k}: {v}")
+        for name, verdict in check.items():
+            print(f"  check {name}: {verdict}")
     return 1 if bad else 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from qlr.kernels.registry import all_ops
-
     if args.board:
-        from qlr.boards.session import server_session
-        from qlr.kernels.run import DeviceKernels
-
-        with server_session(args.board, gvsoc=args.gvsoc) as link:
-            ops = DeviceKernels(link).list_ops()
+        with board_session(args.board, gvsoc=args.gvsoc) as session:
+            ops = DeviceKernels(session.link).list_ops()
     else:
         ops = [{"name": s.name, "family": s.family, "nparam": len(s.params),
                 "tensors": [t.name for t in s.tensors], "doc": s.doc} for s in all_ops().values()]
@@ -158,8 +153,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from qlr.kernels.docs import render
-
     text = render()
     if args.write:
         Path(args.write).write_text(text)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from qlr.kernels.spec import OpSpec
+from typing import cast
+
+import numpy as np
+
+from qlr.kernels.registry import all_ops
+from qlr.kernels.spec import OpSpec, Params, TensorSpec
 
 INTRO = """# Kernel ops
 
@@ -35,12 +40,13 @@ FAMILY_TITLES = {
 }
 
 
-def _shape_text(spec: OpSpec, t) -> str:  # noqa: ANN001
+def _shape_text(spec: OpSpec, t: TensorSpec) -> str:
     # Render the shape symbolically by evaluating it on parameters that print as their names.
     try:
-        dims = t.shape(_SymParams())
+        # A stand-in, not a Params: the shape functions only index and do arithmetic on it.
+        dims = t.shape(cast(Params, _SymParams()))
         return "[" + ", ".join(str(d) for d in dims) + "]"
-    except Exception:  # noqa: BLE001 (a shape that needs arithmetic on parameters)
+    except Exception:
         return "(see meaning)"
 
 
@@ -53,30 +59,30 @@ class _SymExpr:
     def _wrap(self, prec: int) -> str:
         return f"({self.text})" if self.prec < prec else self.text
 
-    def _bin(self, other: object, op: str, prec: int, right: bool = False) -> "_SymExpr":
+    def _bin(self, other: object, op: str, prec: int, right: bool = False) -> _SymExpr:
         o = other if isinstance(other, _SymExpr) else _SymExpr(str(other))
         a, b = (o, self) if right else (self, o)
         return _SymExpr(f"{a._wrap(prec)}{op}{b._wrap(prec + 1)}", prec)
 
-    def __add__(self, o): return self._bin(o, " + ", 1)
-    def __radd__(self, o): return self._bin(o, " + ", 1, True)
-    def __sub__(self, o): return self._bin(o, " - ", 1)
-    def __rsub__(self, o): return self._bin(o, " - ", 1, True)
-    def __mul__(self, o): return self._bin(o, "*", 2)
-    def __rmul__(self, o): return self._bin(o, "*", 2, True)
-    def __floordiv__(self, o): return self._bin(o, "//", 2)
-    def __rfloordiv__(self, o): return self._bin(o, "//", 2, True)
+    def __add__(self, o: object) -> _SymExpr: return self._bin(o, " + ", 1)
+    def __radd__(self, o: object) -> _SymExpr: return self._bin(o, " + ", 1, True)
+    def __sub__(self, o: object) -> _SymExpr: return self._bin(o, " - ", 1)
+    def __rsub__(self, o: object) -> _SymExpr: return self._bin(o, " - ", 1, True)
+    def __mul__(self, o: object) -> _SymExpr: return self._bin(o, "*", 2)
+    def __rmul__(self, o: object) -> _SymExpr: return self._bin(o, "*", 2, True)
+    def __floordiv__(self, o: object) -> _SymExpr: return self._bin(o, "//", 2)
+    def __rfloordiv__(self, o: object) -> _SymExpr: return self._bin(o, "//", 2, True)
     def __str__(self) -> str: return self.text
     def __index__(self) -> int: raise TypeError("symbolic")
     def __int__(self) -> int: raise TypeError("symbolic")
-    def __eq__(self, o): raise TypeError("symbolic")  # noqa: D105
-    def __lt__(self, o): raise TypeError("symbolic")
-    def __gt__(self, o): raise TypeError("symbolic")
+    def __eq__(self, o: object) -> bool: raise TypeError("symbolic")
+    def __lt__(self, o: object) -> bool: raise TypeError("symbolic")
+    def __gt__(self, o: object) -> bool: raise TypeError("symbolic")
     def __bool__(self) -> bool: raise TypeError("symbolic")
     __hash__ = object.__hash__
 
 
-class _SymParams(dict):
+class _SymParams(dict[str, _SymExpr]):
     def __missing__(self, key: str) -> _SymExpr:
         return _SymExpr(key, 3)
 
@@ -99,19 +105,15 @@ def render_op(spec: OpSpec, derived: set[str] | None = None) -> str:
 def _derived_names(spec: OpSpec) -> set[str]:
     """Parameters the op derives from its arrays: found by deriving from zero arrays shaped by a
     small example (every required parameter 3, the others at their defaults)."""
-    import numpy as np
-
     params = {p.name: (3 if p.default is None else p.default) for p in spec.params}
     try:
         arrays = {t.name: np.zeros(t.shape(params), dtype=t.dtype) for t in spec.inputs()}
         return set(spec.derive(arrays))
-    except Exception:  # noqa: BLE001 (an op whose example needs other values: none marked derived)
+    except Exception:
         return set()
 
 
 def render() -> str:
-    from qlr.kernels.registry import all_ops
-
     ops = all_ops()
     out = [INTRO]
     for family, title in FAMILY_TITLES.items():

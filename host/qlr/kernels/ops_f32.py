@@ -13,7 +13,7 @@ Ops without multiplications report elements (or window additions) as their MAC c
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -98,7 +98,7 @@ def _inputs_from(tensors: tuple[TensorSpec, ...]) -> Callable[[Params, np.random
 
 # ---- conv2d -------------------------------------------------------------------------------------
 
-CONV_W = lambda p: (p["cout"], p["kh"], p["kw"], p["cin"])  # noqa: E731
+CONV_W = lambda p: (p["cout"], p["kh"], p["kw"], p["cin"])
 
 
 def _conv_params(*extra: Param) -> tuple[Param, ...]:
@@ -199,7 +199,7 @@ def _weight_grads(a: Arrays, p: Params, dw: np.ndarray, db: np.ndarray) -> Array
 
 # ---- depthwise conv2d ---------------------------------------------------------------------------
 
-DW_W = lambda p: (p["kh"], p["kw"], p["c"])  # noqa: E731
+DW_W = lambda p: (p["kh"], p["kw"], p["c"])
 
 
 def _dw_params(*extra: Param) -> tuple[Param, ...]:
@@ -294,8 +294,8 @@ def _mm_ops(kind: str) -> list[OpSpec]:
                                       Param("width", doc="W >= 1"), Param("cin", doc="input channels >= 1"),
                                       Param("cout", doc="output channels >= 1"))
         fin, fout = "cin", "cout"
-        xs = lambda p: (p["n"], p["height"], p["width"], p["cin"])  # noqa: E731
-        ys = lambda p: (p["n"], p["height"], p["width"], p["cout"])  # noqa: E731
+        xs = lambda p: (p["n"], p["height"], p["width"], p["cin"])
+        ys = lambda p: (p["n"], p["height"], p["width"], p["cout"])
 
         def from_x(x: np.ndarray) -> Params:
             return _nhwc(x, "cin")
@@ -304,13 +304,13 @@ def _mm_ops(kind: str) -> list[OpSpec]:
             return {"n": int(y.shape[0]), "height": int(y.shape[1]), "width": int(y.shape[2])}
         fw_f, bi_f, bw_f = G.qlr_pwconv_f32_fw, G.qlr_pwconv_f32_bw_input, G.qlr_pwconv_f32_bw_weight
         rows = "n*height*width pixels"
-        macs = lambda p: p["n"] * p["height"] * p["width"] * p["cin"] * p["cout"]  # noqa: E731
+        macs = lambda p: p["n"] * p["height"] * p["width"] * p["cin"] * p["cout"]
     else:
         shape_p = (Param("n", doc="batch size N >= 1"), Param("in_features", doc=">= 1"),
                    Param("out_features", doc=">= 1"))
         fin, fout = "in_features", "out_features"
-        xs = lambda p: (p["n"], p["in_features"])  # noqa: E731
-        ys = lambda p: (p["n"], p["out_features"])  # noqa: E731
+        xs = lambda p: (p["n"], p["in_features"])
+        ys = lambda p: (p["n"], p["out_features"])
 
         def from_x(x: np.ndarray) -> Params:
             return {"n": int(x.shape[0]), "in_features": int(x.shape[1])}
@@ -319,9 +319,9 @@ def _mm_ops(kind: str) -> list[OpSpec]:
             return {"n": int(y.shape[0])}
         fw_f, bi_f, bw_f = G.qlr_linear_f32_fw, G.qlr_linear_f32_bw_input, G.qlr_linear_f32_bw_weight
         rows = "n samples"
-        macs = lambda p: p["n"] * p["in_features"] * p["out_features"]  # noqa: E731
-    ws = lambda p: (p[fout], p[fin])  # noqa: E731
-    bs = lambda p: (p[fout],)  # noqa: E731
+        macs = lambda p: p["n"] * p["in_features"] * p["out_features"]
+    ws = lambda p: (p[fout], p[fin])
+    bs = lambda p: (p[fout],)
 
     def from_w(w: np.ndarray) -> Params:
         return {fout: int(w.shape[0]), fin: int(w.shape[1])}
@@ -399,7 +399,7 @@ def _pool_ops() -> list[OpSpec]:
                                   _padding(p))
         return {"dx": dx.astype(np.float32)}
 
-    adds = lambda p: p["n"] * ho(p) * wo(p) * p["c"] * p["kh"] * p["kw"]  # noqa: E731
+    adds = lambda p: p["n"] * ho(p) * wo(p) * p["c"] * p["kh"] * p["kw"]
     g_fw_t = (TensorSpec("x", F32, "in", _x_shape("c"), "input NHWC"),
               TensorSpec("y", F32, "out", lambda p: (p["n"], 1, 1, p["c"]), "means over height x width"))
     g_bw_t = (TensorSpec("dy", F32, "in", lambda p: (p["n"], 1, 1, p["c"]), "output gradient"),
@@ -437,9 +437,9 @@ def _pool_ops() -> list[OpSpec]:
 
 # ---- activations --------------------------------------------------------------------------------
 
-def _act_ops(name: str, fw_f, bw_f, rule: str) -> list[OpSpec]:  # noqa: ANN001
+def _act_ops(name: str, fw_f, bw_f, rule: str) -> list[OpSpec]:
     count = (Param("count", doc="elements >= 1 (flatten any tensor)"),)
-    vec = lambda p: (p["count"],)  # noqa: E731
+    vec = lambda p: (p["count"],)
     fw_t = (TensorSpec("x", F32, "in", vec, "input (any tensor, flattened)"),
             TensorSpec("y", F32, "out", vec, "output"))
     bw_t = (TensorSpec("dy", F32, "in", vec, "output gradient"),
@@ -501,7 +501,7 @@ def _xent() -> OpSpec:
 # ---- SGD ----------------------------------------------------------------------------------------
 
 def _sgd() -> OpSpec:
-    vec = lambda p: (p["count"],)  # noqa: E731
+    vec = lambda p: (p["count"],)
     tensors = (TensorSpec("w", F32, "inout", vec, "parameters, updated in place"),
                TensorSpec("g", F32, "in", vec, "gradient"),
                TensorSpec("v", F32, "inout", vec, "momentum buffer, updated in place"))

@@ -44,7 +44,6 @@ from qlr.golden.int8_dwconv import dwconv2d_s8_accumulate
 from qlr.golden.int8_linear import linear_s8_accumulate
 from qlr.kernels.spec import Arrays, OpSpec, Param, Params, TensorSpec
 
-
 # ---- shared parameters and helpers ---------------------------------------------------------
 
 def _geometry_params(with_kernel: bool = True) -> tuple[Param, ...]:

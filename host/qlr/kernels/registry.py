@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from qlr.errors import QlrError
+from qlr.kernels import ops_f32, ops_matmul, ops_s8, ops_tiled
 from qlr.kernels.spec import OpSpec
 
-FAMILIES = ("qlr.kernels.ops_s8", "qlr.kernels.ops_f32", "qlr.kernels.ops_matmul", "qlr.kernels.ops_tiled")
+FAMILIES = (ops_s8, ops_f32, ops_matmul, ops_tiled)
 
 
 def all_ops() -> dict[str, OpSpec]:
-    import importlib
-
     ops: dict[str, OpSpec] = {}
     for mod in FAMILIES:
-        for spec in importlib.import_module(mod).OPS:
+        for spec in mod.OPS:
             if spec.name in ops:
-                raise RuntimeError(f"op {spec.name!r} is defined twice ({mod})")
+                raise RuntimeError(f"op {spec.name!r} is defined twice ({mod.__name__})")
             ops[spec.name] = spec
     return ops
 

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from qlr.errors import QlrError
 from qlr.kernels.spec import Arrays, OpSpec, Params
+from qlr.link import Link
+from qlr.link.errors import LinkDeviceError
+from qlr.link.link import info_int
 
 CMD_KERNEL_RUN = 0x40
 CMD_KERNEL_LIST = 0x41
@@ -33,7 +37,7 @@ class KernelResult:
     macs: int = 0
     cores: int = 1
     board: str = "golden"
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def macs_per_unit(self) -> float:
@@ -66,6 +70,19 @@ def resolve_params(spec: OpSpec, arrays: Arrays, given: Params | None = None) ->
             out[p.name] = p.default
         else:
             raise QlrError(f"op {spec.name}: parameter {p.name!r} is required ({p.doc or 'no default'})")
+    return out
+
+
+def complete_params(spec: OpSpec, given: Params) -> Params:
+    """Every parameter of `spec`: the given value, else the default (entries `spec` does not take
+    are dropped); a parameter with neither is a QlrError naming it. For calls without input arrays
+    (benchmarks, inputs filled on the device), where nothing can be derived."""
+    out: Params = {}
+    for p in spec.params:
+        v = given.get(p.name, p.default)
+        if v is None:
+            raise QlrError(f"op {spec.name}: parameter {p.name!r} is required ({p.doc or 'no default'})")
+        out[p.name] = v
     return out
 
 
@@ -125,19 +142,18 @@ def encode_run(spec: OpSpec, params: Params, lay: Layout, cores: int) -> bytes:
 class DeviceKernels:
     """Runs ops on a device over an open `qlr.link.Link` to the command server."""
 
-    def __init__(self, link, *, timeout: float = 600.0):  # noqa: ANN001 (qlr.link.Link)
+    def __init__(self, link: Link, *, timeout: float = 600.0) -> None:
         self.link = link
         self.timeout = timeout
         info = link.info()
+        self.info = info
         self.board = str(info.get("board", "?"))
         self.unit = str(info.get("counter_unit", info.get("unit", "")))
-        self.team_max = int(info.get("team_max", 1))
-        self.l2_size = int(info.get("l2_window", info.get("l2_free", 0)))
-        self.info = info
+        self.team_max = info_int(info, "team_max")
+        self.l2_size = info_int(info, "l2_window")
+        self.l1_size = info_int(info, "l1_size")
 
-    def list_ops(self) -> list[dict]:
-        from qlr.link.errors import LinkDeviceError
-
+    def list_ops(self) -> list[dict[str, Any]]:
         ops = []
         for i in range(4096):
             try:
@@ -154,6 +170,28 @@ class DeviceKernels:
         k = {"bytes": 0, "f32": 1}[kind]
         self.link.request(CMD_MEM_FILL, struct.pack("<IIIB3x", offset, nbytes, seed & 0xFFFFFFFF, k))
 
+    def fill_inputs(self, spec: OpSpec, params: Params, seed: int) -> None:
+        """Fills every input tensor of `spec` in place on the device (MEM_FILL: seeded bytes, or
+        FP32 values for float tensors), so no input crosses the link (benchmarks)."""
+        lay = layout(spec, params)
+        for t in spec.inputs():
+            if lay.sizes[t.name]:
+                self.fill(lay.offsets[t.name], lay.sizes[t.name], seed + lay.offsets[t.name],
+                          "f32" if t.dtype == "float32" else "bytes")
+
+    def run_in_place(self, spec: OpSpec, params: Params, *, cores: int = 1) -> tuple[int, int]:
+        """KERNEL_RUN on the tensors already in the device's L2 window (laid out by `layout`):
+        (counter delta, MACs the device counted)."""
+        try:
+            resp = self.link.request(CMD_KERNEL_RUN, encode_run(spec, params, layout(spec, params), cores),
+                                     timeout=self.timeout, retries=0).payload
+        except LinkDeviceError as e:
+            raise QlrError(f"op {spec.name} on {self.board}: {e.device_message}") from None
+        status, counter, macs = struct.unpack("<IQQ", resp[:20])
+        if status != 0:
+            raise QlrError(f"op {spec.name} on {self.board}: kernel returned status {status}")
+        return counter, macs
+
     def _fits(self, spec: OpSpec, lay: Layout) -> None:
         if self.l2_size and lay.total > self.l2_size:
             big = sorted(lay.sizes.items(), key=lambda kv: -kv[1])[:3]
@@ -165,8 +203,6 @@ class DeviceKernels:
         """Runs `spec` on the device. With `arrays`, inputs are written and checked as in
         run_golden; with arrays=None and a fill_seed, inputs are filled on the device
         (benchmarks: the parameters must then be given in full)."""
-        from qlr.link.errors import LinkDeviceError
-
         if not 1 <= cores <= self.team_max:
             raise QlrError(f"cores must be 1..{self.team_max} on {self.board}, got {cores}")
         if arrays is not None:
@@ -177,20 +213,12 @@ class DeviceKernels:
             ins = {}
         lay = layout(spec, p)
         self._fits(spec, lay)
-        for t in spec.inputs():
-            if arrays is not None:
+        if arrays is not None:
+            for t in spec.inputs():
                 self.link.mem_write("L2", lay.offsets[t.name], ins[t.name].tobytes())
-            elif lay.sizes[t.name]:
-                kind = "f32" if t.dtype == "float32" else "bytes"
-                self.fill(lay.offsets[t.name], lay.sizes[t.name], (fill_seed or 1) + lay.offsets[t.name], kind)
-        try:
-            resp = self.link.request(CMD_KERNEL_RUN, encode_run(spec, p, lay, cores), timeout=self.timeout,
-                                     retries=0).payload
-        except LinkDeviceError as e:
-            raise QlrError(f"op {spec.name} on {self.board}: {e.device_message}") from None
-        status, counter, macs = struct.unpack("<IQQ", resp[:20])
-        if status != 0:
-            raise QlrError(f"op {spec.name} on {self.board}: kernel returned status {status}")
+        else:
+            self.fill_inputs(spec, p, fill_seed or 1)
+        counter, macs = self.run_in_place(spec, p, cores=cores)
         outs: Arrays = {}
         if read_outputs:
             for t in spec.outputs():

@@ -17,8 +17,9 @@ Conventions:
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -68,7 +69,7 @@ class OpSpec:
     doc: str = ""
     # Random test inputs for this op at the given params (seeded), used by tests and bench.
     make_inputs: Callable[[Params, np.random.Generator], Arrays] | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def param(self, name: str) -> Param:
         for p in self.params:

@@ -16,11 +16,15 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import NoReturn
 
+from tqdm import tqdm
+
+from qlr.boards.session import board_session
 from qlr.errors import QlrError
-from qlr.link.link import Link, open_device_link, parse_level
+from qlr.link.link import Link, parse_level
 
 
 def _int(text: str) -> int:
@@ -85,18 +89,12 @@ def _open(args: argparse.Namespace) -> Iterator[Link]:
         with Link.open(url, timeout=args.timeout, retries=args.retries, console=console) as link:
             yield link
         return
-    from qlr.boards.build import build_dir
-    from qlr.boards.runner import start
-
-    elf = Path(args.elf) if args.elf else build_dir(args.board) / "server.elf"
-    with start(args.board, elf, link=True, on_line=console) as dev:
-        if dev.link_url is None:
-            raise QlrError(f"board {args.board} gives no link URL")
-        with open_device_link(dev, timeout=args.timeout, retries=args.retries, console=console) as link:
-            yield link
-            if args.action != "exit":
-                link.exit(0)
-        dev.wait(10)
+    with board_session(args.board, rebuild=False, elf=args.elf, timeout=args.timeout, retries=args.retries,
+                       console=console) as session:
+        yield session.link
+        if args.action == "exit":  # the action told it to exit: collect the process
+            session.exited = True
+            session.device.wait(10)
 
 
 def _hexdump(offset: int, data: bytes) -> str:
@@ -108,9 +106,14 @@ def _hexdump(offset: int, data: bytes) -> str:
     return "\n".join(lines)
 
 
-def _progress(total: int, what: str):
-    from tqdm import tqdm
+def _advance(bar: tqdm[NoReturn]) -> Callable[[int], None]:
+    """The link's progress callback (bytes done since the last call) moving `bar`."""
+    def step(n: int) -> None:
+        bar.update(n)
+    return step
 
+
+def _progress(total: int, what: str) -> tqdm[NoReturn]:
     return tqdm(total=total, unit="B", unit_scale=True, desc=what, leave=False,
                 disable=None if total >= 64 * 1024 else True)
 
@@ -136,7 +139,7 @@ def main(args: argparse.Namespace) -> int:
         elif args.action == "read":
             level = parse_level(args.level)
             with _progress(args.length, "read") as bar:
-                data = link.mem_read(level, args.offset, args.length, progress=bar.update)
+                data = link.mem_read(level, args.offset, args.length, progress=_advance(bar))
             if args.out:
                 args.out.write_bytes(data)
             result = {"level": level.name, "offset": args.offset, "length": len(data),
@@ -149,7 +152,7 @@ def main(args: argparse.Namespace) -> int:
             except OSError as e:
                 raise QlrError(f"cannot read {args.file}: {e.strerror}") from None
             with _progress(len(data), "write") as bar:
-                link.mem_write(level, args.offset, data, progress=bar.update)
+                link.mem_write(level, args.offset, data, progress=_advance(bar))
             result = {"level": level.name, "offset": args.offset, "length": len(data), "file": str(args.file)}
             text = f"{len(data)} bytes of {args.file} written at {level.name}+0x{args.offset:x}"
         elif args.action == "crc":
@@ -164,6 +167,6 @@ def main(args: argparse.Namespace) -> int:
         else:  # argparse only lets known actions through
             raise QlrError(f"unknown action {args.action}")
     print(json.dumps(result, indent=2) if args.json else text)
-    if args.action == "selftest" and not result["ok"]:  # type: ignore[index]
+    if args.action == "selftest" and isinstance(result, dict) and not result["ok"]:
         return 1
     return 0

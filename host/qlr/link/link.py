@@ -18,7 +18,7 @@ import os
 import random
 import struct
 import time
-from typing import Callable
+from collections.abc import Callable, Mapping
 
 from qlr.link.errors import LinkClosed, LinkDeviceError, LinkError, LinkProtocolError, LinkTimeout
 from qlr.link.frame import (
@@ -103,7 +103,7 @@ class Link:
 
     @classmethod
     def open(cls, url: str, *, timeout: float = 2.0, retries: int = 3,
-             console: ConsoleSink | None = None, **transport_kwargs: object) -> "Link":
+             console: ConsoleSink | None = None, **transport_kwargs: object) -> Link:
         """Opens a transport by URL (see qlr.link.transport) and wraps it. `console` also gets
         the side-channel console of an exec: transport (the program's stderr)."""
         if console is not None and url.startswith("exec:"):
@@ -114,7 +114,7 @@ class Link:
     def close(self) -> None:
         self.transport.close()
 
-    def __enter__(self) -> "Link":
+    def __enter__(self) -> Link:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -213,12 +213,12 @@ class Link:
 
     # ---- commands ---------------------------------------------------------------------------
 
-    def ping(self, payload: bytes | None = None, **kw: float) -> float:
+    def ping(self, payload: bytes | None = None, *, timeout: float | None = None) -> float:
         """Echo test; returns the round trip in seconds. Raises LinkProtocolError on a bad echo."""
         if payload is None:
             payload = os.urandom(16)
         t0 = time.monotonic()
-        echo = self.request(Command.PING, payload, **kw).payload  # type: ignore[arg-type]
+        echo = self.request(Command.PING, payload, timeout=timeout).payload
         rtt = time.monotonic() - t0
         if echo != payload:
             raise LinkProtocolError(f"PING echoed {len(echo)} bytes that differ from the {len(payload)} sent")
@@ -338,4 +338,14 @@ def open_device_link(device: object, **kwargs: object) -> Link:
     proc = getattr(device, "proc", None)
     if url.startswith("semihost:") and proc is not None:
         kwargs.setdefault("alive", lambda: proc.poll() is None)
+    # The keyword arguments are Link.open's and its transport's (checked when they are called).
     return Link.open(url, **kwargs)  # type: ignore[arg-type]
+
+
+def info_int(info: Mapping[str, object], key: str) -> int:
+    """An integer field of an INFO reply (`Link.info`); LinkProtocolError when it is missing or
+    not an integer."""
+    v = info.get(key)
+    if not isinstance(v, int):
+        raise LinkProtocolError(f"INFO: field {key!r} is {v!r}, not an integer")
+    return v

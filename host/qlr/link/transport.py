@@ -22,8 +22,10 @@ import shlex
 import subprocess
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
+
+import serial  # pyserial
 
 from qlr.link.errors import LinkClosed, LinkError
 
@@ -48,7 +50,7 @@ class Transport:
         """Console lines received on a side channel (exec: stderr); [] when there is none."""
         return []
 
-    def __enter__(self) -> "Transport":
+    def __enter__(self) -> Transport:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -61,8 +63,6 @@ class SerialTransport(Transport):
     def __init__(self, url: str, baudrate: int = 115200, connect_timeout: float | None = None) -> None:
         """connect_timeout: seconds to keep retrying a refused connection (an emulator that is
         still starting); default 10 s for socket:// URLs, 0 otherwise."""
-        import serial  # pyserial; imported here so `qlr --help` stays light
-
         self.url = url
         self._serial_exc = serial.SerialException
         if connect_timeout is None:
@@ -251,6 +251,8 @@ class SemihostTransport(Transport):
 
 def open_transport(url: str, **kwargs: object) -> Transport:
     """Opens `exec:CMD`, `semihost:DIR` or a pyserial URL (device path, `socket://host:port`)."""
+    # The keyword arguments are the chosen transport's own (each checks them when called); one
+    # signature cannot type the three, hence the ignores below.
     if url.startswith("exec:"):
         return ExecTransport(url[len("exec:"):], **kwargs)  # type: ignore[arg-type]
     if url.startswith("semihost:"):

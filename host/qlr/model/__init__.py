@@ -5,16 +5,16 @@ Public API::
     Layer(name, kind, attrs={}, inputs=[], params={}, index=None)      # see graph.Layer
     Network(input_shape, layers, meta=None)
         .input_shape (H, W, C)   .layers   .shapes {name: output shape}   .output_shape
-        .forward(x[, upto=name])  -> FP32 inference with the golden kernels (x: (N,)+input_shape)
         .split(l) -> (front, back) at the paper's layer index l (latent = output of block l)
         .split_after(name) -> (front, back)
         .fold_batchnorm() -> Network without BatchNorm layers
         .latent_shape(l), .index_output(l), .indices()
         .param_count(), .mac_count(), .layer_params(layer), .layer_macs(layer)
-        .save(path.npz), Network.load(path.npz), .copy(), .validate(), .summary_rows()
+        .copy(), .validate(), .summary_rows()
+    run_forward(net, x[, upto=name]) -> FP32 inference with the golden kernels (x: (N,)+input_shape)
     mobilenet_v1(width=1.0, input_size=128, num_classes=1000, in_channels=3,
                  batchnorm=True, activation="relu", seed=0) -> Network
-    build(arch, **kwargs), load_network(path), save_network(net, path)
+    build(arch, **kwargs), load_network(path.npz), save_network(net, path.npz)
     mobilenet_v2(width=1.0, input_size=224, num_classes=1000, in_channels=3)   (qlr.model.mobilenet_v2)
     qlr.model.torchfile (read .pt/.pth without torch), qlr.model.importer (state dict -> Network),
     qlr.model.onnx_import (ONNX -> Network; needs the onnx package): see docs/import.md
@@ -37,11 +37,12 @@ Conventions:
   MACs count conv/dw/pw/linear multiply-accumulates per sample.
 """
 
+from qlr.model.execute import run_forward
 from qlr.model.graph import ATTRS, INPUT, KINDS, LEARNABLE, PARAMS, Layer, Network, conv_out_size, infer_shape
 from qlr.model.io import load_network, save_network
 from qlr.model.mobilenet import ARCHS, build, mobilenet_v1
 
 __all__ = [
     "ATTRS", "ARCHS", "INPUT", "KINDS", "LEARNABLE", "PARAMS", "Layer", "Network", "build",
-    "conv_out_size", "infer_shape", "load_network", "mobilenet_v1", "save_network",
+    "conv_out_size", "infer_shape", "load_network", "mobilenet_v1", "run_forward", "save_network",
 ]

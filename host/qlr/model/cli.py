@@ -6,7 +6,9 @@ import argparse
 import json
 
 from qlr.errors import QlrError
+from qlr.model import load_network
 from qlr.model.graph import Network
+from qlr.model.mobilenet import build
 
 
 def add_arch_arguments(p: argparse.ArgumentParser, with_classes: bool = True, width: float = 1.0,
@@ -26,12 +28,10 @@ def add_arch_arguments(p: argparse.ArgumentParser, with_classes: bool = True, wi
 
 def network_from_args(args: argparse.Namespace, num_classes: int | None = None) -> Network:
     """Load --model or build --arch (num_classes overrides args.classes)."""
-    from qlr.model.mobilenet import build
-
     if getattr(args, "model", None):
         if args.arch:
             raise QlrError("give either --model or --arch, not both")
-        return Network.load(args.model)
+        return load_network(args.model)
     if not args.arch:
         raise QlrError("give --arch NAME or --model FILE.npz")
     classes = num_classes if num_classes is not None else args.classes

@@ -17,7 +17,13 @@ import argparse
 import json
 import os
 
+from qlr.cl.cli_learn import parse_size
+from qlr.cl.session import lr_layers
 from qlr.errors import QlrError
+from qlr.model import Network, save_network
+from qlr.model.importer import IMAGENET_MEAN, IMAGENET_STD, import_state_dict, normalize_input
+from qlr.model.onnx_import import import_onnx
+from qlr.model.torchfile import read_torch_file, state_dict_of
 
 TORCH_SUFFIXES = (".pt", ".pth", ".pth.tar", ".bin", ".ckpt", ".tar")
 
@@ -40,11 +46,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from qlr.cl.cli_learn import parse_size
-    from qlr.model.importer import IMAGENET_MEAN, IMAGENET_STD, import_state_dict, normalize_input
-    from qlr.model.onnx_import import import_onnx
-    from qlr.model.torchfile import read_torch_file, state_dict_of
-
     size = parse_size(args.size)
     if args.file.lower().endswith(".onnx"):
         if args.arch or args.width or args.classes:
@@ -66,7 +67,7 @@ def main(args: argparse.Namespace) -> int:
             rep.notes.append("input normalised as for ImageNet ((x - mean) / std) by a first layer 'input_norm'")
         net.meta["normalize"] = norm
         tmp = args.out + ".tmp.npz"
-        net.save(tmp)
+        save_network(net, tmp)
         os.replace(tmp, args.out)
         rep.notes.append(f"written: {args.out} ({net.param_count():,} parameters, LR layers with an unsigned latent "
                          f"and a trainable back-end: {', '.join(map(str, _lr_layers(net))) or 'none'})")
@@ -80,11 +81,9 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _lr_layers(net) -> list[int]:
+def _lr_layers(net: Network) -> list[int]:
     """LR layers whose latent is unsigned (the output of a ReLU/ReLU6, or a pool of one: zero point
     0, what LR codes need) and whose back-end (BatchNorm folded) the device can train."""
-    from qlr.cl.session import lr_layers
-
     folded = net.fold_batchnorm()
     kinds = {lay.name: lay for lay in folded.layers}
 

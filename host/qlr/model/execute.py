@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from qlr import golden as G
 from qlr.errors import QlrError
-
-if TYPE_CHECKING:
-    from qlr.model.graph import Layer, Network
+from qlr.model.graph import INPUT, Layer, Network
 
 
-def layer_forward(layer: "Layer", xs: list[np.ndarray]) -> np.ndarray:
+def layer_forward(layer: Layer, xs: list[np.ndarray]) -> np.ndarray:
     """One layer's inference forward on its input tensors (batch-first)."""
     a, p, k = layer.attrs, layer.params, layer.kind
     x = xs[0]
@@ -42,7 +38,7 @@ def layer_forward(layer: "Layer", xs: list[np.ndarray]) -> np.ndarray:
     raise QlrError(f"layer {layer.name!r}: no forward for kind {k!r}")
 
 
-def check_input(net: "Network", x: np.ndarray) -> np.ndarray:
+def check_input(net: Network, x: np.ndarray) -> np.ndarray:
     """Check x is (N,) + net.input_shape and floating; return it as float32 or float64."""
     x = np.asarray(x)
     if x.shape[1:] != net.input_shape:
@@ -52,10 +48,13 @@ def check_input(net: "Network", x: np.ndarray) -> np.ndarray:
     return x if x.dtype == np.float64 else x.astype(np.float32, copy=False)
 
 
-def run_forward(net: "Network", x: np.ndarray, upto: str | None = None) -> np.ndarray:
-    """Forward through `net`, keeping each activation only while a later layer still needs it."""
-    from qlr.model.graph import INPUT
+def run_forward(net: Network, x: np.ndarray, upto: str | None = None) -> np.ndarray:
+    """Inference through `net` in floating point with the golden kernels (BatchNorm uses running
+    stats), keeping each activation only while a later layer still needs it.
 
+    `x` is batch-first: (N,) + input_shape. Computes in x's dtype if it is float64, else in
+    float32 (uint8 images must be scaled by the caller, see `qlr.data.to_float`). Stops after
+    layer `upto` when given."""
     x = check_input(net, x)
     if upto is not None and upto not in net.shapes:
         raise QlrError(f"no layer named {upto!r}")

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -89,7 +90,7 @@ def _quad(value: Any, what: str) -> tuple[int, int, int, int]:
         return (vals[0], vals[0], vals[1], vals[1])
     if len(vals) != 4:
         raise QlrError(f"{what}: expected an int, (v, h) or (top, bottom, left, right), got {value!r}")
-    return vals  # type: ignore[return-value]
+    return (vals[0], vals[1], vals[2], vals[3])
 
 
 @dataclass
@@ -368,11 +369,11 @@ class Network:
         return sum(self.layer_macs(lay) for lay in self.layers)
 
     # ---------------------------------------------------------------- transformations
-    def copy(self) -> "Network":
+    def copy(self) -> Network:
         """A deep copy (parameters included)."""
         return Network(self.input_shape, copy.deepcopy(self.layers), copy.deepcopy(self.meta))
 
-    def split(self, l: int) -> tuple["Network", "Network"]:
+    def split(self, l: int) -> tuple[Network, Network]:
         """Split at LR layer `l`: front = blocks with index <= l, back = the rest.
 
         The latent is the output of block `l`; it becomes the back-end's input ("input").
@@ -382,7 +383,7 @@ class Network:
         """
         return self.split_after(self.index_output(l), _check_index=l)
 
-    def split_after(self, name: str, _check_index: int | None = None) -> tuple["Network", "Network"]:
+    def split_after(self, name: str, _check_index: int | None = None) -> tuple[Network, Network]:
         """Split after the layer called `name` (see `split`)."""
         names = [lay.name for lay in self.layers]
         if name not in names:
@@ -417,7 +418,7 @@ class Network:
         back = Network(self.shapes[name], back_layers, copy.deepcopy(self.meta))
         return front, back
 
-    def fold_batchnorm(self) -> "Network":
+    def fold_batchnorm(self) -> Network:
         """A copy with every BatchNorm folded into the conv2d/dwconv2d/pwconv/linear feeding it.
 
         For y = gamma * (z - mean) / sqrt(var + eps) + beta with z = W x + b, the folded layer has
@@ -459,34 +460,6 @@ class Network:
         for lay in out:
             lay.inputs = [rename.get(s, s) for s in lay.inputs]
         return Network(self.input_shape, out, copy.deepcopy(self.meta))
-
-    # ---------------------------------------------------------------- execution
-    def forward(self, x: np.ndarray, upto: str | None = None) -> np.ndarray:
-        """Inference in floating point with the golden kernels (BatchNorm uses running stats).
-
-        `x` is batch-first: (N,) + input_shape. Computes in x's dtype if it is float64, else in
-        float32 (uint8 images must be scaled by the caller, see `qlr.data.to_float`). Stops after
-        layer `upto` when given.
-        """
-        from qlr.model.execute import run_forward
-
-        return run_forward(self, x, upto=upto)
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return self.forward(x)
-
-    # ---------------------------------------------------------------- persistence
-    def save(self, path: str) -> None:
-        """Write one .npz: a JSON description (entry '__network__') plus 'layer/param' arrays."""
-        from qlr.model.io import save_network
-
-        save_network(self, path)
-
-    @staticmethod
-    def load(path: str) -> "Network":
-        from qlr.model.io import load_network
-
-        return load_network(path)
 
     # ---------------------------------------------------------------- display
     def summary_rows(self) -> list[dict[str, Any]]:

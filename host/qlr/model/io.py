@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from qlr.errors import QlrError
-from qlr.npz import open_npz
 from qlr.model.graph import Layer, Network
+from qlr.npz import open_npz, save_npz
 
 FORMAT = "qlr-network"
 VERSION = 1
@@ -60,18 +60,18 @@ def describe(net: Network) -> dict[str, Any]:
     }
 
 
-def save_network(net: Network, path: str | os.PathLike) -> None:
+def save_network(net: Network, path: str | os.PathLike[str]) -> None:
     arrays: dict[str, np.ndarray] = {DESC_KEY: np.array(json.dumps(describe(net)))}
     for lay in net.layers:
         for pname, arr in lay.params.items():
             arrays[f"{lay.name}/{pname}"] = np.ascontiguousarray(arr)
     path = os.fspath(path)
     tmp = path + ".tmp.npz"
-    np.savez(tmp, **arrays)
+    save_npz(tmp, arrays)
     os.replace(tmp, path)
 
 
-def load_network(path: str | os.PathLike) -> Network:
+def load_network(path: str | os.PathLike[str]) -> Network:
     path = os.fspath(path)
     npz = open_npz(path)
     with npz:

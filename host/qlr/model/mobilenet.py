@@ -13,6 +13,8 @@ BatchNorm starts at gamma = 1, beta = 0, mean = 0, var = 1.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from qlr.errors import QlrError
@@ -88,7 +90,7 @@ def mobilenet_v1(
 ARCHS = {"mobilenet_v1": mobilenet_v1, "mobilenet_v2": mobilenet_v2}
 
 
-def build(arch: str, **kwargs) -> Network:
+def build(arch: str, **kwargs: Any) -> Network:
     """Build a named architecture (see `ARCHS`)."""
     if arch not in ARCHS:
         raise QlrError(f"unknown architecture {arch!r} (known: {', '.join(sorted(ARCHS))})")

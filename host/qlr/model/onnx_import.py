@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -142,7 +143,7 @@ class _Graph:
             return
         if any(p is None for p in ps) or len(node.output) > 1 and any(node.output[1:]):
             return self.issue(node, "only the inference form with constant scale, bias, mean and variance")
-        scale, bias, mean, var = (np.asarray(p) for p in ps)  # type: ignore[arg-type]
+        scale, bias, mean, var = (np.asarray(p) for p in ps)
         eps = float(self.attrs(node).get("epsilon", 1e-5))
         self.add_layer(node, "batchnorm", x[0], x[1], {"eps": eps},
                        {"gamma": scale, "beta": bias, "mean": mean, "var": var})
@@ -249,7 +250,7 @@ class _Graph:
         self.add_layer(node, "linear", src, shape, {"out_features": int(w.shape[0])}, params)
 
     def run(self) -> None:
-        handlers = {"Conv": self.conv, "BatchNormalization": self.batchnorm, "Clip": self.clip, "Add": self.add,
+        handlers: dict[str, Callable[[Any], Any]] = {"Conv": self.conv, "BatchNormalization": self.batchnorm, "Clip": self.clip, "Add": self.add,
                     "Flatten": self.flatten, "Reshape": self.flatten, "Gemm": self.linear, "MatMul": self.linear,
                     "Relu": lambda n: (lambda x: x and self.add_layer(n, "relu", x[0], x[1]))(self.act(n)),
                     "GlobalAveragePool": lambda n: self.pool(n, "global"),

@@ -9,22 +9,25 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from typing import Any
 
 import numpy as np
 
+from qlr.data import load_dataset, load_fashion_mnist
+from qlr.data.fitting import plan_fit
 from qlr.errors import QlrError
+from qlr.model import Network, load_network
+from qlr.quant.calibrate import DEFAULT_CALIBRATION, Calibration
+from qlr.quant.ptq import format_report, ptq_report
 
 
-def load_images_for(net, data: str, split: str, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
+def load_images_for(net: Network, data: str, split: str, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
     """uint8 images fitted to ``net``'s input and labels, from ``fashion-mnist`` or a data set .npz.
 
     For Fashion-MNIST the class subset and fit mode the network was trained with (``meta['labels']``,
     ``meta['fit']``, written by `qlr train`) are applied; ``split`` is ``train`` or ``test``.
     A .npz file has no splits: the same file serves both.
     """
-    from qlr.data import load_dataset, load_fashion_mnist
-    from qlr.data.fitting import plan_fit
-
     if len(net.input_shape) != 3:
         raise QlrError(f"the network input must be (H, W, C), got {net.input_shape}")
     if data == "fashion-mnist":
@@ -70,18 +73,14 @@ def add_quant_options(p: argparse.ArgumentParser) -> None:
 
 def add_calibration_option(p: argparse.ArgumentParser) -> None:
     """--calibration (shared by quant report, image pack, learn and experiment)."""
-    from qlr.quant.calibrate import DEFAULT_CALIBRATION
-
     p.add_argument("--calibration", default=None, help="activation ranges: max, mse, or percentile[:P] (e.g. "
                    f"percentile:99.99) (default {DEFAULT_CALIBRATION}; docs/quantization.md)")
     p.add_argument("--no-equalize", dest="equalize", action="store_false", default=True,
                    help="do not equalize the channel ranges of ReLU outputs before quantizing (qlr.quant.equalize)")
 
 
-def calibration_from_args(args: argparse.Namespace):
+def calibration_from_args(args: argparse.Namespace) -> Calibration:
     """The `Calibration` of --calibration (or --percentile P), else the default."""
-    from qlr.quant.calibrate import DEFAULT_CALIBRATION, Calibration
-
     pct = getattr(args, "percentile", None)
     if pct is not None:
         if args.calibration:
@@ -99,7 +98,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
-def _jsonable(v):
+def _jsonable(v: Any) -> Any:
     if isinstance(v, float) and not math.isfinite(v):
         return None if math.isnan(v) else ("inf" if v > 0 else "-inf")
     if isinstance(v, dict):
@@ -110,10 +109,7 @@ def _jsonable(v):
 
 
 def main(args: argparse.Namespace) -> int:
-    from qlr.model import Network
-    from qlr.quant.ptq import format_report, ptq_report
-
-    net = Network.load(args.model)
+    net = load_network(args.model)
     if args.calib < 1:
         raise QlrError("--calib must be >= 1")
     xc, _ = load_images_for(net, args.data, "train", args.calib)

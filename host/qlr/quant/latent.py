@@ -230,7 +230,7 @@ class LatentQuant:
         return self.scale.shape[0] > 1
 
     @classmethod
-    def calibrate(cls, a: np.ndarray, bits: int, per_channel: bool = False) -> "LatentQuant":
+    def calibrate(cls, a: np.ndarray, bits: int, per_channel: bool = False) -> LatentQuant:
         return cls(bits, calibrate_scale(a, bits, per_channel))
 
     def quantize(self, a: np.ndarray) -> np.ndarray:

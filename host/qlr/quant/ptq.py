@@ -31,24 +31,28 @@ output) and end to end (top-1 agreement and accuracies, optionally with Q-bit LR
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Literal, overload
 
 import numpy as np
+from tqdm import tqdm
 
 from qlr.errors import QlrError
 from qlr.golden.int8_add import AddRequant, add_requant, qlr_add_u8
+from qlr.golden.int8_common import check_accumulator_bound
 from qlr.golden.int8_conv import qlr_conv2d_s8, qlr_pwconv_s8
 from qlr.golden.int8_dwconv import qlr_dwconv2d_s8
 from qlr.golden.int8_linear import qlr_linear_s8
 from qlr.golden.int8_pool import avgpool_requant, qlr_avgpool_u8
-from qlr.golden.int8_common import check_accumulator_bound
 from qlr.golden.requant import Requant, activation_range
+from qlr.model import run_forward
 from qlr.model.execute import layer_forward
 from qlr.model.graph import INPUT, Layer, Network
 from qlr.quant.calibrate import Calibration, Observer
 from qlr.quant.equalize import equalize as equalize_ranges
 from qlr.quant.equalize import relu_pairs
+from qlr.quant.latent import dequantize_latent, requantize_u8_latent
 
 PARAM_KINDS = ("conv2d", "dwconv2d", "pwconv", "linear")
 FUSABLE = PARAM_KINDS + ("add",)
@@ -56,7 +60,7 @@ SCHEMES = ("per_channel", "per_layer")
 INPUT_SCALE = 1.0 / 255.0
 
 
-def _round_half_up(x: np.ndarray) -> np.ndarray:
+def _round_half_up(x: np.ndarray | float) -> np.ndarray:
     return np.floor(np.asarray(x, dtype=np.float64) + 0.5)
 
 
@@ -94,6 +98,21 @@ class QLayer:
             return self.add_rq.act_min, self.add_rq.act_max
         return activation_range(self.act, self.out_scale, self.out_zp)
 
+    def int8_weight(self) -> np.ndarray:
+        if self.weight is None:
+            raise ValueError(f"layer {self.name} ({self.kind}) has no int8 weight")
+        return self.weight
+
+    def requant(self) -> Requant:
+        if self.rq is None:
+            raise ValueError(f"layer {self.name} ({self.kind}) has no requantization")
+        return self.rq
+
+    def add_requant(self) -> AddRequant:
+        if self.add_rq is None:
+            raise ValueError(f"layer {self.name} ({self.kind}) has no add requantization")
+        return self.add_rq
+
 
 @dataclass
 class QuantizedFrontEnd:
@@ -112,6 +131,10 @@ class QuantizedFrontEnd:
     def output(self) -> QLayer:
         return self.layers[-1]
 
+    @overload
+    def run(self, x: np.ndarray, keep: Literal[False] = False) -> np.ndarray: ...
+    @overload
+    def run(self, x: np.ndarray, keep: Literal[True]) -> dict[str, np.ndarray]: ...
     def run(self, x: np.ndarray, keep: bool = False) -> np.ndarray | dict[str, np.ndarray]:
         """Run the int8 golden kernels on uint8 images ``[N] + input_shape``.
 
@@ -147,19 +170,21 @@ def run_qlayer(q: QLayer, xs: list[np.ndarray]) -> np.ndarray:
     a = q.attrs
     try:
         if q.kind == "conv2d":
-            return qlr_conv2d_s8(x, q.weight, q.bias, q.rq, in_zp=q.in_zp, w_zp=q.w_zp, stride=a["stride"], padding=a["padding"])
+            return qlr_conv2d_s8(x, q.int8_weight(), q.bias, q.requant(), in_zp=q.in_zp, w_zp=q.w_zp, stride=a["stride"],
+                                 padding=a["padding"])
         if q.kind == "dwconv2d":
-            return qlr_dwconv2d_s8(x, q.weight, q.bias, q.rq, in_zp=q.in_zp, w_zp=q.w_zp, stride=a["stride"], padding=a["padding"])
+            return qlr_dwconv2d_s8(x, q.int8_weight(), q.bias, q.requant(), in_zp=q.in_zp, w_zp=q.w_zp,
+                                   stride=a["stride"], padding=a["padding"])
         if q.kind == "pwconv":
-            return qlr_pwconv_s8(x, q.weight, q.bias, q.rq, in_zp=q.in_zp, w_zp=q.w_zp)
+            return qlr_pwconv_s8(x, q.int8_weight(), q.bias, q.requant(), in_zp=q.in_zp, w_zp=q.w_zp)
         if q.kind == "linear":
-            return qlr_linear_s8(x, q.weight, q.bias, q.rq, in_zp=q.in_zp, w_zp=q.w_zp)
+            return qlr_linear_s8(x, q.int8_weight(), q.bias, q.requant(), in_zp=q.in_zp, w_zp=q.w_zp)
         if q.kind == "avgpool":
-            return qlr_avgpool_u8(x, q.rq, in_zp=q.in_zp, kernel=a["kernel"], stride=a["stride"], padding=a["padding"])
+            return qlr_avgpool_u8(x, q.requant(), in_zp=q.in_zp, kernel=a["kernel"], stride=a["stride"], padding=a["padding"])
         if q.kind == "global_avgpool":
-            return qlr_avgpool_u8(x, q.rq, in_zp=q.in_zp)
+            return qlr_avgpool_u8(x, q.requant(), in_zp=q.in_zp)
         if q.kind == "add":
-            return qlr_add_u8(xs[0], xs[1], q.add_rq, a_zp=q.in_zp, b_zp=q.in_zp_b)
+            return qlr_add_u8(xs[0], xs[1], q.add_requant(), a_zp=q.in_zp, b_zp=q.in_zp_b)
         if q.kind == "flatten":
             return x.reshape(x.shape[0], -1)
         if q.kind in ("relu", "relu6"):
@@ -212,8 +237,6 @@ def _calib_stats(
 ) -> dict[str, tuple[float, float]]:
     """(a_min, a_max) per point output over the calibration images (FP32, folded network), chosen
     by ``cal`` (`qlr.quant.calibrate`)."""
-    from tqdm import tqdm
-
     names = {p.out_name for p in points}
     batch_size = memory_batch(net, names, batch_size)
     obs = {n: Observer() for n in names}
@@ -492,10 +515,6 @@ def ptq_report(
     the FP32 network, and accuracies when labels are given. ``lr_bits``: also requantize the u8
     latent to these Q (per tensor, `qlr.quant.latent.requantize_u8_latent`) and report accuracy.
     """
-    from tqdm import tqdm
-
-    from qlr.quant.latent import dequantize_latent, requantize_u8_latent
-
     folded = net.fold_batchnorm()
     front, back = folded.split(lr_layer)
     if qfe is None:
@@ -507,13 +526,13 @@ def ptq_report(
         raise QlrError(f"evaluation images must be uint8 (N,) + {net.input_shape}, N >= 1")
     lr_bits = [int(b) for b in lr_bits]
     out_names = {q.name: q.fused[-1] for q in qfe.layers}
-    sig = {n: 0.0 for n in out_names}
-    noise = {n: 0.0 for n in out_names}
-    maxerr = {n: 0.0 for n in out_names}
-    refmax = {n: 0.0 for n in out_names}
+    sig = dict.fromkeys(out_names, 0.0)
+    noise = dict.fromkeys(out_names, 0.0)
+    maxerr = dict.fromkeys(out_names, 0.0)
+    refmax = dict.fromkeys(out_names, 0.0)
     agree = agree_fp = correct_fp = correct_q = 0
-    lr_correct = {b: 0 for b in lr_bits}
-    lr_agree = {b: 0 for b in lr_bits}
+    lr_correct = dict.fromkeys(lr_bits, 0)
+    lr_agree = dict.fromkeys(lr_bits, 0)
     for s in tqdm(range(0, len(eval_x), batch_size), desc="evaluate", unit="batch", disable=not progress):
         xb = eval_x[s : s + batch_size]
         ref = forward_all(front, to_input(xb), names=set(out_names.values()))
@@ -527,9 +546,9 @@ def ptq_report(
             maxerr[q.name] = max(maxerr[q.name], float(np.abs(r - d).max()))
             refmax[q.name] = max(refmax[q.name], float(np.abs(r).max()))
         latent_fp = ref[out_names[qfe.output.name]]
-        logits_fp = back.forward(latent_fp.astype(np.float32))
+        logits_fp = run_forward(back, latent_fp.astype(np.float32))
         lat_u8 = got[qfe.output.name]
-        logits_q = back.forward(qfe.dequantize(lat_u8))
+        logits_q = run_forward(back, qfe.dequantize(lat_u8))
         p_fp, p_q = np.argmax(logits_fp, axis=1), np.argmax(logits_q, axis=1)
         agree += int(np.sum(p_fp == p_q))
         if eval_y is not None:
@@ -540,7 +559,7 @@ def ptq_report(
             if qfe.output.out_zp != 0:
                 raise QlrError("LR requantization needs a latent with zero point 0 (after a ReLU)")
             codes, sc = requantize_u8_latent(lat_u8, b, qfe.output.out_scale)
-            p_b = np.argmax(back.forward(dequantize_latent(codes, sc)), axis=1)
+            p_b = np.argmax(run_forward(back, dequantize_latent(codes, sc)), axis=1)
             lr_agree[b] += int(np.sum(p_b == p_fp))
             if eval_y is not None:
                 lr_correct[b] += int(np.sum(p_b == yb))

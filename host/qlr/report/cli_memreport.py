@@ -1,7 +1,7 @@
 """`qlr memreport`: memory use of a firmware and a learning event on a board, before anything runs.
 
     qlr memreport ELF [--image IMG] [--board NAME] [--n-lr N] [--q-lr Q] [--mb MB] [--n-new N]
-                  [--epochs E] [--per-channel | --per-tensor] [--momentum M] [--json]
+                  [--epochs E] [--n-eval N] [--per-channel | --per-tensor] [--momentum M] [--json]
     qlr memreport --board NAME --image IMG ...      (no ELF: the plan against the whole levels)
     qlr memreport --board NAME --model NET.npz --lr-layer L --n-lr N --q-lr Q ...
                                                     (a network before it is quantized or packed)
@@ -17,7 +17,17 @@ from __future__ import annotations
 import argparse
 import json
 
+import numpy as np
+
+from qlr.boards.registry import board_names, load_board
+from qlr.cl.plan import PlanConfig, board_windows, plan_for
 from qlr.errors import QlrError
+from qlr.image import ImageContent, read_image
+from qlr.image.pack import build_content
+from qlr.model import load_network
+from qlr.quant.ptq import quantize_front_end
+from qlr.report.elf import HOST_HELP, board_for_elf, read_firmware
+from qlr.report.memory import MemoryReport, memory_report
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -33,6 +43,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--mb", type=int, default=128, help="mini-batch: new + replayed latents per SGD step (default 128)")
     g.add_argument("--n-new", type=int, help="new images per learning event (default: the image's largest data batch, else --mb)")
     g.add_argument("--epochs", type=int, default=4, help="epochs per learning event (default 4)")
+    g.add_argument("--n-eval", type=int, default=0, help="test images kept on the device for evaluation (default 0)")
     s = g.add_mutually_exclusive_group()
     s.add_argument("--per-channel", dest="per_channel", action="store_true", default=None,
                    help="one LR scale per latent channel (default: as the image)")
@@ -41,12 +52,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
-def build_report(args: argparse.Namespace):
-    from qlr.boards.registry import board_names, load_board
-    from qlr.cl.plan import PlanConfig, board_windows, plan_for
-    from qlr.report.elf import HOST_HELP, board_for_elf, read_firmware
-    from qlr.report.memory import memory_report
-
+def build_report(args: argparse.Namespace) -> MemoryReport:
     if args.elf is None and not args.board:
         raise QlrError(f"give a firmware ELF, or --board NAME with --image (known boards: {', '.join(board_names())})")
     if args.image and args.model:
@@ -75,8 +81,6 @@ def build_report(args: argparse.Namespace):
     plan = None
     if args.image or args.model:
         if args.image:
-            from qlr.image import read_image
-
             content = read_image(args.image)
         else:
             content = network_content(args.model, args.lr_layer)
@@ -85,22 +89,17 @@ def build_report(args: argparse.Namespace):
             sizes = [len(b.labels) for b in content.batches.values()]
             n_new = max(sizes) if sizes else args.mb
         cfg = PlanConfig.from_content(content, n_lr=args.n_lr, q_lr=args.q_lr, mb=args.mb, n_new=n_new,
-                                      epochs=args.epochs, per_channel=args.per_channel, momentum=args.momentum)
+                                      epochs=args.epochs, per_channel=args.per_channel, momentum=args.momentum,
+                                      n_eval=args.n_eval)
         plan = plan_for(content, cfg, board, windows, strict=False)
     return memory_report(board, firmware, plan, how)
 
 
-def network_content(path: str, lr_layer: int):
+def network_content(path: str, lr_layer: int) -> ImageContent:
     """The image content of a network split at ``lr_layer`` (no LR memory, no data batches): its
     front-end quantized on two blank images, which gives every section its exact size (values do
     not change sizes), so the plan counts the image in L3 as `qlr image pack` would write it."""
-    import numpy as np
-
-    from qlr.image.pack import build_content
-    from qlr.model import Network
-    from qlr.quant.ptq import quantize_front_end
-
-    net = Network.load(path)
+    net = load_network(path)
     try:
         front, back = net.fold_batchnorm().split(lr_layer)
     except QlrError as e:

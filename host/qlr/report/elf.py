@@ -30,6 +30,12 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.constants import SH_FLAGS
+from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
 
 from qlr.boards.registry import Board, board_names, load_board
 from qlr.cl.plan import ALIGN, LEVELS, Window, align_up
@@ -76,10 +82,7 @@ class FirmwareMemory:
         return [p for p in self.pieces if p.region == region]
 
 
-def _open(path: str):
-    from elftools.common.exceptions import ELFError
-    from elftools.elf.elffile import ELFFile
-
+def _open(path: str) -> tuple[BinaryIO, ELFFile]:
     try:
         f = open(path, "rb")
     except OSError as e:
@@ -91,7 +94,7 @@ def _open(path: str):
         raise QlrError(f"{path}: not an ELF file ({e})") from None
 
 
-def _marker(elf) -> str | None:
+def _marker(elf: ELFFile) -> str | None:
     sec = elf.get_section_by_name(MARKER_SECTION)
     if sec is None:
         return None
@@ -103,7 +106,7 @@ def _marker(elf) -> str | None:
     return name or None
 
 
-def board_from_path(path: str | os.PathLike) -> str | None:
+def board_from_path(path: str | os.PathLike[str]) -> str | None:
     """The board of build/NAME[-variant][-fault-F]/x.elf: the longest board name the directory
     equals or starts with followed by '-'."""
     d = Path(path).resolve().parent.name
@@ -111,7 +114,7 @@ def board_from_path(path: str | os.PathLike) -> str | None:
     return max(cands, key=len) if cands else None
 
 
-def board_for_elf(path: str | os.PathLike, explicit: str | None = None) -> tuple[str, str]:
+def board_for_elf(path: str | os.PathLike[str], explicit: str | None = None) -> tuple[str, str]:
     """(board name, how it was found) for an ELF; QlrError when it cannot be told."""
     path = os.fspath(path)
     f, elf = _open(path)
@@ -143,10 +146,8 @@ def _regions_text(board: Board) -> str:
     return ", ".join(f"{n} 0x{r.base:08x}+0x{r.size:x}" for n, r in sorted(board.memory.items()))
 
 
-def read_firmware(path: str | os.PathLike, board: Board | str) -> FirmwareMemory:
+def read_firmware(path: str | os.PathLike[str], board: Board | str) -> FirmwareMemory:
     """Reads an embedded board's ELF: its pieces per region, its free windows, its big objects."""
-    from elftools.elf.constants import SH_FLAGS
-
     path = os.fspath(path)
     b = load_board(board) if isinstance(board, str) else board
     f, elf = _open(path)
@@ -161,7 +162,7 @@ def read_firmware(path: str | os.PathLike, board: Board | str) -> FirmwareMemory
         symbols: dict[str, int] = {}
         objects: list[tuple[str, int, int]] = []
         symtab = elf.get_section_by_name(".symtab")
-        if symtab is not None:
+        if isinstance(symtab, SymbolTableSection):
             for s in symtab.iter_symbols():
                 if s.name:
                     symbols[s.name] = int(s["st_value"])
@@ -213,16 +214,16 @@ def read_firmware(path: str | os.PathLike, board: Board | str) -> FirmwareMemory
             if end <= start:
                 continue
             out: list[Piece] = []
-            for p in pieces:
-                if p.category == "stack" or end <= p.addr or start >= p.end:
-                    out.append(p)
+            for pc in pieces:
+                if pc.category == "stack" or end <= pc.addr or start >= pc.end:
+                    out.append(pc)
                     continue
-                lo, hi = max(start, p.addr), min(end, p.end)
-                if lo > p.addr:
-                    out.append(Piece(p.name, p.category, p.region, p.addr, lo - p.addr))
-                out.append(Piece(f"{p.name} ({m.group(1)}_start..{m.group(1)}_end)", "stack", p.region, lo, hi - lo))
-                if hi < p.end:
-                    out.append(Piece(p.name, p.category, p.region, hi, p.end - hi))
+                lo, hi = max(start, pc.addr), min(end, pc.end)
+                if lo > pc.addr:
+                    out.append(Piece(pc.name, pc.category, pc.region, pc.addr, lo - pc.addr))
+                out.append(Piece(f"{pc.name} ({m.group(1)}_start..{m.group(1)}_end)", "stack", pc.region, lo, hi - lo))
+                if hi < pc.end:
+                    out.append(Piece(pc.name, pc.category, pc.region, hi, pc.end - hi))
             pieces = out
         windows = _windows(b, symbols, pieces)
         big = sorted(((n, _region_of(b, a, s) or "?", s) for n, a, s in objects), key=lambda t: (-t[2], t[0]))
@@ -250,6 +251,6 @@ def _windows(b: Board, symbols: dict[str, int], pieces: list[Piece]) -> dict[str
     return out
 
 
-def windows_from_elf(path: str | os.PathLike, board: Board | str) -> dict[str, Window]:
+def windows_from_elf(path: str | os.PathLike[str], board: Board | str) -> dict[str, Window]:
     """The free windows of an ELF (for `qlr.cl.plan.plan_for(..., windows=...)`)."""
     return read_firmware(path, board).windows

@@ -137,8 +137,8 @@ class MemoryReport:
             lines.append(f"  {'used':<{w}} {r.used:>12,d}  {fmt_bytes(r.used):>10}  {r.percent:6.1f}%")
             lines.append(f"  {'free':<{w}} {r.free:>12,d}  {fmt_bytes(r.free):>10}")
             lines.append("  " + r.verdict())
-        for n in self.notes + (self.plan.notes if self.plan is not None else []):
-            lines.append(f"note: {n}")
+        for note in self.notes + (self.plan.notes if self.plan is not None else []):
+            lines.append(f"note: {note}")
         lines.append("")
         lines.append(f"verdict: fits board {self.board}" if self.fits() else f"verdict: DOES NOT FIT: {self.failure()}")
         return "\n".join(lines)

@@ -19,6 +19,7 @@ import numpy as np
 
 from qlr import golden as G
 from qlr.errors import QlrError
+from qlr.golden.batchnorm import BatchnormCache
 from qlr.model.execute import check_input, layer_forward
 from qlr.model.graph import INPUT, Layer, Network
 
@@ -28,7 +29,7 @@ class Tape:
     """What the backward pass needs: every layer's output and the BatchNorm caches."""
 
     acts: dict[str, np.ndarray] = field(default_factory=dict)
-    bn_cache: dict[str, tuple] = field(default_factory=dict)
+    bn_cache: dict[str, BatchnormCache] = field(default_factory=dict)
     bn_stats: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     bn_mode: str = "batch"
 
@@ -75,10 +76,10 @@ def _layer_backward(lay: Layer, tape: Tape, dy: np.ndarray, in_shape: tuple[int,
     y = tape.acts[lay.name]
     grads: dict[str, np.ndarray] = {}
     if k == "conv2d":
-        dx = G.qlr_conv2d_f32_bw_input(dy, p["weight"], in_shape[:2], a["stride"], a["padding"])
+        dx = G.qlr_conv2d_f32_bw_input(dy, p["weight"], (in_shape[0], in_shape[1]), a["stride"], a["padding"])
         grads["weight"], db = G.qlr_conv2d_f32_bw_weight(x, dy, a["kernel"], a["stride"], a["padding"])
     elif k == "dwconv2d":
-        dx = G.qlr_dwconv2d_f32_bw_input(dy, p["weight"], in_shape[:2], a["stride"], a["padding"])
+        dx = G.qlr_dwconv2d_f32_bw_input(dy, p["weight"], (in_shape[0], in_shape[1]), a["stride"], a["padding"])
         grads["weight"], db = G.qlr_dwconv2d_f32_bw_weight(x, dy, a["kernel"], a["stride"], a["padding"])
     elif k == "pwconv":
         dx = G.qlr_pwconv_f32_bw_input(dy, p["weight"])
@@ -101,9 +102,9 @@ def _layer_backward(lay: Layer, tape: Tape, dy: np.ndarray, in_shape: tuple[int,
             grads["beta"] = dy.sum(axis=axes)
         return [dx], grads
     elif k == "avgpool":
-        return [G.qlr_avgpool_f32_bw(dy, in_shape[:2], a["kernel"], a["stride"], a["padding"])], grads
+        return [G.qlr_avgpool_f32_bw(dy, (in_shape[0], in_shape[1]), a["kernel"], a["stride"], a["padding"])], grads
     elif k == "global_avgpool":
-        return [G.qlr_global_avgpool_f32_bw(dy, in_shape[:2])], grads
+        return [G.qlr_global_avgpool_f32_bw(dy, (in_shape[0], in_shape[1]))], grads
     elif k == "add":
         return list(G.qlr_add_f32_bw(dy)), grads
     elif k == "flatten":

@@ -9,36 +9,18 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
+import numpy as np
+
+from qlr.data import FASHION_MNIST_CLASSES, fit, load_dataset, load_fashion_mnist, parse_classes
 from qlr.errors import QlrError
-
-
-def parse_classes(text: str | None, option: str = "--classes") -> list[int] | None:
-    """'0-4' -> [0, 1, 2, 3, 4]; '1,3,7' -> [1, 3, 7]; ranges and lists combine ('0-2,5').
-    Errors name ``option``."""
-    if text is None:
-        return None
-    out: list[int] = []
-    try:
-        for part in text.split(","):
-            part = part.strip()
-            if "-" in part:
-                lo, hi = (int(v) for v in part.split("-", 1))
-                if hi < lo:
-                    raise ValueError
-                out.extend(range(lo, hi + 1))
-            else:
-                out.append(int(part))
-    except ValueError:
-        raise QlrError(f"{option}: cannot parse {text!r} (examples: 0-4, 1,3,7)") from None
-    if len(set(out)) != len(out):
-        raise QlrError(f"{option}: {text!r} names a value twice")
-    return out
+from qlr.model import save_network
+from qlr.model.cli import add_arch_arguments, network_from_args
+from qlr.train.trainer import TrainConfig, train
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from qlr.model.cli import add_arch_arguments
-
     parser.add_argument("--model", help="start from a network saved as .npz (instead of --arch; "
                         "default: --arch mobilenet_v1)")
     add_arch_arguments(parser, with_classes=False, width=0.25, size=32, in_channels=1)
@@ -65,10 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the training history as JSON")
 
 
-def select_classes(x, y, labels: list[int] | None, where: str):
+def select_classes(x: np.ndarray, y: np.ndarray, labels: list[int] | None, where: str) -> tuple[np.ndarray, np.ndarray]:
     """Keep samples whose label is in `labels`, renumbered 0.. in the order given."""
-    import numpy as np
-
     if labels is None:
         return x, y
     if y.size and max(labels) > int(y.max()):
@@ -79,30 +59,30 @@ def select_classes(x, y, labels: list[int] | None, where: str):
     return x[keep], remap[y[keep]]
 
 
-def _load_data(args: argparse.Namespace, labels: list[int] | None, channels: int, size: tuple[int, int]):
+def _load_data(args: argparse.Namespace, labels: list[int] | None, channels: int, size: tuple[int, int]
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None, dict[str, Any]]:
     """(x, y, x_val, y_val, meta) as uint8 NHWC images fitted to the network input."""
-    from qlr.data import FASHION_MNIST_CLASSES, fit, load_dataset, load_fashion_mnist
-
     limit = args.limit or None
     val_limit = args.val_limit or None
     if args.data == "fashion-mnist":
         mode = "resize" if args.resize else "pad"
         x, y = load_fashion_mnist("train", size=size, mode=mode, channels=channels, classes=labels, limit=limit)
-        xv, yv = load_fashion_mnist("test", size=size, mode=mode, channels=channels, classes=labels,
+        x_test, y_test = load_fashion_mnist("test", size=size, mode=mode, channels=channels, classes=labels,
                                     limit=val_limit)
         kept = labels if labels is not None else list(range(10))
-        return x, y, xv, yv, {"dataset": "fashion-mnist", "labels": kept, "fit": mode,
+        return x, y, x_test, y_test, {"dataset": "fashion-mnist", "labels": kept, "fit": mode,
                               "class_names": [FASHION_MNIST_CLASSES[i] for i in kept]}
     ds = load_dataset(args.data)
     x, y = select_classes(ds.x, ds.y, labels, args.data)
     x, y = x[:limit], y[:limit]
-    xv = yv = None
+    xv: np.ndarray | None = None
+    yv: np.ndarray | None = None
     if args.val_data:
         dv = load_dataset(args.val_data)
         xv, yv = select_classes(dv.x, dv.y, labels, args.val_data)
         xv, yv = xv[:val_limit], yv[:val_limit]
 
-    def fitted(arr, what):
+    def fitted(arr: np.ndarray, what: str) -> np.ndarray:
         if arr.shape[3] not in (1, channels):
             raise QlrError(f"{what}: images have {arr.shape[3]} channels, the network takes {channels}")
         return fit(arr, None if arr.shape[1:3] == size else size, "pad", channels)
@@ -117,10 +97,6 @@ def _load_data(args: argparse.Namespace, labels: list[int] | None, channels: int
 
 
 def main(args: argparse.Namespace) -> int:
-    from qlr.data import load_dataset
-    from qlr.model.cli import network_from_args
-    from qlr.train.trainer import TrainConfig, train
-
     labels = parse_classes(args.classes if args.classes is not None
                            else ("0-4" if args.data == "fashion-mnist" else None))
     if args.model is None and args.arch is None:
@@ -148,7 +124,7 @@ def main(args: argparse.Namespace) -> int:
         "epochs": args.epochs, "samples": int(len(x)), "lr": args.lr, "batch_size": args.batch_size,
         "seed": args.seed, "final_loss": hist.loss[-1] if hist.loss else None,
         "val_accuracy": hist.val_accuracy[-1] if hist.val_accuracy else None}})
-    net.save(args.out)
+    save_network(net, args.out)
     if args.json:
         print(json.dumps({"out": args.out, "history": hist.as_dict()}, indent=1))
     else:

@@ -10,13 +10,18 @@ order (the last partial batch is used too). The learning rate follows a cosine s
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Iterable
+from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from qlr import golden as G
+from qlr.data import to_float
 from qlr.errors import QlrError
+from qlr.model import run_forward
 from qlr.model.graph import LEARNABLE, Network
 from qlr.train.backprop import backward, forward_train, update_running_stats
 
@@ -47,15 +52,13 @@ class History:
     steps: int = 0
     seconds: float = 0.0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def as_input(x: np.ndarray) -> np.ndarray:
     """A batch as float32 network input: uint8 images are scaled by 1/255 (see qlr.data.to_float)."""
     if x.dtype == np.uint8:
-        from qlr.data import to_float
-
         return to_float(x)
     if x.dtype.kind != "f":
         raise QlrError(f"inputs must be uint8 images or floating point, got {x.dtype}")
@@ -77,7 +80,7 @@ def evaluate(net: Network, x: np.ndarray, y: np.ndarray, batch_size: int = 256) 
     _check_xy(net, x, y, "evaluate")
     total_loss, correct = 0.0, 0
     for s in range(0, len(x), batch_size):
-        logits = net.forward(as_input(x[s : s + batch_size]))
+        logits = run_forward(net, as_input(x[s : s + batch_size]))
         yb = y[s : s + batch_size]
         loss, _ = G.qlr_softmax_xent_f32(logits, yb)
         total_loss += loss * len(yb)
@@ -100,10 +103,6 @@ def _trainable_layers(net: Network, names: Iterable[str] | None) -> list[str]:
 def train(net: Network, x: np.ndarray, y: np.ndarray, config: TrainConfig | None = None,
           x_val: np.ndarray | None = None, y_val: np.ndarray | None = None) -> History:
     """Train `net` in place; returns the History. Deterministic for a given seed and data."""
-    import time
-
-    from tqdm import tqdm
-
     cfg = config or TrainConfig()
     if cfg.epochs < 0 or cfg.batch_size < 1 or not cfg.lr >= 0:
         raise QlrError("epochs must be >= 0, batch_size >= 1 and lr >= 0")

@@ -4,7 +4,6 @@ its front-end (`image_frontend`), and the `qlr learn` backend for boards (`backe
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from qlr.boards.runner import GVSOC_OPTION_HELP
 
@@ -16,9 +15,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--gvsoc", default=None, help=GVSOC_OPTION_HELP)
     g.add_argument("--fault", default="", choices=("", "cl-policy", "cl-dequant"),
                    help="run a firmware broken on purpose (shows that --check catches it)")
+    g.add_argument("--l2-budget", type=_bytes, default=None, metavar="BYTES",
+                   help="plan as if the board's L2 window had at most BYTES (e.g. 96K, 1.5M): smaller micro-batches "
+                        "and tensors streamed from L3 on a board with L2 to spare; the firmware checks every buffer")
+    g.add_argument("--micro-batch", type=int, default=None, metavar="N",
+                   help="expert: train in micro-batches of N samples instead of the plan's choice")
+    g.add_argument("--stream-all", action="store_true",
+                   help="expert: keep every tensor that can stream in L3 (measures L3 traffic; exercises every "
+                        "streaming path)")
 
 
-def make_backend(board: str, args: Any = None):  # noqa: ANN201 (a qlr.cl.driver.Backend)
-    from qlr.cl.device.backend import make_backend as make
+def _bytes(text: str) -> int:
+    """'98304', '96K', '1.5M' -> bytes (binary units)."""
+    t = text.strip().upper().removesuffix("B")
+    mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(t[-1:], 1)
+    try:
+        value = float(t[:-1] if mult > 1 else t)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 98304, 96K, 1.5M)") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"a size must be > 0, got {text!r}")
+    return int(value * mult)
 
-    return make(board, args)

@@ -1,20 +1,23 @@
 """The device backend of `qlr learn`: the learning session runs in the CL firmware (`cl.elf`) on a
-board, driven over the link (docs/cl-protocol.md, "Device commands").
+board, driven over the link (docs/cl-device.md).
 
-Placement. L2 window: the image at 0, then the event's images and labels, then the test
-predictions, then the firmware's work area (CL_SETUP lays it out and reports where the
-parameters, momentum, losses and codes are). L3 window: the LR memory (rows, then labels, laid
-out by the firmware), then the test images and labels, written once and reused by every
-evaluation (so only the event's new images cross the link per event).
+Placement. Every buffer of the session is where the memory plan (`qlr.cl.plan`) says: the host
+computes the plan for the running firmware's memory windows (INFO), refuses a configuration that
+does not fit, writes the image, the LR scales and the plan itself where the plan puts them, and
+CL_SETUP makes the firmware take every buffer from the plan. Per event only the new images and
+their labels cross the link (into "data.images" / "data.labels"); the test images go to
+"eval.images" once and are reused by every evaluation.
 
-State. Parameters and momentum are read back after every event. The LR memory is not: the host
-keeps a mirror built from what the device reports (the new latents' codes and the slots they
-went to) and proves it equal to the device's L3 with one CRC over the rows and labels; a
-mismatch reads the device's rows back and reports the first difference.
+State. Parameters and momentum are read back after every event from wherever the plan keeps them
+(L2, or L3 when streamed). The LR memory is not: the host keeps a mirror built from what the device
+reports (the new latents' packed rows and the slots they went to) and proves it equal to the
+device's L3 with one CRC over the rows and labels; a mismatch reads the device's rows back and
+reports the first difference.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import struct
 import time
@@ -23,122 +26,170 @@ from typing import Any
 
 import numpy as np
 
+from qlr.boards.build import build, build_dir
+from qlr.boards.registry import Board, load_board
+from qlr.boards.session import board_session
+from qlr.cl.device.image_frontend import open_image
 from qlr.cl.event import EvalReport, EventReport
+from qlr.cl.plan import MemoryPlan, PlanConfig, Window, board_windows, encode_plan, plan_for
 from qlr.cl.policy import Mix
 from qlr.cl.session import SessionSetup
 from qlr.cl.state import CLState
 from qlr.errors import QlrError
+from qlr.image.content import encode_image
+from qlr.link import Link
+from qlr.link.errors import LinkDeviceError
+from qlr.link.link import info_int
+from qlr.quant.latent import pack_latents, unpack_latents
+from qlr.report.elf import windows_from_elf
 
 CMD_CL_SETUP = 0x58
 CMD_CL_EVENT = 0x59
 CMD_CL_EVAL = 0x5A
 PHASES = ("front", "lr_load", "forward", "backward", "update")
-ALIGN = 64
+EVENT_REPLY = struct.Struct("<6I3I4I5QIQQQQIQ")
 
 
-def _up(v: int, a: int = ALIGN) -> int:
-    return (v + a - 1) // a * a
+def session_plan_config(setup: SessionSetup, n_new: int, n_eval: int, micro_batch: int = 0,
+                        stream_all: bool = False) -> PlanConfig:
+    """The plan's view of a session: N_LR, Q_LR, mini-batch, the most new images per event and test
+    images on the device, epochs, momentum, one LR scale per channel or not (and the expert
+    settings: an imposed micro-batch, everything streamable in L3)."""
+    cfg = setup.config
+    if cfg.q_lr is None:
+        raise QlrError("--q-lr fp32 runs on the golden model only (the device front-end is int8)")
+    if micro_batch > cfg.mb:
+        raise QlrError(f"--micro-batch {micro_batch} is larger than the mini-batch --mb {cfg.mb}")
+    return PlanConfig(n_lr=cfg.n_lr, q_lr=int(cfg.q_lr), mb=cfg.mb, n_new=n_new, epochs=cfg.epochs,
+                      per_channel=int(np.asarray(setup.codec.scale).size) > 1, momentum=cfg.momentum,
+                      n_eval=n_eval, micro_batch=micro_batch, stream_all=stream_all)
 
 
 class DeviceBackend:
     """A `qlr.cl.driver.Backend` on a board's CL firmware."""
 
     def __init__(self, board: str, *, cores: int | None = None, gvsoc: str | None = None,
-                 rebuild: bool = True, fault: str = "") -> None:
+                 rebuild: bool = True, fault: str = "", l2_budget: int | None = None, micro_batch: int = 0,
+                 stream_all: bool = False) -> None:
         self.name = board
         self.board = board
         self.cores = cores
         self.gvsoc = gvsoc
         self.rebuild = rebuild
         self.fault = fault
-        self._ctx = None
-        self.link = None
+        self._stack = contextlib.ExitStack()
+        self._link: Link | None = None
         self.setup: SessionSetup | None = None
         self._state: CLState | None = None
         self._test_key: str | None = None
         self.memory: dict[str, int] = {}
+        self.plan: MemoryPlan | None = None
+        self.l2_budget = l2_budget
+        self.micro_batch = micro_batch
+        self.stream_all = stream_all
 
     # ------------------------------------------------------------------ set-up
     def start(self, setup: SessionSetup) -> None:
-        from qlr.boards.session import server_session
-        from qlr.cl.device.image_frontend import open_image
-        from qlr.image.content import encode_image
-
         if setup.qfe is None:
             raise QlrError("--q-lr fp32 runs on the golden model only (the device front-end is int8)")
         self.setup = setup
         cfg = setup.config
-        self._ctx = server_session(self.board, program="cl", cores=None, gvsoc=self.gvsoc, rebuild=self.rebuild,
-                                   timeout=None, fault=self.fault)
-        self.link = self._ctx.__enter__()
+        st = setup.state
+        content = setup.image_content(st)
+        image = encode_image(content)
+        self.n_max = int(setup.protocol.get("event_size", 0) or 0) or 512
+        self.pred_max = int(setup.protocol.get("test_size", 0) or 0) or 2000
+        pcfg = session_plan_config(setup, self.n_max, self.pred_max, self.micro_batch, self.stream_all)
+        board = load_board(self.board)
+        whole = board_windows(board)
+        if self.l2_budget is not None:
+            whole["L2"] = Window("L2", min(whole["L2"].size, self.l2_budget))
+        plan_for(content, pcfg, board, whole, image_bytes=len(image))  # refuses what cannot fit even whole levels
+        windows = self._windows(board)  # builds the firmware: its ELF gives the exact free windows
+        plan = plan_for(content, pcfg, board, windows, image_bytes=len(image))  # as `qlr memreport` says
+        self._link = self._stack.enter_context(board_session(self.board, program="cl", gvsoc=self.gvsoc,
+                                                             rebuild=False, fault=self.fault)).link
         info = self.link.info()
-        self.team = int(info["team_max"])
+        self.team = info_int(info, "team_max")
         self.unit = str(info["counter_unit"])
         cores = self.cores or self.team
         if not 1 <= cores <= self.team:
             raise QlrError(f"--cores must be 1..{self.team} on {self.board}")
-        st = setup.state
-        image = encode_image(setup.image_content(st))
+        live = {"L1": info_int(info, "l1_size"), "L2": info_int(info, "l2_window"), "L3": info_int(info, "l3_window")}
+        if any(live[lvl] < windows[lvl].size for lvl in live):
+            raise QlrError(f"{self.board}: the running firmware's free memory {live} is smaller than its ELF's "
+                           f"{ {lvl: w.size for lvl, w in windows.items()} } (a stale build?)")
+        self.plan = plan
+        self.ub = plan.ub
         self.image_bytes = int(np.prod(setup.front.input_shape))
-        n_max = int(setup.protocol.get("event_size", 0) or 0) or 512
-        self.n_max = n_max
-        self.l2_window = int(info["l2_window"])
-        self.l3_window = int(info["l3_window"])
-        self.off_image = 0
-        self.off_events = _up(len(image))
-        self.off_labels = _up(self.off_events + n_max * self.image_bytes)
-        self.off_pred = _up(self.off_labels + 2 * n_max)
-        self.pred_max = int(setup.protocol.get("test_size", 0) or 0) or 2000
-        self.off_work = _up(self.off_pred + 2 * self.pred_max)
-        if self.off_work >= self.l2_window:
-            raise QlrError(f"{self.board}: the image ({len(image)} bytes) and the event data ({n_max} images) "
-                           f"leave no L2 work area in the {self.l2_window}-byte window")
+        self.row_bytes = plan.lr_row_bytes
         t0 = time.perf_counter()
-        open_image(self.link, image, offset=self.off_image)
+        open_image(self.link, image, offset=plan.get("image").offset)
         self.upload_seconds = time.perf_counter() - t0
-        payload = struct.pack("<IIIIIIIffff4IIIII", self.off_work, self.l2_window - self.off_work, cfg.n_lr,
-                              int(cfg.q_lr), cfg.epochs, cfg.mb, n_max, cfg.lr, cfg.momentum, cfg.weight_decay,
-                              float(setup.codec.scale[0]), *st.rng, st.filled, st.updates, st.events, cores)
+        scale = np.asarray(setup.codec.scale, dtype="<f4").ravel()
+        self._write("lr.scale", scale.tobytes())
+        blob = encode_plan(plan)
+        self._write("plan", blob)
+        payload = struct.pack("<IIfff4IIIII", plan.get("plan").offset, len(blob), cfg.lr, cfg.momentum,
+                              cfg.weight_decay, *st.rng, st.filled, st.updates, st.events, cores)
         self.cores_used = cores
         r = self._request(CMD_CL_SETUP, payload, "CL_SETUP").payload
-        (self.elems, self.row_bytes, self.l3_rows, self.l3_labels, self.l3_end, work_used, self.off_losses,
-         self.off_codes, self.off_new_index, self.off_slots, ntens) = struct.unpack_from("<11I", r)
-        self.tensors = []
-        for i in range(ntens):
-            off, count, moff, layer = struct.unpack_from("<4I", r, 44 + 16 * i)
-            self.tensors.append((off, count, moff, layer))
-        keys = setup.param_keys()
-        if len(keys) != ntens:
-            raise QlrError(f"the device reports {ntens} parameter tensors, the back-end has {len(keys)}")
-        # Device tensors are (back-end layer, weight/bias); map them to the state's keys.
-        first = len(setup.qfe.layers)
-        by_place = {}
-        for key, pos in setup.param_positions().items():
-            by_place[(pos - first, 1 if key.endswith(".bias") else 0)] = key
-        self.keys = []
-        for off, count, moff, tag in self.tensors:
-            place = (tag & 0xFFFF, tag >> 16)
-            if place not in by_place:
-                raise QlrError(f"the device reports a parameter of back-end layer {place[0]} that the state lacks")
-            self.keys.append(by_place[place])
-        keys = self.keys
-        self.memory = {"l2_work_used": work_used, "l2_window": self.l2_window, "l3_lr_bytes": self.l3_end,
-                       "l3_window": self.l3_window, "image_bytes": len(image)}
+        if len(r) < 16:
+            raise QlrError(f"CL_SETUP on {self.board}: reply of {len(r)} bytes, expected 16")
+        self.elems, row, ub, classes = struct.unpack_from("<4I", r)
+        if (row, ub) != (plan.lr_row_bytes, plan.ub):
+            raise QlrError(f"CL_SETUP on {self.board}: the device uses rows of {row} B and micro-batches of {ub}, "
+                           f"the plan {plan.lr_row_bytes} and {plan.ub}")
+        self.keys = [k for k in setup.param_keys()]
+        self._pos = setup.param_positions()
+        self.memory = {"board": self.board, "l1_window": plan.budget("L1"), "l2_used": plan.used("L2"),
+                       "l2_window": plan.budget("L2"), "l3_used": plan.used("L3"), "l3_window": plan.budget("L3"),
+                       "lr_bytes": plan.lr_bytes, "image_bytes": len(image), "ub": plan.ub, "mb": cfg.mb,
+                       "data_level": plan.data_level, "stage_bytes": plan.stage_bytes,
+                       "streamed": {a.name: a.size for a in plan.streamed},
+                       "traffic_bytes_per_event": plan.traffic}
         # Momentum (non-zero when resuming) goes to the device; parameters came with the image.
-        for key, (off, count, moff, _) in zip(keys, self.tensors):
-            m = np.ascontiguousarray(st.momentum[key], dtype=np.float32)
-            if m.size != count:
-                raise QlrError(f"parameter {key}: the device holds {count} values, the state {m.size}")
+        for key in self.keys:
+            m = np.ascontiguousarray(st.momentum[key], dtype="<f4")
             if np.any(m):
-                self.link.mem_write("L2", moff, m.tobytes())
+                if not plan.has(self._name("opt", key)):
+                    raise QlrError(f"resumed momentum of {key} is not zero, but this session has no momentum buffers")
+                self._write(self._name("opt", key), m.tobytes())
         self._mirror = st.copy()
         self._params_from_device = False
         self._state = None
         self._verify_lr("start")
 
-    def _request(self, cmd: int, payload: bytes, name: str, timeout: float | None = None):
-        from qlr.link.errors import LinkDeviceError
+    def _windows(self, board: Board) -> dict[str, Window]:
+        """The free windows of the CL firmware (built now): from its ELF on the embedded boards,
+        the whole levels on the host board (heap buffers); --l2-budget caps L2."""
+        bdir = build(self.board, fault=self.fault) if self.rebuild else build_dir(self.board, "", self.fault)
+        win = board_windows(board) if board.platform == "host" else windows_from_elf(bdir / "cl.elf", board)
+        if self.l2_budget is not None:
+            win["L2"] = Window("L2", min(win["L2"].size, self.l2_budget), win["L2"].base)
+        return win
 
+    def _name(self, prefix: str, key: str) -> str:
+        """The plan's buffer of a parameter key ('dense.weight' -> 'be.24.weight')."""
+        return f"{prefix}.{self._pos[key]}.{key.rsplit('.', 1)[1]}"
+
+    def _level(self, name: str) -> tuple[str, int]:
+        assert self.plan is not None
+        a = self.plan.get(name)
+        return a.level, a.offset
+
+    def _write(self, name: str, data: bytes, at: int = 0) -> None:
+        level, off = self._level(name)
+        assert self.plan is not None
+        if at + len(data) > self.plan.get(name).size:
+            raise QlrError(f"{len(data)} bytes at {at} do not fit the device buffer '{name}'")
+        self.link.mem_write(level, off + at, data)
+
+    def _read(self, name: str, n: int, at: int = 0) -> bytes:
+        level, off = self._level(name)
+        return self.link.mem_read(level, off + at, n)
+
+    def _request(self, cmd: int, payload: bytes, name: str, timeout: float | None = None) -> Any:
         try:
             return self.link.request(cmd, payload, timeout=timeout or 3600.0, retries=0)
         except LinkDeviceError as e:
@@ -146,53 +197,57 @@ class DeviceBackend:
 
     # ------------------------------------------------------------------ LR memory mirror
     def _lr_bytes(self, st: CLState) -> bytes:
-        from qlr.quant.latent import pack_latents
-
         codes = st.lr_codes.reshape(st.n_lr, -1)[: st.filled]
-        rows = pack_latents(codes, int(self.setup.config.q_lr)).tobytes() if st.filled else b""
-        return rows
+        return pack_latents(codes, int(self.setup.config.q_lr)).tobytes() if st.filled else b""
 
     def _verify_lr(self, where: str) -> None:
         st = self._mirror
         if st.filled == 0:
             return
         rows = self._lr_bytes(st)
-        crc = self.link.mem_crc("L3", self.l3_rows, len(rows))
+        lvl, off = self._level("lr.latents")
+        crc = self.link.mem_crc(lvl, off, len(rows))
         labels = st.lr_labels[: st.filled].astype("<u2").tobytes()
-        crc_l = self.link.mem_crc("L3", self.l3_labels, len(labels))
+        lvl_l, off_l = self._level("lr.labels")
+        crc_l = self.link.mem_crc(lvl_l, off_l, len(labels))
         if crc == zlib.crc32(rows) and crc_l == zlib.crc32(labels):
             return
-        got = self.link.mem_read("L3", self.l3_rows, len(rows))
+        got = self.link.mem_read(lvl, off, len(rows))
         diff = next((i for i in range(len(rows)) if rows[i] != got[i]), None)
         raise QlrError(f"{where}: the device's LR memory in L3 differs from what it reported "
                        f"(first differing byte of the rows: {diff}; labels {'differ' if crc_l != zlib.crc32(labels) else 'agree'})")
 
     # ------------------------------------------------------------------ the event
     def event(self, i: int, images: np.ndarray, labels: np.ndarray) -> EventReport:
+        assert self.setup is not None
         x = np.ascontiguousarray(images, dtype=np.uint8)
         n = len(x)
         if n > self.n_max:
             raise QlrError(f"event {i} has {n} images; the device session was set up for at most {self.n_max}")
         y = np.asarray(labels)
         t0 = time.perf_counter()
-        self.link.mem_write("L2", self.off_events, x.tobytes())
-        self.link.mem_write("L2", self.off_labels, y.astype("<u2").tobytes())
+        self._write("data.images", x.tobytes())
+        self._write("data.labels", y.astype("<u2").tobytes())
         t1 = time.perf_counter()
-        r = self._request(CMD_CL_EVENT, struct.pack("<III", self.off_events, self.off_labels, n), "CL_EVENT").payload
+        r = self._request(CMD_CL_EVENT, struct.pack("<I", n), "CL_EVENT").payload
         t2 = time.perf_counter()
-        status, cur, rep, iters, h, it_run = struct.unpack_from("<6I", r, 0)
-        filled, updates, events = struct.unpack_from("<3I", r, 24)
-        rng = struct.unpack_from("<4I", r, 36)
-        counters = struct.unpack_from("<5Q", r, 52)
-        work_used, l3_end = struct.unpack_from("<2I", r, 92)
+        if len(r) < EVENT_REPLY.size:
+            raise QlrError(f"CL_EVENT on {self.board}: reply of {len(r)} bytes, expected {EVENT_REPLY.size}")
+        v = EVENT_REPLY.unpack_from(r)
+        status, cur, rep, iters, h, it_run = v[0:6]
+        filled, updates, events = v[6:9]
+        rng = v[9:13]
+        counters = v[13:18]
+        micro, rows_l3, data_l3, p_in, p_out, chunks, tiles = v[18:25]
         if status != 0:
             raise QlrError(f"event {i} failed on {self.board} with kernel status {status}; the device state is lost")
-        cfg = self.setup.config
-        codes = np.frombuffer(self.link.mem_read("L2", self.off_codes, n * self.elems), np.uint8)
-        codes = codes.reshape((n,) + tuple(self.setup.latent_shape)).copy()
-        losses = np.frombuffer(self.link.mem_read("L2", self.off_losses, 4 * it_run), "<f4").astype(np.float32)
-        new_index = np.frombuffer(self.link.mem_read("L2", self.off_new_index, 4 * h), "<u4").astype(np.int64)
-        slots = np.frombuffer(self.link.mem_read("L2", self.off_slots, 4 * h), "<u4").astype(np.int64)
+        q = int(self.setup.config.q_lr)
+        rows = np.frombuffer(self._read("data.latents", n * self.row_bytes), np.uint8).reshape(n, self.row_bytes)
+        codes = unpack_latents(rows, q, self.elems).reshape((n,) + tuple(self.setup.latent_shape))
+        codes = codes.astype(self.setup.codec.dtype, copy=False)
+        losses = np.frombuffer(self._read("event.losses", 4 * it_run), "<f4").astype(np.float32)
+        new_index = np.frombuffer(self._read("event.new_index", 4 * h), "<u4").astype(np.int64)
+        slots = np.frombuffer(self._read("event.slots", 4 * h), "<u4").astype(np.int64)
         m = self._mirror
         for j, s in zip(new_index, slots):
             m.lr_codes[s] = codes[j]
@@ -209,15 +264,21 @@ class DeviceBackend:
             new_index=new_index, slots=slots, params={k: v.copy() for k, v in params.items()},
             seconds={"upload": t1 - t0, "device": t2 - t1, "readback": t3 - t2, "total": t3 - t0},
             counters={"unit": self.unit, **dict(zip(PHASES, counters)),
-                      "counter_total": int(sum(counters)), "cores": self.cores_used,
-                      "l2_work_used": work_used, "l3_lr_bytes": l3_end})
+                      "counter_total": int(sum(counters)), "cores": self.cores_used, "micro_batches": micro,
+                      "ub": self.ub, "lr_rows_l3_bytes": rows_l3, "data_l3_bytes": data_l3,
+                      "params_l3_to_l2_bytes": p_in, "params_l2_to_l3_bytes": p_out, "param_chunks": chunks,
+                      "l1_tiles": tiles})
 
     def _read_params(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        assert self.setup is not None
         params, momentum = {}, {}
-        for key, (off, count, moff, _) in zip(self.keys, self.tensors):
+        for key in self.keys:
             shape = self.setup.state.params[key].shape
-            params[key] = np.frombuffer(self.link.mem_read("L2", off, 4 * count), "<f4").reshape(shape).astype(np.float32)
-            momentum[key] = np.frombuffer(self.link.mem_read("L2", moff, 4 * count), "<f4").reshape(shape).astype(np.float32)
+            n = int(np.prod(shape))
+            params[key] = np.frombuffer(self._read(self._name("be", key), 4 * n), "<f4").reshape(shape).astype(np.float32)
+            opt = self._name("opt", key)
+            momentum[key] = (np.frombuffer(self._read(opt, 4 * n), "<f4").reshape(shape).astype(np.float32)
+                             if self.plan is not None and self.plan.has(opt) else np.zeros(shape, np.float32))
         return params, momentum
 
     # ------------------------------------------------------------------ evaluation
@@ -226,24 +287,21 @@ class DeviceBackend:
         y = np.asarray(labels)
         n = len(x)
         if n > self.pred_max:
-            raise QlrError(f"{n} test images; the device session holds predictions for {self.pred_max}")
-        off_x = _up(self.l3_end)
-        off_y = _up(off_x + x.nbytes)
-        if off_y + 2 * n > self.l3_window:
-            raise QlrError(f"{self.board}: {n} test images do not fit L3 after the LR memory "
-                           f"({self.l3_window - off_x} bytes free)")
+            raise QlrError(f"{n} test images; the device session holds at most {self.pred_max}")
         key = hashlib.sha256(x.tobytes() + y.astype("<u2").tobytes()).hexdigest()
         if key != self._test_key:
-            self.link.mem_write("L3", off_x, x.tobytes())
-            self.link.mem_write("L3", off_y, y.astype("<u2").tobytes())
+            self._write("eval.images", x.tobytes())
+            self._write("eval.labels", y.astype("<u2").tobytes())
             self._test_key = key
         t0 = time.perf_counter()
-        r = self._request(CMD_CL_EVAL, struct.pack("<IIII", off_x, off_y, n, self.off_pred), "CL_EVAL").payload
+        r = self._request(CMD_CL_EVAL, struct.pack("<I", n), "CL_EVAL").payload
+        if len(r) < 24:
+            raise QlrError(f"CL_EVAL on {self.board}: reply of {len(r)} bytes, expected 24")
         status, correct = struct.unpack_from("<II", r)
         front, back = struct.unpack_from("<2Q", r, 8)
         if status != 0:
             raise QlrError(f"evaluation failed on {self.board} with kernel status {status}")
-        pred = np.frombuffer(self.link.mem_read("L2", self.off_pred, 2 * n), "<u2").astype(np.int64)
+        pred = np.frombuffer(self._read("eval.pred", 2 * n), "<u2").astype(np.int64)
         rep = EvalReport.from_predictions(pred, y, time.perf_counter() - t0, {"front": front, "back": back})
         if rep.correct != correct:
             raise QlrError(f"the device counted {correct} correct, its predictions give {rep.correct}")
@@ -259,11 +317,18 @@ class DeviceBackend:
         return self._state.copy()
 
     def close(self) -> None:
-        if self._ctx is not None:
-            ctx, self._ctx = self._ctx, None
-            ctx.__exit__(None, None, None)
+        self._link = None
+        self._stack.close()
+
+    @property
+    def link(self) -> Link:
+        if self._link is None:
+            raise QlrError(f"the {self.board} backend is not started (start(setup) first)")
+        return self._link
 
 
 def make_backend(board: str, args: Any = None) -> DeviceBackend:
     return DeviceBackend(board, cores=getattr(args, "cores", None), gvsoc=getattr(args, "gvsoc", None),
-                         fault=getattr(args, "fault", "") or "")
+                         fault=getattr(args, "fault", "") or "", l2_budget=getattr(args, "l2_budget", None),
+                         micro_batch=getattr(args, "micro_batch", None) or 0,
+                         stream_all=bool(getattr(args, "stream_all", False)))

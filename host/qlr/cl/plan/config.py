@@ -19,7 +19,9 @@ class PlanConfig:
     replayed latents per SGD step); n_new: most new images in one learning event; epochs: passes
     over the event's data; per_channel: one LR scale per latent channel instead of one per tensor;
     momentum: SGD momentum (0 = no momentum buffers); n_eval: test images kept on the device for
-    evaluation (0 = none).
+    evaluation (0 = none). Expert settings: micro_batch > 0 imposes the micro-batch instead of
+    letting the plan choose; stream_all moves every tensor that can stream to L3 (to measure the
+    L3 traffic, or to exercise every streaming path on a board with L2 to spare).
     """
 
     n_lr: int
@@ -30,6 +32,8 @@ class PlanConfig:
     per_channel: bool = False
     momentum: float = 0.9
     n_eval: int = 0
+    micro_batch: int = 0
+    stream_all: bool = False
 
     def __post_init__(self) -> None:
         def need_int(name: str, lo: int, hi: int | None = None) -> None:
@@ -46,6 +50,7 @@ class PlanConfig:
         need_int("n_new", 0)
         need_int("epochs", 1)
         need_int("n_eval", 0)
+        need_int("micro_batch", 0, self.mb)
         if not (isinstance(self.momentum, (int, float)) and math.isfinite(self.momentum) and self.momentum >= 0):
             raise QlrError(f"plan config: field 'momentum' must be a finite number >= 0, got {self.momentum!r}")
 
@@ -71,7 +76,8 @@ class PlanConfig:
         no ``n_new`` or ``per_channel``: pass them here), then overrides (None values ignored)."""
         if isinstance(config, PlanConfig) and not overrides:
             return config
-        names = ("n_lr", "q_lr", "mb", "n_new", "epochs", "per_channel", "momentum", "n_eval")
+        names = ("n_lr", "q_lr", "mb", "n_new", "epochs", "per_channel", "momentum", "n_eval", "micro_batch",
+                 "stream_all")
         d = {n: getattr(config, n) for n in names if hasattr(config, n)}
         d.update({k: v for k, v in overrides.items() if v is not None})
         if d.get("q_lr", 0) is None:

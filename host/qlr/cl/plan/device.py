@@ -8,7 +8,7 @@ CL_SETUP; the firmware copies and checks it before it places anything):
       u32 magic 'QLRP'   u16 version   u16 header_bytes   u32 total_bytes (CRC included)
       u32 entries        u32 ub        u32 mb             u32 n_lr       u32 q_lr
       u32 n_new          u32 epochs    u32 n_eval         u32 stage_bytes
-      u32 row_bytes      u32 flags (bit 0: one LR scale per channel)    u32 0 (reserved)
+      u32 row_bytes      u32 flags (bit 0: one LR scale per channel)    u32 0    u32 0 (reserved)
     entries, each ENTRY_BYTES bytes plus its name (zero-padded to a multiple of 4):
       u8 level (0 L1, 1 L2, 2 L3)   u8 category   u8 phase   u8 flags (bit 0: streamed)
       u32 offset (from the level's window start)   u32 size   u16 name_bytes   u16 0
@@ -28,7 +28,7 @@ from qlr.errors import QlrError
 
 MAGIC = 0x50524C51  # "QLRP"
 VERSION = 1
-HEADER = struct.Struct("<IHHIIIIIIIIIIIII")
+HEADER = struct.Struct("<IHHIIIIIIIIIIIIII")
 HEADER_BYTES = HEADER.size  # 64
 ENTRY = struct.Struct("<BBBBIIHH")
 ENTRY_BYTES = ENTRY.size  # 16
@@ -54,10 +54,16 @@ class DevicePlan:
     allocations: tuple[Allocation, ...]
 
 
+def encoded_size(names: list[str]) -> int:
+    """Bytes of the encoded plan with allocations of these names."""
+    return HEADER_BYTES + sum(ENTRY_BYTES + len(n) + (-len(n) % 4) for n in names) + 4
+
+
 def encode_plan(plan: MemoryPlan) -> bytes:
     """The device's binary form of `plan` (it must fit: a device never gets a plan that does not)."""
     if not plan.fits():
         raise QlrError(f"the plan for {plan.board} does not fit; it cannot be sent to the device")
+    room = next((a.size for a in plan.allocations if a.name == "plan"), None)
     c = plan.config
     body = bytearray()
     for a in plan.allocations:
@@ -70,9 +76,12 @@ def encode_plan(plan: MemoryPlan) -> bytes:
     total = HEADER_BYTES + len(body) + 4
     head = HEADER.pack(MAGIC, VERSION, HEADER_BYTES, total, len(plan.allocations), plan.ub, c.mb, c.n_lr, c.q_lr,
                        c.n_new, c.epochs, c.n_eval, plan.stage_bytes, plan.lr_row_bytes,
-                       FLAG_PER_CHANNEL if c.per_channel else 0, 0)
+                       FLAG_PER_CHANNEL if c.per_channel else 0, 0, 0)
     blob = head + bytes(body)
-    return blob + struct.pack("<I", zlib.crc32(blob))
+    blob += struct.pack("<I", zlib.crc32(blob))
+    if room is not None and len(blob) > room:
+        raise QlrError(f"the plan encodes to {len(blob)} bytes, more than its own allocation of {room}")
+    return blob
 
 
 def decode_plan(blob: bytes) -> DevicePlan:
@@ -80,7 +89,7 @@ def decode_plan(blob: bytes) -> DevicePlan:
     if len(blob) < HEADER_BYTES + 4:
         raise QlrError(f"plan: {len(blob)} bytes, shorter than its header")
     (magic, version, hbytes, total, count, ub, mb, n_lr, q_lr, n_new, epochs, n_eval, stage, row, flags,
-     _) = HEADER.unpack_from(blob)
+     _, _) = HEADER.unpack_from(blob)
     if magic != MAGIC or version != VERSION or hbytes != HEADER_BYTES:
         raise QlrError(f"plan: magic/version/header 0x{magic:08x}/{version}/{hbytes}, expected "
                        f"0x{MAGIC:08x}/{VERSION}/{HEADER_BYTES}")

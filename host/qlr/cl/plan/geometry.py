@@ -46,8 +46,6 @@ class Geometry:
     back: tuple[int, ...]
     fe_params: tuple[Tensor, ...]
     be_params: tuple[Tensor, ...]  # FP32 weights and biases
-    fe_slots: int  # u8 buffers live at once in the front-end
-    fe_slot_bytes: int
     be_outputs: tuple[tuple[int, int], ...]  # (layer, elements) of back-end outputs kept for backward
     be_max_elems: int
     be_branch: tuple[tuple[int, int], ...]  # (layer, elements) of back-end tensors read by > 1 layer
@@ -102,29 +100,6 @@ def storage_of(layers: list[Any], i: int) -> int:
     return i
 
 
-def _front_slots(layers: list[Any], front: list[int]) -> int:
-    """Buffers the front-end needs for one image: greedy slots, freed after the last reader."""
-    if not front:
-        return 0
-    readers: dict[int, int] = {}  # storage -> last front layer that reads it
-    last_front = front[-1]
-    for i in front:
-        r = layers[i]
-        for s in ((r.input0, r.input1) if r.kind == ADD else (r.input0,)):
-            readers[storage_of(layers, s)] = i
-    readers[storage_of(layers, last_front)] = len(layers)  # the latent lives to the end
-    live = {NO_INPUT}
-    peak = 1
-    for i in front:
-        if layers[i].kind != FLATTEN:
-            live.add(i)
-            peak = max(peak, len(live))
-        for s in list(live):
-            if readers.get(s, -1) <= i:
-                live.discard(s)
-    return peak
-
-
 def geometry(content: Any) -> Geometry:
     layers = list(getattr(content, "layers", None) or [])
     if not layers:
@@ -148,7 +123,6 @@ def geometry(content: Any) -> Geometry:
             be.append(Tensor(f"be.{i}.weight", 4 * n, 4 * n // cout if r.kind in ROW_KINDS else 0, i))
             if r.flags & 1:
                 be.append(Tensor(f"be.{i}.bias", 4 * cout, 0, i))
-    fe_tensors = [prod(input_shape)] + [prod(layers[i].out_shape) for i in front]
     outs = tuple((i, prod(layers[i].out_shape)) for i in back if layers[i].kind != FLATTEN)
     latent_elems = prod(latent_shape)
     be_max = max([latent_elems] + [n for _, n in outs])
@@ -160,8 +134,8 @@ def geometry(content: Any) -> Geometry:
             if st != NO_INPUT and layers[st].stage == BACK:  # the latent needs no gradient
                 consumers[st] = consumers.get(st, 0) + 1
     branch = tuple((s, prod(layers[s].out_shape)) for s in sorted(consumers) if consumers[s] > 1)
-    return Geometry(input_shape, latent_shape, tuple(front), tuple(back), tuple(fe), tuple(be),  # type: ignore[arg-type]
-                    _front_slots(layers, front), max(fe_tensors) if front else 0, outs, be_max, branch)
+    return Geometry((input_shape[0], input_shape[1], input_shape[2]), (latent_shape[0], latent_shape[1], latent_shape[2]),
+                    tuple(front), tuple(back), tuple(fe), tuple(be), outs, be_max, branch)
 
 
 def content_for_network(net: Any, lr_layer: int) -> Any:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from qlr.cl.plan.config import PlanConfig
+from qlr.cl.plan.device import encoded_size
+from qlr.cl.plan.frontend import frontend_scratch
 from qlr.cl.plan.geometry import Geometry, geometry
 from qlr.cl.plan.model import (ALIGN, LEVELS, Allocation, MemoryPlan, PlanError, Window, align_up, board_windows,
                                fmt_bytes, packed_row_bytes)
@@ -43,8 +45,9 @@ def steps_per_event(cfg: PlanConfig) -> int:
     return cfg.epochs * mixing(cfg.n_new, cfg.n_lr, cfg.mb).iterations
 
 
-def items(g: Geometry, cfg: PlanConfig, content: Any, ub: int, image_bytes: int, l1: int) -> list[Item]:
-    """Every buffer of the session at micro-batch ``ub``, in placement order."""
+def items(g: Geometry, cfg: PlanConfig, content: Any, ub: int, image_bytes: int, l1: int, fe_scratch: int) -> list[Item]:
+    """Every buffer of the session at micro-batch ``ub``, in placement order. ``fe_scratch``: the
+    bytes of the int8 front-end executor's scratch (`qlr.cl.plan.frontend.frontend_scratch`)."""
     e = g.latent_elems
     row = packed_row_bytes(e, cfg.q_lr)
     img = g.image_elems
@@ -56,9 +59,11 @@ def items(g: Geometry, cfg: PlanConfig, content: Any, ub: int, image_bytes: int,
     out: list[Item] = [
         Item("lr.latents", "lr", cfg.n_lr * row, "L3"),
         Item("lr.labels", "lr", 2 * cfg.n_lr, "L3"),
-        Item("image", "image", image_bytes, "L3"),
         Item("eval.images", "data", cfg.n_eval * img, "L3"),
         Item("eval.labels", "data", 2 * cfg.n_eval, "L3"),
+        # The image is read in place by the firmware's image reader, so it lives in L2 for now;
+        # streaming its sections from L3 is the next step for networks bigger than L2.
+        Item("image", "image", image_bytes, "L2"),
         Item("lr.scale", "lr", 4 * n_scales, "L2"),
     ]
     if cfg.per_channel or (lr is not None and getattr(lr, "code_max", None) is not None):
@@ -94,8 +99,10 @@ def items(g: Geometry, cfg: PlanConfig, content: Any, ub: int, image_bytes: int,
         Item("data.labels", "data", 2 * n_new, "L2"),
         Item("data.latents", "data", n_new * row, "L2", row=row, per_byte=1 + cfg.epochs, stream="data"),
     ]
-    for s in range(g.fe_slots):
-        out.append(Item(f"fe.buf.{s}", "activations", g.fe_slot_bytes, "L2", phase="front"))
+    # The front-end executor's scratch holds its folded biases (kept between images), so it lives
+    # the whole session; the image brought from L3 is needed only while the front-end runs.
+    out.append(Item("fe.scratch", "activations", fe_scratch, "L2"))
+    out.append(Item("fe.input", "activations", img, "L2", phase="front"))
     out.append(Item("act.input", "activations", 4 * ub * e, "L2", phase="train"))
     for i, n in g.be_outputs:
         out.append(Item(f"act.{i}", "activations", 4 * ub * n, "L2", phase="train"))
@@ -106,6 +113,10 @@ def items(g: Geometry, cfg: PlanConfig, content: Any, ub: int, image_bytes: int,
     out.append(Item("stream.lr.0", "staging", ub * row, "L2", phase="train"))
     out.append(Item("stream.lr.1", "staging", ub * row, "L2", phase="train"))
     out.append(Item("tiles.kernel", "tiles", l1 // ALIGN * ALIGN, "L1"))
+    # The plan itself, as the device reads it at CL_SETUP: room for every name here and the
+    # staging buffers' (an upper bound: items of size 0 are not placed).
+    names = [it.name for it in out] + ["stage.0", "stage.1", "plan"]
+    out.append(Item("plan", "event", encoded_size(names), "L3"))
     return out
 
 
@@ -175,11 +186,11 @@ class _Choice:
     traffic: dict[str, int]
 
 
-def _fit(its: list[Item], win: Mapping[str, Window]) -> tuple[_Choice, bool]:
-    """Move the cheapest tensors to L3 until L2 fits (a tensor L3 has no room for stays in L2);
-    returns the choice and whether every level fits."""
+def _fit(its: list[Item], win: Mapping[str, Window], stream_all: bool = False) -> tuple[_Choice, bool]:
+    """Move the cheapest tensors to L3 until L2 fits (a tensor L3 has no room for stays in L2), or
+    every movable tensor with ``stream_all``; returns the choice and whether every level fits."""
     moved: set[str] = set()
-    movable = sorted((it for it in its if it.row > 0 and it.level == "L2"),
+    movable = sorted((it for it in its if it.row > 0 and it.level == "L2" and it.size > 0),
                      key=lambda it: (it.per_byte, -it.size, it.name))
 
     def fits(p: _Placer, lvls: tuple[str, ...] = LEVELS) -> bool:
@@ -187,7 +198,7 @@ def _fit(its: list[Item], win: Mapping[str, Window]) -> tuple[_Choice, bool]:
 
     p = place(its, moved, 0)
     for it in movable:
-        if fits(p, ("L2",)):
+        if fits(p, ("L2",)) and not stream_all:
             break
         trial = moved | {it.name}
         q = place(its, trial, stage_min(its, trial))
@@ -251,10 +262,11 @@ def _largest_n_lr(g: Geometry, cfg: PlanConfig, its: list[Item], win: Mapping[st
     """The largest N_LR (<= cfg.n_lr) that fits at micro-batch 1, where L2 needs least streaming
     and so L3 holds the most latents (a binary search over the same rules)."""
     image = next((it.size for it in its if it.name == "image"), 0)
+    fe_scratch = next((it.size for it in its if it.name == "fe.scratch"), 0)
 
     def fits(n: int) -> bool:
         c = replace(cfg, n_lr=n)
-        return _fit(items(g, c, None, 1, image, win["L1"].size), win)[1]
+        return _fit(items(g, c, None, 1, image, win["L1"].size, fe_scratch), win)[1]
 
     lo, hi = 0, cfg.n_lr
     if not fits(0):
@@ -288,17 +300,20 @@ def plan_for(content: Any, config: Any, board: Any, windows: Mapping[str, Window
     if image_bytes is None:
         image_bytes = _image_bytes(content)
     w1 = win["L1"].size
+    fe = frontend_scratch(content.layers, int(getattr(board, "team_max", 1)))
     best: _Choice | None = None
-    for ub in micro_batches(cfg.mb):
-        c, ok = _fit(items(g, cfg, content, ub, image_bytes, w1), win)
+    candidates = [cfg.micro_batch] if cfg.micro_batch else micro_batches(cfg.mb)
+    for ub in candidates:
+        c, ok = _fit(items(g, cfg, content, ub, image_bytes, w1, fe), win, cfg.stream_all)
         if ok and (best is None or c.cost < best.cost):
             best = replace(c, ub=ub)
         if ok and c.cost == 0:
             break  # nothing streamed at the largest micro-batch that fits: nothing beats it
     fallback = best is None
-    if best is None:  # report the least bad plan: micro-batch 1, what L3 can take moved there
-        best = replace(_fit(items(g, cfg, content, 1, image_bytes, w1), win)[0], ub=1)
-    its = items(g, cfg, content, best.ub, image_bytes, w1)
+    if best is None:  # report the least bad plan: the smallest micro-batch, what L3 can take moved there
+        ub = candidates[-1]
+        best = replace(_fit(items(g, cfg, content, ub, image_bytes, w1, fe), win, cfg.stream_all)[0], ub=ub)
+    its = items(g, cfg, content, best.ub, image_bytes, w1, fe)
     row = packed_row_bytes(g.latent_elems, cfg.q_lr)
     kernel = next((a.size for a in best.placer.allocs if a.name == "tiles.kernel"), 0)
     data_level = next((a.level for a in best.placer.allocs if a.name == "data.images"), "L2")
