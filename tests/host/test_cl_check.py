@@ -122,7 +122,7 @@ def _stream(setup, events=3) -> Stream:
     pool = Pool("synthetic", "synthetic", x, y, xt, yt, [0, 1, 2, 3])
     cfg = ProtocolConfig(data="synthetic", n_initial=64, events=events, event_size=30, test_per_class=10)
     idx = [np.arange(30 * i, 30 * (i + 1)) for i in range(events)]
-    return Stream(pool, cfg, 0, [0, 1], np.arange(0), [int(y[j[0]]) for j in idx], idx)
+    return Stream(pool, cfg, 0, [0, 1], np.arange(0), [[int(y[j[0]])] for j in idx], idx)
 
 
 @pytest.mark.parametrize("backend,where,recorded", [

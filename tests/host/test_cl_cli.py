@@ -17,11 +17,12 @@ from qlr.cl.state import load_checkpoint
 from qlr.cl.testing import synthetic_images
 from qlr.cli import main
 from qlr.data import Dataset, save_dataset
+from qlr.data.synthetic import imu_dataset
 
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    """A 4-class 16x16 data set (padded to the default network's 32x32) and a private model cache."""
+    """A 4-class 16x16 data set (the default network takes its size) and a private model cache."""
     d = tmp_path_factory.mktemp("cl_cli")
     x, y = synthetic_images(400, classes=4, size=16, seed=3)
     save_dataset(d / "syn.npz", Dataset(x, y))
@@ -148,3 +149,69 @@ def test_experiment_quick_runs(data, capsys):
 def test_experiment_quick_on_fashion_mnist(data, capsys):
     assert main(["experiment", "--quick", "--quiet"]) == 0
     assert "cumulative" in capsys.readouterr().out
+
+
+def test_six_channel_sessions_learn_with_the_default_network(data, capsys):
+    """The issue's check: a 6-channel 8x8 data set with sessions, the default network (built at the
+    data's shape and pretrained here), a session stream; the record says what was run."""
+    save_dataset(data / "imu.npz", imu_dataset(sessions=6, per_class=12, seed=2))
+    rc = main(["learn", "--data", str(data / "imu.npz"), "--stream", "session", "--pretrain-epochs", "1",
+               "--n-lr", "50", "--mb", "16", "--epochs", "1", "--lr-layer", "27", "--quiet",
+               "--record", str(data / "imu.json")])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    rec = json.load(open(data / "imu.json"))
+    net = rec["model"]["network"]
+    assert net["input_shape"] == [8, 8, 6] and net["arch"] == "mobilenet_v1" and net["width"] == 0.25
+    proto = rec["run"]["protocol"]
+    assert proto["stream"] == "session" and proto["size"] == [8, 8] and proto["channels"] == 6
+    # 6 classes x 12 per session; 7 test images per class (a tenth of 72), round robin over sessions:
+    # 390 training images, half of them (195) for the initial batch: sessions 0-2; 3 sessions left
+    assert proto["test_per_class"] == 7 and proto["n_initial"] == 195
+    sessions = rec["protocol"]["event_sessions"]
+    assert sorted(sessions) == [3, 4, 5] and len(rec["events"]) == 3
+    assert "chosen from the data" in captured.err and "network: mobilenet_v1 width 0.25, input 8x8x6" in captured.out
+
+
+def test_infeasible_stream_is_refused_before_any_training(data, capsys, monkeypatch):
+    import qlr.train
+
+    def no_training(*a, **k):
+        raise AssertionError("pretraining started before the stream was checked")
+
+    monkeypatch.setattr(qlr.train, "train", no_training)
+    rc = main(["learn", "--data", str(data / "syn.npz"), "--n-initial", "100", "--events", "8", "--event-size",
+               "40", "--test-per-class", "10", "--quiet", "--size", "20"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "infeasible" in err and "Fix: --event-size" in err and "Traceback" not in err
+    # the fit of 16x16 images to a 20x20 network was said before the refusal
+    assert "syn.npz 16x16x1 fed to a 20x20x1 network: zero-padded to 20x20 (centred)" in err
+
+
+def test_model_record_describes_the_model_not_the_default_network(data, capsys):
+    from qlr.model import mobilenet_v1, save_network
+
+    net = mobilenet_v1(width=0.125, input_size=12, num_classes=4, in_channels=3, seed=5)
+    save_network(net, data / "m12.npz")
+    rc = main(["learn", "--data", str(data / "syn.npz"), "--model", str(data / "m12.npz"), "--n-initial", "80",
+               "--events", "1", "--event-size", "20", "--test-per-class", "10", "--n-lr", "40", "--mb", "16",
+               "--epochs", "1", "--lr-layer", "27", "--quiet", "--record", str(data / "m12.json")])
+    err = capsys.readouterr().err
+    assert rc == 0, err
+    rec = json.load(open(data / "m12.json"))
+    assert rec["model"]["network"]["input_shape"] == [12, 12, 3] and rec["model"]["network"]["width"] == 0.125
+    assert rec["run"]["protocol"]["width"] is None and rec["run"]["protocol"]["size"] is None
+    assert "syn.npz 16x16x1 fed to a 12x12x3 network: resized to 12x12 (bilinear) and replicated to 3 channels" in err
+    assert main(["learn", "--data", str(data / "syn.npz"), "--model", str(data / "m12.npz"), "--width", "1"]) == 1
+    assert "--width describe the default network" in capsys.readouterr().err
+
+
+def test_quantization_choices_are_used_and_recorded(data, capsys):
+    rc = main(learn_args(data, "q.json", "--events", "1", "--calibration", "percentile:99.9", "--scheme", "per_layer",
+                         "--no-equalize"))
+    assert rc == 0, capsys.readouterr().err
+    rec = json.load(open(data / "q.json"))
+    cl = rec["run"]["cl"]
+    assert (cl["calibration"], cl["scheme"], cl["equalize"]) == ("percentile:99.9", "per_layer", False)
+    assert main(learn_args(data, "q2.json", "--events", "1", "--calibration", "median")) == 1
+    assert "--calibration: expected max, mse or percentile" in capsys.readouterr().err

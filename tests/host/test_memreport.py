@@ -28,6 +28,7 @@ from qlr.errors import QlrError
 from qlr.image import write_image
 from qlr.image.pack import build_content
 from qlr.image.sample import SAMPLE_LR_LAYER, sample_content, sample_network
+from qlr.model import save_network
 from qlr.quant.ptq import quantize_front_end
 from qlr.report import board_for_elf, read_firmware
 
@@ -323,3 +324,27 @@ def test_real_firmware_and_default_event_fit_each_embedded_board(board, image, c
     assert regions[code_region]["rows"]["code"] > 10000  # the command server's code
     lr_l3 = sum(a["size"] for a in rep["plan"]["allocations"] if a["name"] in ("lr.latents", "lr.labels"))
     assert regions["L2"]["rows"]["stack"] > 0 and regions["L3"]["rows"]["lr"] == lr_l3 > 0
+
+
+def test_a_network_is_planned_as_its_image_is(tmp_path, capsys):
+    """--model plans a network before it is packed: the same allocations (level, name, size) as the
+    image `qlr image pack` writes for it (per-channel weights, no LR memory), the image itself in L3
+    included."""
+    net = sample_network(2)
+    save_network(net, tmp_path / "net.npz")
+    front, back = net.fold_batchnorm().split(SAMPLE_LR_LAYER)
+    x = np.random.default_rng(3).integers(0, 256, (8,) + net.input_shape, dtype=np.uint8)
+    write_image(tmp_path / "img.qlr", build_content(quantize_front_end(front, x), back))
+    plans = {}
+    for what in (["--image", tmp_path / "img.qlr"], ["--model", tmp_path / "net.npz", "--lr-layer", SAMPLE_LR_LAYER]):
+        rc, out, err = run_cli(capsys, "--board", "qemu-rv32", *what, "--n-lr", 6, "--q-lr", 7, "--n-new", 5, "--json")
+        assert rc == 0, err
+        plan = json.loads(out)["plan"]
+        plans[what[0]] = sorted((a["level"], a["name"], a["size"]) for a in plan["allocations"])
+    names = {a[1] for a in plans["--model"]}
+    assert plans["--model"] == plans["--image"] and "image" in names and "lr.latents" in names
+    rc, _, err = run_cli(capsys, "--board", "qemu-rv32", "--model", tmp_path / "net.npz", "--n-lr", 6)
+    assert rc == 1 and "--model needs --lr-layer, --n-lr and --q-lr" in err
+    rc, _, err = run_cli(capsys, "--board", "qemu-rv32", "--model", tmp_path / "net.npz", "--lr-layer", 99,
+                         "--n-lr", 6, "--q-lr", 7)
+    assert rc == 1 and "--lr-layer 99" in err and len(err.strip().splitlines()) == 1

@@ -10,7 +10,10 @@ Specification: docs/cl-protocol.md. Modules (imported on demand; this package im
     event      GoldenTwin(setup): event(images, labels) -> EventReport, evaluate(...) -> EvalReport,
                state() / set_state(state); front_latents(setup, images)
     check      compare_events / compare_states / compare_evals -> [messages]; Tolerance
-    protocol   ProtocolConfig, load_pool, make_stream(pool, cfg, seed) -> Stream, load_model
+    source     load_source(data) -> Source; make_pool(source, input shape, test per class, fit) -> Pool
+    streams    ProtocolConfig, resolve_protocol, make_stream(pool, cfg, seed) -> Stream (class,
+               session, mixed; infeasible streams refused with their fixes)
+    protocol   prepare_run(model, cfg, seeds): data, fit, streams, then the (pretrained) network
     driver     Backend (Protocol), GoldenBackend, make_backend(board, args), Session, CheckFailed
     record     RunRecord, prepare (resume or restart), checkpoint_path
     experiment run_experiment, format_table      plot  plot_run, plot_pareto

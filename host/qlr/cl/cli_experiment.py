@@ -15,10 +15,17 @@ import sys
 import time
 from typing import Any
 
-from qlr.cl.cli_learn import add_protocol_arguments, git_commit, log_err, protocol_from_args
+from qlr.cl.cli_learn import (
+    add_protocol_arguments,
+    add_quantization_arguments,
+    calibration_name,
+    git_commit,
+    log_err,
+    protocol_from_args,
+)
 from qlr.cl.experiment import BASELINES, ExperimentConfig, format_table, run_experiment
 from qlr.cl.plot import plot_pareto
-from qlr.cl.protocol import load_model, load_pool
+from qlr.cl.protocol import prepare_run
 from qlr.cl.record import strict, write_json
 from qlr.cl.session import CLConfig, parse_q
 from qlr.errors import QlrError
@@ -29,6 +36,7 @@ from qlr.errors import QlrError
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 # --quick: a seconds-long run for tests and smoke checks (tiny stream, one layer, few configs)
+DEFAULT_EVENTS = 20
 QUICK = {"lr_layers": "27", "n_lr": "100", "q_lr": "fp32,8,4", "seeds": 2, "events": 3, "event_size": 50,
          "n_initial": 300, "test_per_class": 20, "pretrain_epochs": 1, "mb": 32}
 
@@ -41,7 +49,8 @@ def _ints(text: str, what: str) -> list[int]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_protocol_arguments(parser, events=20)
+
+    add_protocol_arguments(parser, events=DEFAULT_EVENTS)
     parser.add_argument("--lr-layers", default="19,23,27", help="LR layers to sweep (default 19,23,27)")
     parser.add_argument("--n-lr", default="500,1500,3000", help="N_LR values (default 500,1500,3000)")
     parser.add_argument("--q-lr", default="fp32,8,7,6,5,4", help="Q_LR values: bits 1..8 or fp32 "
@@ -49,6 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..S-1 (default 3)")
     parser.add_argument("--baselines", default="naive,cumulative", help="baselines to run: naive, cumulative, "
                         "or 'none' (default naive,cumulative)")
+    add_quantization_arguments(parser)
     parser.add_argument("--epochs", type=int, default=4, help="epochs per learning event (default 4)")
     parser.add_argument("--mb", type=int, default=128, help="mini-batch size (default 128)")
     parser.add_argument("--lr", type=float, default=0.01, help="back-end SGD learning rate (default 0.01)")
@@ -69,6 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+
     if args.from_:
         res = merge_results(args.from_)
         return report(res, args)
@@ -83,7 +94,8 @@ def main(args: argparse.Namespace) -> int:
     if args.seeds < 1:
         raise QlrError("--seeds must be >= 1")
     pcfg = protocol_from_args(args)
-    base = CLConfig(epochs=args.epochs, mb=args.mb, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
+    base = CLConfig(epochs=args.epochs, mb=args.mb, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay,
+                    calibration=calibration_name(args), scheme=args.scheme, equalize=args.equalize)
     q_lrs = [parse_q(q.strip()) for q in args.q_lr.split(",") if q.strip()]
     ecfg = ExperimentConfig(_ints(args.lr_layers, "--lr-layers"), _ints(args.n_lr, "--n-lr"), q_lrs,
                             list(range(args.seeds)), baselines, base, pcfg, eval_u8=args.eval_u8)
@@ -93,9 +105,10 @@ def main(args: argparse.Namespace) -> int:
         CLConfig(n_lr=n)  # validates
     progress = not args.quiet
     commit = git_commit()  # the code that runs, not the HEAD when it ends
-    net, pool, model_desc = load_model(args.model, lambda size, ch: load_pool(pcfg.data, pcfg.test_per_class, size, ch),
-                                       pcfg, progress, log_err)
-    res = run_experiment(net, pool, ecfg, progress, log_err)
+    prep = prepare_run(args.model, pcfg, ecfg.seeds, DEFAULT_EVENTS, progress, log_err)
+    ecfg.protocol = prep.config
+    res = run_experiment(prep.net, prep.pool, ecfg, progress, log_err, streams=prep.streams)
+    model_desc = prep.model
     res.update({"model": model_desc, "commit": commit, "date": time.strftime("%Y-%m-%d"),
                 "command": "qlr " + " ".join(shlex.quote(a) for a in sys.argv[1:])})
     return report(res, args)

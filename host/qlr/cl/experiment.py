@@ -32,10 +32,11 @@ from tqdm import tqdm
 from qlr.cl.event import BackEnd, Diverged, GoldenTwin
 from qlr.cl.protocol import Pool, ProtocolConfig, Stream, make_stream
 from qlr.cl.rng import Rng
-from qlr.cl.session import CLConfig, LatentCodec, build_setup, lr_memory_bytes
+from qlr.cl.session import CLConfig, LatentCodec, build_setup, calibration_sample, lr_memory_bytes
 from qlr.errors import QlrError
 from qlr.model import run_forward
 from qlr.model.graph import Network
+from qlr.quant.calibrate import Calibration
 from qlr.quant.ptq import quantize_front_end, to_input
 
 BASELINES = ("naive", "cumulative")
@@ -63,14 +64,26 @@ class ExperimentConfig:
 
 
 class LatentCache:
-    """Latents of one LR layer, computed once per image: u8 (int8 front-end) and FP32 (on demand)."""
+    """Latents of one LR layer, computed once per image: u8 (int8 front-end) and FP32 (on demand).
 
-    def __init__(self, net: Network, pool: Pool, lr_layer: int, calib: np.ndarray, batch: int = 500) -> None:
+    ``used`` (the training images any stream reads) sizes the cache: one row per used image, not
+    per image of the pool (a large network's latents of a whole data set would not fit memory).
+    """
+
+    def __init__(self, net: Network, pool: Pool, lr_layer: int, calib: np.ndarray, batch: int = 500,
+                 used: np.ndarray | None = None, config: CLConfig | None = None) -> None:
+        cfg = config or CLConfig()
         self.net, self.pool, self.batch = net, pool, batch
         self.front, self.back = net.split(lr_layer)
-        self.qfe = quantize_front_end(self.front, calib)
+        self.qfe = quantize_front_end(self.front, calib, cfg.scheme, calibration=Calibration.parse(cfg.calibration),
+                                      equalize=cfg.equalize)
         shape = tuple(self.back.input_shape)
-        n = len(pool.train_y)
+        n_pool = len(pool.train_y)
+        used = np.arange(n_pool) if used is None else np.unique(used)
+        self._row = np.full(n_pool, -1, np.int64)  # pool index -> cache row
+        self._row[used] = np.arange(len(used))
+        self._index = used  # cache row -> pool index
+        n = len(used)
         self._u8 = np.zeros((n,) + shape, np.uint8)
         self._f32: np.ndarray | None = None
         self._have_u8 = np.zeros(n, bool)
@@ -78,6 +91,12 @@ class LatentCache:
         self.test_u8 = self._run_u8(pool.test_x)
         self._test_f32: np.ndarray | None = None
         self.seconds = 0.0
+
+    def _rows(self, idx: np.ndarray) -> np.ndarray:
+        rows = self._row[idx]
+        if len(rows) and rows.min() < 0:
+            raise QlrError("latent cache: an image outside the streams' images was asked for")
+        return rows
 
     def _run_u8(self, x: np.ndarray) -> np.ndarray:
         return np.concatenate([self.qfe.run(x[s : s + self.batch]) for s in range(0, len(x), self.batch)])
@@ -87,24 +106,26 @@ class LatentCache:
                                for s in range(0, len(x), self.batch)])
 
     def u8(self, idx: np.ndarray) -> np.ndarray:
-        miss = np.unique(idx[~self._have_u8[idx]])
+        rows = self._rows(idx)
+        miss = np.unique(rows[~self._have_u8[rows]])
         if len(miss):
             t0 = time.perf_counter()
-            self._u8[miss] = self._run_u8(self.pool.train_x[miss])
+            self._u8[miss] = self._run_u8(self.pool.train_x[self._index[miss]])
             self._have_u8[miss] = True
             self.seconds += time.perf_counter() - t0
-        return self._u8[idx]
+        return self._u8[rows]
 
     def f32(self, idx: np.ndarray) -> np.ndarray:
         if self._f32 is None:
             self._f32 = np.zeros(self._u8.shape, np.float32)
-        miss = np.unique(idx[~self._have_f32[idx]])
+        rows = self._rows(idx)
+        miss = np.unique(rows[~self._have_f32[rows]])
         if len(miss):
             t0 = time.perf_counter()
-            self._f32[miss] = self._run_f32(self.pool.train_x[miss])
+            self._f32[miss] = self._run_f32(self.pool.train_x[self._index[miss]])
             self._have_f32[miss] = True
             self.seconds += time.perf_counter() - t0
-        return self._f32[idx]
+        return self._f32[rows]
 
     @property
     def test_f32(self) -> np.ndarray:
@@ -194,14 +215,18 @@ def _stats(values: list[float]) -> tuple[float, float]:
 
 
 def run_experiment(net: Network, pool: Pool, ecfg: ExperimentConfig, progress: bool = True,
-                   log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Run every configuration; returns the results (see `format_table` for the columns)."""
+                   log: Callable[[str], None] = print, streams: dict[int, Stream] | None = None) -> dict[str, Any]:
+    """Run every configuration; returns the results (see `format_table` for the columns).
+    ``streams`` (one per seed) are made here when not given."""
+
     t0 = time.perf_counter()
     if any(l.kind == "batchnorm" for l in net.layers):
         net = net.fold_batchnorm()
-    streams = {s: make_stream(pool, ecfg.protocol, s) for s in ecfg.seeds}
+    if streams is None:
+        streams = {s: make_stream(pool, ecfg.protocol, s) for s in ecfg.seeds}
     first = next(iter(streams.values()))
-    calib = pool.train_x[first.initial_index[:1000]]
+    calib = pool.train_x[calibration_sample(first.initial_index)]
+    used = np.concatenate([np.concatenate([st.initial_index] + list(st.event_index)) for st in streams.values()])
     runs: list[dict[str, Any]] = []
     bar = tqdm(total=ecfg.runs(), desc="experiment", unit="run", disable=not progress)
     latent_seconds = 0.0
@@ -209,7 +234,7 @@ def run_experiment(net: Network, pool: Pool, ecfg: ExperimentConfig, progress: b
     for l in ecfg.lr_layers:
         bar.set_postfix(layer=l, stage="latents")
         try:
-            cache = LatentCache(net, pool, l, calib)
+            cache = LatentCache(net, pool, l, calib, used=used, config=ecfg.base)
         except QlrError as e:
             raise QlrError(f"--lr-layers {l}: {e}") from None
         elements = int(np.prod(cache.back.input_shape))

@@ -51,6 +51,9 @@ def tiny_setup(lr_layer: int = 23, n_lr: int = 48, q_lr: int | None = 8, epochs:
     with data = {"initial": (x, y), "net": the network}."""
     x, y = synthetic_images(n_initial, classes, size, seed=seed + 100)
     net = tiny_network(classes, size, seed, calib=x)
-    cfg = CLConfig(lr_layer=lr_layer, n_lr=n_lr, q_lr=q_lr, epochs=epochs, mb=mb, lr=lr, seed=seed)
+    # the paper's max calibration without equalization: tests built on these sessions (e.g. a fault
+    # that must show in the accuracy before the first event) keep the quantization they were written for
+    cfg = CLConfig(lr_layer=lr_layer, n_lr=n_lr, q_lr=q_lr, epochs=epochs, mb=mb, lr=lr, seed=seed,
+                   calibration="max", equalize=False)
     setup = build_setup(net, cfg, x, x, y)
     return setup, {"initial": (x, y), "net": net}

@@ -93,8 +93,9 @@ def load_dataset(path: str | os.PathLike[str]) -> Dataset:
     return Dataset(x, y, sessions, classes)
 
 
-def parse_classes(text: str | None) -> list[int] | None:
-    """'0-4' -> [0, 1, 2, 3, 4]; '1,3,7' -> [1, 3, 7]; ranges and lists combine ('0-2,5')."""
+def parse_classes(text: str | None, option: str = "--classes") -> list[int] | None:
+    """'0-4' -> [0, 1, 2, 3, 4]; '1,3,7' -> [1, 3, 7]; ranges and lists combine ('0-2,5').
+    Errors name ``option``."""
     if text is None:
         return None
     out: list[int] = []
@@ -109,7 +110,7 @@ def parse_classes(text: str | None) -> list[int] | None:
             else:
                 out.append(int(part))
     except ValueError:
-        raise QlrError(f"--classes: cannot parse {text!r} (examples: 0-4, 1,3,7)") from None
+        raise QlrError(f"{option}: cannot parse {text!r} (examples: 0-4, 1,3,7)") from None
     if len(set(out)) != len(out):
-        raise QlrError(f"--classes: {text!r} names a class twice")
+        raise QlrError(f"{option}: {text!r} names a value twice")
     return out

@@ -20,7 +20,7 @@ from qlr.image import DataBatch, LRMemory, decode_image, parse_container, read_i
 from qlr.image.format import DType, Kind, QlrImageError, SectionType, Stage
 from qlr.image.pack import build_content
 from qlr.model import load_network
-from qlr.quant.cli import add_quant_options, load_images_for
+from qlr.quant.cli import add_quant_options, calibration_from_args, load_images_for
 from qlr.quant.latent import requantize_u8_latent
 from qlr.quant.ptq import quantize_front_end
 
@@ -57,7 +57,8 @@ def pack(args: argparse.Namespace) -> dict[str, Any]:
     front, back = folded.split(args.lr_layer)
     need = args.lr_count + args.batches * args.batch_size
     x, y = load_images_for(net, args.data, "train", max(args.calib, need) if need else args.calib)
-    qfe = quantize_front_end(front, x[: args.calib], args.scheme, args.percentile, progress=not args.quiet)
+    qfe = quantize_front_end(front, x[: args.calib], args.scheme, progress=not args.quiet,
+                             calibration=calibration_from_args(args), equalize=args.equalize)
     rng = np.random.default_rng(args.seed)
     order = rng.permutation(len(x))
     if need > len(x):
@@ -83,7 +84,8 @@ def pack(args: argparse.Namespace) -> dict[str, Any]:
         batches[g] = DataBatch(x[idx], y[idx])
     meta = {
         "generator": "qlr image pack", "model": os.path.basename(args.model), "lr_layer": args.lr_layer,
-        "scheme": args.scheme, "percentile": args.percentile, "calibration_images": int(args.calib),
+        "scheme": args.scheme, "percentile": qfe.percentile, "calibration": qfe.calibration,
+        "calibration_images": int(args.calib),
         "data": args.data, "layers": [q.name for q in qfe.layers] + [l.name for l in back.layers],
         "input_scale": qfe.input_scale, "lr_bits": args.lr_bits if lr is not None else None,
         "seed": args.seed, "class_names": net.meta.get("class_names"),

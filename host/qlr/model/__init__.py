@@ -15,6 +15,9 @@ Public API::
     mobilenet_v1(width=1.0, input_size=128, num_classes=1000, in_channels=3,
                  batchnorm=True, activation="relu", seed=0) -> Network
     build(arch, **kwargs), load_network(path.npz), save_network(net, path.npz)
+    mobilenet_v2(width=1.0, input_size=224, num_classes=1000, in_channels=3)   (qlr.model.mobilenet_v2)
+    qlr.model.torchfile (read .pt/.pth without torch), qlr.model.importer (state dict -> Network),
+    qlr.model.onnx_import (ONNX -> Network; needs the onnx package): see docs/import.md
 
 Conventions:
 - Activations are batch-first NHWC; shapes stored without the batch: (H, W, C) or (F,).

@@ -14,14 +14,15 @@ from qlr.model.mobilenet import build
 def add_arch_arguments(p: argparse.ArgumentParser, with_classes: bool = True, width: float = 1.0,
                        size: int = 128, in_channels: int = 3) -> None:
     """Options that name an architecture to build (shared with `qlr train`, which has its own --classes)."""
-    p.add_argument("--arch", default=None, help="architecture to build (mobilenet_v1)")
+    p.add_argument("--arch", default=None, help="architecture to build (mobilenet_v1, mobilenet_v2)")
     p.add_argument("--width", type=float, default=width, help=f"width multiplier (default {width})")
     p.add_argument("--size", type=int, default=size, help=f"input height and width (default {size})")
     p.add_argument("--in-channels", type=int, default=in_channels, help=f"input channels (default {in_channels})")
     if with_classes:
         p.add_argument("--classes", type=int, default=1000, help="number of classes (default 1000)")
     p.add_argument("--no-batchnorm", action="store_true", help="build without BatchNorm (convs get biases)")
-    p.add_argument("--activation", default="relu", choices=["relu", "relu6"])
+    p.add_argument("--activation", default=None, choices=["relu", "relu6"],
+                   help="activation (default: the architecture's: relu for mobilenet_v1, relu6 for mobilenet_v2)")
     p.add_argument("--seed", type=int, default=0, help="initialisation seed (default 0)")
 
 
@@ -34,9 +35,9 @@ def network_from_args(args: argparse.Namespace, num_classes: int | None = None) 
     if not args.arch:
         raise QlrError("give --arch NAME or --model FILE.npz")
     classes = num_classes if num_classes is not None else args.classes
+    act = args.activation or ("relu6" if args.arch == "mobilenet_v2" else "relu")
     return build(args.arch, width=args.width, input_size=args.size, num_classes=classes,
-                 in_channels=args.in_channels, batchnorm=not args.no_batchnorm,
-                 activation=args.activation, seed=args.seed)
+                 in_channels=args.in_channels, batchnorm=not args.no_batchnorm, activation=act, seed=args.seed)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -19,6 +19,8 @@ import numpy as np
 
 from qlr.errors import QlrError
 from qlr.model.graph import Layer, Network
+from qlr.model.init import check_builder_args, he_normal
+from qlr.model.mobilenet_v2 import mobilenet_v2
 
 # (stride of the depthwise conv, output channels of the pointwise conv) for dw1/pw1 .. dw13/pw13
 BLOCKS: tuple[tuple[int, int], ...] = (
@@ -46,18 +48,10 @@ def mobilenet_v1(
 
     Without BatchNorm the conv layers have biases (zero-initialised); with it they have none.
     """
-    if not width > 0:
-        raise QlrError(f"width multiplier must be > 0, got {width}")
-    if activation not in ("relu", "relu6"):
-        raise QlrError(f"activation must be 'relu' or 'relu6', got {activation!r}")
-    if num_classes < 1 or in_channels < 1:
-        raise QlrError("num_classes and in_channels must be >= 1")
+    check_builder_args(width, activation, num_classes, in_channels)
     h, w = (input_size, input_size) if isinstance(input_size, int) else input_size
-    rng = np.random.default_rng(seed)
+    he = he_normal(seed, dtype)
     layers: list[Layer] = []
-
-    def he(shape: tuple[int, ...], fan_in: int, gain: float = 2.0) -> np.ndarray:
-        return (rng.standard_normal(shape) * np.sqrt(gain / fan_in)).astype(dtype)
 
     def block(name: str, conv: Layer, c_out: int, index: int) -> None:
         conv.index = index
@@ -93,7 +87,7 @@ def mobilenet_v1(
     return Network((h, w, in_channels), layers, meta=meta)
 
 
-ARCHS = {"mobilenet_v1": mobilenet_v1}
+ARCHS = {"mobilenet_v1": mobilenet_v1, "mobilenet_v2": mobilenet_v2}
 
 
 def build(arch: str, **kwargs: Any) -> Network:

@@ -1,7 +1,7 @@
 """`qlr quant`: post-training quantization reports.
 
     qlr quant report --model M.npz --data fashion-mnist --lr-layer L [--scheme per_channel|per_layer]
-                     [--percentile P] [--calib N] [--limit N] [--lr-bits 8,7,6] [--json]
+                     [--calibration max|mse|percentile[:P]] [--calib N] [--limit N] [--lr-bits 8,7,6] [--json]
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from qlr.data import fit, load_dataset, load_fashion_mnist
+from qlr.data import load_dataset, load_fashion_mnist
+from qlr.data.fitting import plan_fit
 from qlr.errors import QlrError
 from qlr.model import Network, load_network
+from qlr.quant.calibrate import DEFAULT_CALIBRATION, Calibration
 from qlr.quant.ptq import format_report, ptq_report
 
 
@@ -28,17 +30,13 @@ def load_images_for(net: Network, data: str, split: str, limit: int | None) -> t
     """
     if len(net.input_shape) != 3:
         raise QlrError(f"the network input must be (H, W, C), got {net.input_shape}")
-    h, w, c = net.input_shape
     if data == "fashion-mnist":
-        labels = net.meta.get("labels")
-        mode = net.meta.get("fit", "pad")
-        x, y = load_fashion_mnist(split, size=(h, w), mode=mode, channels=c, classes=labels, limit=limit)
+        x, y = load_fashion_mnist(split, classes=net.meta.get("labels"), limit=limit)
     else:
         ds = load_dataset(data)
         x, y = ds.x[:limit], ds.y[:limit]
-        if x.shape[3] not in (1, c):
-            raise QlrError(f"{data}: images have {x.shape[3]} channels, the network takes {c}")
-        x = fit(x, None if x.shape[1:3] == (h, w) else (h, w), "pad", c)
+    mode = net.meta.get("fit", "auto")
+    x = plan_fit(x.shape[1:], net.input_shape, mode if mode in ("pad", "resize") else "auto").apply(x)
     k = net.output_shape[-1]
     if y.size and int(y.max()) >= k:
         raise QlrError(f"{data}: label {int(y.max())} but the network has {k} outputs")
@@ -66,10 +64,29 @@ def add_quant_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", default="fashion-mnist", help="fashion-mnist (default) or a data set .npz")
     p.add_argument("--scheme", default="per_channel", choices=["per_channel", "per_layer"],
                    help="weights: symmetric per output channel (default) or the paper's per-layer affine")
+    add_calibration_option(p)
     p.add_argument("--percentile", type=float, default=None,
-                   help="calibrate activations on this percentile (e.g. 99.99) instead of the maximum")
+                   help="shorthand for --calibration percentile:P")
     p.add_argument("--calib", type=int, default=1000, help="calibration images from the training split (default 1000)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def add_calibration_option(p: argparse.ArgumentParser) -> None:
+    """--calibration (shared by quant report, image pack, learn and experiment)."""
+    p.add_argument("--calibration", default=None, help="activation ranges: max, mse, or percentile[:P] (e.g. "
+                   f"percentile:99.99) (default {DEFAULT_CALIBRATION}; docs/quantization.md)")
+    p.add_argument("--no-equalize", dest="equalize", action="store_false", default=True,
+                   help="do not equalize the channel ranges of ReLU outputs before quantizing (qlr.quant.equalize)")
+
+
+def calibration_from_args(args: argparse.Namespace) -> Calibration:
+    """The `Calibration` of --calibration (or --percentile P), else the default."""
+    pct = getattr(args, "percentile", None)
+    if pct is not None:
+        if args.calibration:
+            raise QlrError("give --calibration or --percentile, not both")
+        return Calibration("percentile", pct)
+    return Calibration.parse(args.calibration or DEFAULT_CALIBRATION)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -97,8 +114,8 @@ def main(args: argparse.Namespace) -> int:
         raise QlrError("--calib must be >= 1")
     xc, _ = load_images_for(net, args.data, "train", args.calib)
     xe, ye = load_images_for(net, args.data, "test", args.limit or None)
-    rep, _ = ptq_report(net, args.lr_layer, xc, xe, ye, scheme=args.scheme, percentile=args.percentile,
-                        lr_bits=parse_bits(args.lr_bits), progress=not args.quiet)
+    rep, _ = ptq_report(net, args.lr_layer, xc, xe, ye, scheme=args.scheme, calibration=calibration_from_args(args),
+                        lr_bits=parse_bits(args.lr_bits), progress=not args.quiet, equalize=args.equalize)
     if args.json:
         print(json.dumps(_jsonable(rep.as_dict()), indent=1))
     else:

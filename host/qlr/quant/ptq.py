@@ -49,6 +49,9 @@ from qlr.golden.requant import Requant, activation_range
 from qlr.model import run_forward
 from qlr.model.execute import layer_forward
 from qlr.model.graph import INPUT, Layer, Network
+from qlr.quant.calibrate import Calibration, Observer
+from qlr.quant.equalize import equalize as equalize_ranges
+from qlr.quant.equalize import relu_pairs
 from qlr.quant.latent import dequantize_latent, requantize_u8_latent
 
 PARAM_KINDS = ("conv2d", "dwconv2d", "pwconv", "linear")
@@ -121,6 +124,8 @@ class QuantizedFrontEnd:
     layers: list[QLayer]
     scheme: str
     percentile: float | None = None
+    calibration: str = "max"
+    reference: Network | None = None  # the FP32 network quantized (folded, maybe equalized)
 
     @property
     def output(self) -> QLayer:
@@ -228,29 +233,49 @@ def plan_points(net: Network) -> list[_Point]:
 
 
 def _calib_stats(
-    net: Network, points: list[_Point], x_u8: np.ndarray, batch_size: int, percentile: float | None,
-    progress: bool,
+    net: Network, points: list[_Point], x_u8: np.ndarray, batch_size: int, cal: Calibration, progress: bool,
 ) -> dict[str, tuple[float, float]]:
-    """(a_min, a_max) per point output over the calibration images (FP32, folded network)."""
+    """(a_min, a_max) per point output over the calibration images (FP32, folded network), chosen
+    by ``cal`` (`qlr.quant.calibrate`)."""
     names = {p.out_name for p in points}
-    lo: dict[str, float] = dict.fromkeys(names, math.inf)
-    hi: dict[str, float] = dict.fromkeys(names, -math.inf)
-    pct_sum: dict[str, float] = dict.fromkeys(names, 0.0)
-    batches = 0
+    batch_size = memory_batch(net, names, batch_size)
+    obs = {n: Observer() for n in names}
+    if len(x_u8) == 0:
+        raise QlrError("calibration needs at least one image")
     for s in tqdm(range(0, len(x_u8), batch_size), desc="calibrate", unit="batch", disable=not progress):
         acts = forward_all(net, to_input(x_u8[s : s + batch_size]), names=names)
         for n in names:
-            a = acts[n]
-            lo[n] = min(lo[n], float(a.min()))
-            hi[n] = max(hi[n], float(a.max()))
-            if percentile is not None:
-                pct_sum[n] += float(np.percentile(a, percentile))
-        batches += 1
-    if batches == 0:
-        raise QlrError("calibration needs at least one image")
-    if percentile is not None:
-        return {n: (lo[n], max(pct_sum[n] / batches, 0.0) if hi[n] > 0 else hi[n]) for n in names}
-    return {n: (lo[n], hi[n]) for n in names}
+            try:
+                obs[n].observe(acts[n])
+            except QlrError as e:
+                raise QlrError(f"layer {n!r}: {e}") from None
+    return {n: o.range(cal) for n, o in obs.items()}
+
+
+def _equalized(net: Network, x_u8: np.ndarray, batch_size: int) -> Network:
+    """`qlr.quant.equalize` with the channel maxima of the ReLU outputs over ``x_u8``."""
+    pairs = relu_pairs(net)
+    if not pairs:
+        return net
+    names = {act.name for _, act, _ in pairs}
+    batch_size = memory_batch(net, names, batch_size)
+    cmax: dict[str, np.ndarray] = {}
+    for s in range(0, len(x_u8), batch_size):
+        acts = forward_all(net, to_input(x_u8[s : s + batch_size]), names=names)
+        for n in names:
+            m = acts[n].reshape(-1, acts[n].shape[-1]).max(axis=0)
+            cmax[n] = m if n not in cmax else np.maximum(cmax[n], m)
+    return equalize_ranges(net, cmax)[0]
+
+
+ACTIVATION_BUDGET = 256 << 20  # bytes of FP32 activations a calibration batch may keep
+
+
+def memory_batch(net: Network, names: Iterable[str], batch_size: int) -> int:
+    """``batch_size``, lowered so that the FP32 outputs of the layers ``names`` (all kept for one
+    batch) take at most `ACTIVATION_BUDGET` bytes (40 images of MobileNet-V1 1.0 at 128x128x3, l27)."""
+    per_image = 4 * sum(int(np.prod(net.shapes[n])) for n in names) or 1
+    return max(1, min(batch_size, ACTIVATION_BUDGET // per_image))
 
 
 def to_input(x_u8: np.ndarray) -> np.ndarray:
@@ -288,9 +313,11 @@ def _out_quant(act: str, a_min: float, a_max: float, layer: str) -> tuple[float,
     return s, int(np.clip(_round_half_up(-lo / s), 0, 255))
 
 
-def quantize_weights(w: np.ndarray, kind: str, scheme: str) -> tuple[np.ndarray, np.ndarray, int]:
+def quantize_weights(w: np.ndarray, kind: str, scheme: str, max_scale: float | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, int]:
     """FP32 weights -> (int8 q, scale [Cout] or [1], zero point). Output channel axis: last for
-    dwconv2d ``[Kh][Kw][C]``, first otherwise."""
+    dwconv2d ``[Kh][Kw][C]``, first otherwise. ``max_scale`` caps the weight scale (weights beyond
+    127 of it saturate; see `quantize_front_end`)."""
     w = np.asarray(w, dtype=np.float64)
     if scheme == "per_channel":
         if kind == "dwconv2d":
@@ -298,12 +325,16 @@ def quantize_weights(w: np.ndarray, kind: str, scheme: str) -> tuple[np.ndarray,
         else:
             amax = np.abs(w).reshape(w.shape[0], -1).max(axis=1)
         scale = np.where(amax > 0, amax / 127.0, 1.0)
+        if max_scale is not None:
+            scale = np.minimum(scale, max_scale)
         bshape = (1,) * (w.ndim - 1) + (-1,) if kind == "dwconv2d" else (-1,) + (1,) * (w.ndim - 1)
         q = np.clip(_round_half_up(w / scale.reshape(bshape)), -127, 127).astype(np.int8)
         return q, scale, 0
     if scheme == "per_layer":
         lo, hi = min(float(w.min()), 0.0), max(float(w.max()), 0.0)
         s = (hi - lo) / 255.0 if hi > lo else 1.0
+        if max_scale is not None and s > max_scale:
+            s, lo = max_scale, max(lo, -128.0 * max_scale)  # keep the zero point's range around 0
         zp = int(np.clip(_round_half_up(-128.0 - lo / s), -128, 127))
         q = np.clip(_round_half_up(w / s) + zp, -128, 127).astype(np.int8)
         return q, np.array([s]), zp
@@ -317,18 +348,32 @@ def quantize_front_end(
     percentile: float | None = None,
     batch_size: int = 256,
     progress: bool = False,
+    calibration: Calibration | None = None,
+    equalize: bool = False,
 ) -> QuantizedFrontEnd:
-    """Calibrate on uint8 images ``calib_x`` and quantize the (frozen) network ``front`` to int8."""
+    """Calibrate on uint8 images ``calib_x`` and quantize the (frozen) network ``front`` to int8.
+
+    ``equalize`` first brings the channels of every ReLU output between two layers to one range
+    (`qlr.quant.equalize`; the function is unchanged, ``reference`` of the result is the network
+    actually quantized).
+
+    ``calibration`` chooses the activation ranges (`qlr.quant.calibrate`; default `max`);
+    ``percentile=P`` is a shorthand for ``Calibration("percentile", P)``.
+    """
     if scheme not in SCHEMES:
         raise QlrError(f"unknown weight scheme {scheme!r}; expected one of {SCHEMES}")
     if percentile is not None and not 50.0 < percentile <= 100.0:
         raise QlrError(f"percentile must be in (50, 100], got {percentile}")
+    if calibration is None:
+        calibration = Calibration("percentile", percentile) if percentile is not None else Calibration("max")
     calib_x = np.asarray(calib_x)
     if calib_x.dtype != np.uint8 or calib_x.shape[1:] != front.input_shape:
         raise QlrError(f"calibration images must be uint8 (N,) + {front.input_shape}, got {calib_x.dtype} {calib_x.shape}")
     net = front.fold_batchnorm()
+    if equalize:
+        net = _equalized(net, calib_x, batch_size)
     points = plan_points(net)
-    stats = _calib_stats(net, points, calib_x, batch_size, percentile, progress)
+    stats = _calib_stats(net, points, calib_x, batch_size, calibration, progress)
     # quantization of every FP32 layer output that a point reads: name -> (scale, zp)
     qof: dict[str, tuple[float, int]] = {INPUT: (INPUT_SCALE, 0)}
     point_of: dict[str, str] = {INPUT: INPUT}  # FP32 output name -> QLayer name
@@ -346,7 +391,10 @@ def quantize_front_end(
         try:
             if lay.kind in PARAM_KINDS:
                 q.out_scale, q.out_zp = _out_quant(p.act, a_min, a_max, lay.name)
-                wq, ws, wz = quantize_weights(lay.params["weight"], lay.kind, scheme)
+                # one input step may move the output by at most 127 output steps: a larger weight scale
+                # only arises from a dead input channel (BatchNorm folded over a zero variance), where
+                # it would leave the bias S_x * S_w coarser than the output's step
+                wq, ws, wz = quantize_weights(lay.params["weight"], lay.kind, scheme, q.out_scale / in_s)
                 cout = ws.shape[0] if scheme == "per_channel" else out_shape[-1]
                 ws_full = np.broadcast_to(ws, (cout,)).astype(np.float64)
                 b = lay.bias_or_zeros(cout, np.float64).astype(np.float64)
@@ -378,7 +426,9 @@ def quantize_front_end(
         for n in p.fused:
             point_of[n] = lay.name
         layers.append(q)
-    return QuantizedFrontEnd(tuple(net.input_shape), INPUT_SCALE, 0, layers, scheme, percentile)
+    pct = calibration.percentile if calibration.method == "percentile" else None
+    name = calibration.name + ("+eq" if equalize else "")
+    return QuantizedFrontEnd(tuple(net.input_shape), INPUT_SCALE, 0, layers, scheme, pct, name, net)
 
 
 # ----------------------------------------------------------------------------- report
@@ -428,10 +478,12 @@ class PTQReport:
     lr_bits: list[int] = field(default_factory=list)
     lr_accuracy: dict[int, float] = field(default_factory=dict)  # int8 front + Q-bit LR
     lr_agreement: dict[int, float] = field(default_factory=dict)
+    calibration: str = "max"
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "lr_layer": self.lr_layer, "scheme": self.scheme, "percentile": self.percentile,
+            "calibration": self.calibration,
             "samples": self.samples, "fp32_accuracy": self.fp32_accuracy,
             "int8_accuracy": self.int8_accuracy, "top1_agreement": self.top1_agreement,
             "lr_accuracy": {str(k): v for k, v in self.lr_accuracy.items()},
@@ -452,6 +504,8 @@ def ptq_report(
     batch_size: int = 256,
     progress: bool = False,
     qfe: QuantizedFrontEnd | None = None,
+    calibration: Calibration | None = None,
+    equalize: bool = False,
 ) -> tuple[PTQReport, QuantizedFrontEnd]:
     """Quantize the front-end of ``net`` split at ``lr_layer`` and measure it on ``eval_x``.
 
@@ -464,7 +518,9 @@ def ptq_report(
     folded = net.fold_batchnorm()
     front, back = folded.split(lr_layer)
     if qfe is None:
-        qfe = quantize_front_end(front, calib_x, scheme, percentile, batch_size, progress)
+        qfe = quantize_front_end(front, calib_x, scheme, percentile, batch_size, progress, calibration, equalize)
+    if qfe.reference is not None:
+        front = qfe.reference  # per-layer errors against the network actually quantized
     eval_x = np.asarray(eval_x)
     if eval_x.dtype != np.uint8 or eval_x.shape[1:] != net.input_shape or len(eval_x) == 0:
         raise QlrError(f"evaluation images must be uint8 (N,) + {net.input_shape}, N >= 1")
@@ -518,7 +574,7 @@ def ptq_report(
         lr_layer, qfe.scheme, qfe.percentile, n, errs,
         correct_fp / n if has_y else math.nan, correct_q / n if has_y else math.nan, agree / n,
         lr_bits, {b: lr_correct[b] / n if has_y else math.nan for b in lr_bits},
-        {b: lr_agree[b] / n for b in lr_bits},
+        {b: lr_agree[b] / n for b in lr_bits}, qfe.calibration,
     )
     return rep, qfe
 
@@ -527,7 +583,7 @@ def format_report(rep: PTQReport) -> str:
     """A human-readable table of a `PTQReport`."""
     lines = [
         f"PTQ of the front-end up to LR layer {rep.lr_layer}: weights {rep.scheme}, activations u8 "
-        f"(calibration: {'max' if rep.percentile is None else f'p{rep.percentile:g}'}), {rep.samples} samples",
+        f"(calibration: {rep.calibration}), {rep.samples} samples",
         f"{'idx':>4}  {'layer':<14} {'kind':<15} {'act':<5} {'scale':>10} {'zp':>4} {'SNR dB':>8} {'max|err|':>10} {'max|ref|':>10}",
     ]
     for e in rep.layers:

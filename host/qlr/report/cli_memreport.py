@@ -3,6 +3,8 @@
     qlr memreport ELF [--image IMG] [--board NAME] [--n-lr N] [--q-lr Q] [--mb MB] [--n-new N]
                   [--epochs E] [--n-eval N] [--per-channel | --per-tensor] [--momentum M] [--json]
     qlr memreport --board NAME --image IMG ...      (no ELF: the plan against the whole levels)
+    qlr memreport --board NAME --model NET.npz --lr-layer L --n-lr N --q-lr Q ...
+                                                    (a network before it is quantized or packed)
 
 Prints one table per memory region (budget, used, free, percent; code, static data, stacks, LR
 memory, weights, optimizer, gradients, activations, data, tiles shown separately) and a verdict.
@@ -15,10 +17,15 @@ from __future__ import annotations
 import argparse
 import json
 
+import numpy as np
+
 from qlr.boards.registry import board_names, load_board
 from qlr.cl.plan import PlanConfig, board_windows, plan_for
 from qlr.errors import QlrError
-from qlr.image import read_image
+from qlr.image import ImageContent, read_image
+from qlr.image.pack import build_content
+from qlr.model import load_network
+from qlr.quant.ptq import quantize_front_end
 from qlr.report.elf import HOST_HELP, board_for_elf, read_firmware
 from qlr.report.memory import MemoryReport, memory_report
 
@@ -26,6 +33,9 @@ from qlr.report.memory import MemoryReport, memory_report
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("elf", nargs="?", help="firmware ELF of an embedded board (e.g. build/qemu-rv32/server.elf)")
     p.add_argument("--image", help="qlr image: adds the learning event's memory plan")
+    p.add_argument("--model", help="instead of --image: a network .npz, planned split at --lr-layer as `qlr image "
+                   "pack` would write it without LR memory (per-channel weights; needs --n-lr and --q-lr)")
+    p.add_argument("--lr-layer", type=int, help="LR layer of --model")
     p.add_argument("--board", help="board name (default: the ELF's .qlr_board section, else its build/NAME/ directory)")
     g = p.add_argument_group("learning event (default: the image's LR memory)")
     g.add_argument("--n-lr", type=int, help="latents in the LR memory (default: the image's)")
@@ -45,12 +55,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def build_report(args: argparse.Namespace) -> MemoryReport:
     if args.elf is None and not args.board:
         raise QlrError(f"give a firmware ELF, or --board NAME with --image (known boards: {', '.join(board_names())})")
-    if args.elf is None and not args.image:
-        raise QlrError("without an ELF there is nothing to report but the plan: give --image IMG")
+    if args.image and args.model:
+        raise QlrError("give --image IMG or --model NET.npz, not both")
+    if args.model and (args.lr_layer is None or args.n_lr is None or args.q_lr is None):
+        raise QlrError("--model needs --lr-layer, --n-lr and --q-lr (a network has no LR memory of its own)")
+    if args.elf is None and not (args.image or args.model):
+        raise QlrError("without an ELF there is nothing to report but the plan: give --image IMG or --model NET.npz")
     plan_opts = {"--n-lr": args.n_lr, "--q-lr": args.q_lr, "--n-new": args.n_new}
-    if not args.image and any(v is not None for v in plan_opts.values()):
+    if not (args.image or args.model) and any(v is not None for v in plan_opts.values()):
         given = ", ".join(k for k, v in plan_opts.items() if v is not None)
-        raise QlrError(f"{given} describe the learning event: they need --image IMG (its network)")
+        raise QlrError(f"{given} describe the learning event: they need --image IMG or --model NET.npz (its network)")
     if args.elf is not None:
         name, how = board_for_elf(args.elf, args.board)
     else:
@@ -65,8 +79,11 @@ def build_report(args: argparse.Namespace) -> MemoryReport:
     else:
         windows = board_windows(board)
     plan = None
-    if args.image:
-        content = read_image(args.image)
+    if args.image or args.model:
+        if args.image:
+            content = read_image(args.image)
+        else:
+            content = network_content(args.model, args.lr_layer)
         n_new = args.n_new
         if n_new is None:
             sizes = [len(b.labels) for b in content.batches.values()]
@@ -76,6 +93,19 @@ def build_report(args: argparse.Namespace) -> MemoryReport:
                                       n_eval=args.n_eval)
         plan = plan_for(content, cfg, board, windows, strict=False)
     return memory_report(board, firmware, plan, how)
+
+
+def network_content(path: str, lr_layer: int) -> ImageContent:
+    """The image content of a network split at ``lr_layer`` (no LR memory, no data batches): its
+    front-end quantized on two blank images, which gives every section its exact size (values do
+    not change sizes), so the plan counts the image in L3 as `qlr image pack` would write it."""
+    net = load_network(path)
+    try:
+        front, back = net.fold_batchnorm().split(lr_layer)
+    except QlrError as e:
+        raise QlrError(f"--model {path} --lr-layer {lr_layer}: {e}") from None
+    blank = np.zeros((2,) + tuple(front.input_shape), np.uint8)
+    return build_content(quantize_front_end(front, blank), back)
 
 
 def main(args: argparse.Namespace) -> int:
