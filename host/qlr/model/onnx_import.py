@@ -250,7 +250,8 @@ class _Graph:
         self.add_layer(node, "linear", src, shape, {"out_features": int(w.shape[0])}, params)
 
     def run(self) -> None:
-        handlers: dict[str, Callable[[Any], Any]] = {"Conv": self.conv, "BatchNormalization": self.batchnorm, "Clip": self.clip, "Add": self.add,
+        handlers: dict[str, Callable[[Any], Any]] = {
+                    "Conv": self.conv, "BatchNormalization": self.batchnorm, "Clip": self.clip, "Add": self.add,
                     "Flatten": self.flatten, "Reshape": self.flatten, "Gemm": self.linear, "MatMul": self.linear,
                     "Relu": lambda n: (lambda x: x and self.add_layer(n, "relu", x[0], x[1]))(self.act(n)),
                     "GlobalAveragePool": lambda n: self.pool(n, "global"),
