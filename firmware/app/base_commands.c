@@ -1,8 +1,8 @@
 /*
- * The base commands every firmware that talks to the host serves (docs/link-protocol.md): PING,
- * INFO, EXIT, MEM_WRITE / MEM_READ / MEM_CRC on the free L2 window and on L3, and SELFTEST.
- * Every request field is checked before use: a bad one gets an error response, never an access
- * outside the window.
+ * The base commands every firmware that talks to the host serves: PING, INFO, EXIT, MEM_WRITE /
+ * MEM_READ / MEM_CRC on the free L2 window and on L3, and SELFTEST. Payloads: qlr_commands.h,
+ * generated from host/qlr/link/commands.py (docs/commands.md). Every request field is checked
+ * before use: a bad one gets an error response, never an access outside the window.
  */
 #include "base_commands.h"
 
@@ -10,12 +10,12 @@
 
 #include "qlr/runtime.h"
 #include "selftest/selftest.h"
+#include "window.h"
 
 #ifndef QLR_FIRMWARE_VERSION
 #define QLR_FIRMWARE_VERSION "0.1.0" /* the build may pass -DQLR_FIRMWARE_VERSION="\"...\"" */
 #endif
 
-#define MEM_HEADER 8u           /* u8 level, 3 zero bytes, u32 offset */
 #define SELFTEST_NAME_MAX 63u   /* longest self-test name accepted, without the NUL */
 
 qlr_link_status_t qlr_cmd_ping(const qlr_frame_t *req, qlr_link_reply_t *reply)
@@ -52,17 +52,12 @@ qlr_link_status_t qlr_cmd_info(const qlr_frame_t *req, qlr_link_reply_t *reply)
     qlr_board_info_t info;
     memset(&info, 0, sizeof info);
     qlr_board_info(&info);
-    uint8_t *d = reply->data;
-    qlr_link_put_u16(d + 0, (uint16_t)QLR_LINK_VERSION);
-    qlr_link_put_u16(d + 2, (uint16_t)QLR_LINK_MAX_PAYLOAD);
-    qlr_link_put_u32(d + 4, (uint32_t)info.team_max);
-    qlr_link_put_u32(d + 8, info.l1_size);
-    qlr_link_put_u32(d + 12, info.l2_size);
-    qlr_link_put_u32(d + 16, info.l3_size);
-    qlr_link_put_u32(d + 20, (uint32_t)qlr_mem_region(QLR_MEM_L2).size);
-    qlr_link_put_u32(d + 24, (uint32_t)qlr_mem_region(QLR_MEM_L3).size);
-    qlr_link_put_u64(d + 28, qlr_counter());
-    reply->len = 36;
+    const qlr_info_reply_t r = {.protocol = (uint16_t)QLR_LINK_VERSION, .max_payload = (uint16_t)QLR_LINK_MAX_PAYLOAD,
+                                .team_max = (uint32_t)info.team_max, .l1_size = info.l1_size,
+                                .l2_size = info.l2_size, .l3_size = info.l3_size,
+                                .l2_window = (uint32_t)qlr_mem_region(QLR_MEM_L2).size,
+                                .l3_window = (uint32_t)qlr_mem_region(QLR_MEM_L3).size, .counter = qlr_counter()};
+    reply->len = qlr_info_reply_encode(reply->data, &r);
     put_string(reply, info.board);
     put_string(reply, info.platform);
     put_string(reply, QLR_FIRMWARE_VERSION);
@@ -72,12 +67,13 @@ qlr_link_status_t qlr_cmd_info(const qlr_frame_t *req, qlr_link_reply_t *reply)
 
 qlr_link_status_t qlr_cmd_exit(const qlr_frame_t *req, qlr_link_reply_t *reply)
 {
-    if (req->len != 4u) {
-        reply->message = "EXIT takes an i32 status";
-        return QLR_LINK_E_LENGTH;
+    qlr_exit_request_t q;
+    qlr_link_status_t st = qlr_exit_request_decode(req, &q, reply);
+    if (st != QLR_LINK_OK) {
+        return st;
     }
     reply->exit_requested = 1;
-    reply->exit_status = (int)(int32_t)qlr_link_get_u32(req->payload);
+    reply->exit_status = (int)q.status;
     return QLR_LINK_OK;
 }
 
@@ -89,48 +85,40 @@ typedef struct {
     size_t count;
 } mem_range_t;
 
-/* Parses "u8 level, 3 zero bytes, u32 offset" and checks [off, off + count) against the window.
- * Overflow-safe: compares count with size - off only after off <= size. */
-static qlr_link_status_t mem_range(const qlr_frame_t *req, size_t count, mem_range_t *r,
+/* The level and [offset, offset + count) of a MEM_* request, checked against the window. */
+static qlr_link_status_t mem_range(uint8_t level, uint32_t offset, size_t count, mem_range_t *r,
                                    qlr_link_reply_t *reply)
 {
-    const uint8_t *p = req->payload;
-    if (p[1] != 0u || p[2] != 0u || p[3] != 0u) {
-        reply->message = "reserved bytes 1..3 must be zero";
-        return QLR_LINK_E_ARGUMENT;
-    }
-    qlr_mem_region_t win;
-    if (p[0] == (uint8_t)QLR_MEM_L2) {
+    if (level == (uint8_t)QLR_MEM_L2) {
         r->level = QLR_MEM_L2;
-    } else if (p[0] == (uint8_t)QLR_MEM_L3) {
+    } else if (level == (uint8_t)QLR_MEM_L3) {
         r->level = QLR_MEM_L3;
     } else {
         reply->message = "level must be 1 (L2) or 2 (L3)";
         return QLR_LINK_E_LEVEL;
     }
-    win = qlr_mem_region(r->level);
-    r->off = qlr_link_get_u32(p + 4);
+    r->off = offset;
     r->count = count;
-    if ((size_t)r->off > win.size || count > win.size - (size_t)r->off) {
+    if (!qlr_window_holds(r->level, offset, count)) {
         reply->message = "range outside the level's window";
         return QLR_LINK_E_RANGE;
     }
-    r->l2 = r->level == QLR_MEM_L2 ? (uint8_t *)win.base + r->off : NULL;
+    r->l2 = r->level == QLR_MEM_L2 ? qlr_l2_at(offset) : NULL;
     return QLR_LINK_OK;
 }
 
 qlr_link_status_t qlr_cmd_mem_write(const qlr_frame_t *req, qlr_link_reply_t *reply)
 {
-    if (req->len < MEM_HEADER) {
-        reply->message = "MEM_WRITE needs level, offset and data";
-        return QLR_LINK_E_LENGTH;
-    }
+    qlr_mem_write_request_t q;
     mem_range_t r;
-    qlr_link_status_t st = mem_range(req, req->len - MEM_HEADER, &r, reply);
+    qlr_link_status_t st = qlr_mem_write_request_decode(req, &q, reply);
+    if (st == QLR_LINK_OK) {
+        st = mem_range(q.level, q.offset, req->len - QLR_MEM_WRITE_REQUEST_SIZE, &r, reply);
+    }
     if (st != QLR_LINK_OK || r.count == 0u) {
         return st;
     }
-    const uint8_t *data = req->payload + MEM_HEADER;
+    const uint8_t *data = req->payload + QLR_MEM_WRITE_REQUEST_SIZE;
     if (r.level == QLR_MEM_L2) {
         memcpy(r.l2, data, r.count);
     } else if (qlr_l3_write(r.off, data, r.count) != 0) {
@@ -142,38 +130,38 @@ qlr_link_status_t qlr_cmd_mem_write(const qlr_frame_t *req, qlr_link_reply_t *re
 
 qlr_link_status_t qlr_cmd_mem_read(const qlr_frame_t *req, qlr_link_reply_t *reply)
 {
-    if (req->len != MEM_HEADER + 4u) {
-        reply->message = "MEM_READ needs level, offset and length";
-        return QLR_LINK_E_LENGTH;
+    qlr_mem_read_request_t q;
+    qlr_link_status_t st = qlr_mem_read_request_decode(req, &q, reply);
+    if (st != QLR_LINK_OK) {
+        return st;
     }
-    uint32_t count = qlr_link_get_u32(req->payload + MEM_HEADER);
-    if (count > reply->max) {
+    if (q.length > reply->max) {
         reply->message = "MEM_READ length over the max payload";
         return QLR_LINK_E_ARGUMENT;
     }
     mem_range_t r;
-    qlr_link_status_t st = mem_range(req, count, &r, reply);
-    if (st != QLR_LINK_OK || count == 0u) {
+    st = mem_range(q.level, q.offset, q.length, &r, reply);
+    if (st != QLR_LINK_OK || q.length == 0u) {
         return st;
     }
     if (r.level == QLR_MEM_L2) {
-        memcpy(reply->data, r.l2, count);
-    } else if (qlr_l3_read(reply->data, r.off, count) != 0) {
+        memcpy(reply->data, r.l2, q.length);
+    } else if (qlr_l3_read(reply->data, r.off, q.length) != 0) {
         reply->message = "L3 read refused";
         return QLR_LINK_E_DEVICE;
     }
-    reply->len = count;
+    reply->len = q.length;
     return QLR_LINK_OK;
 }
 
 qlr_link_status_t qlr_cmd_mem_crc(const qlr_frame_t *req, qlr_link_reply_t *reply)
 {
-    if (req->len != MEM_HEADER + 4u) {
-        reply->message = "MEM_CRC needs level, offset and length";
-        return QLR_LINK_E_LENGTH;
-    }
+    qlr_mem_crc_request_t q;
     mem_range_t r;
-    qlr_link_status_t st = mem_range(req, qlr_link_get_u32(req->payload + MEM_HEADER), &r, reply);
+    qlr_link_status_t st = qlr_mem_crc_request_decode(req, &q, reply);
+    if (st == QLR_LINK_OK) {
+        st = mem_range(q.level, q.offset, q.length, &r, reply);
+    }
     if (st != QLR_LINK_OK) {
         return st;
     }
@@ -192,8 +180,8 @@ qlr_link_status_t qlr_cmd_mem_crc(const qlr_frame_t *req, qlr_link_reply_t *repl
             done += n;
         }
     }
-    qlr_link_put_u32(reply->data, crc);
-    reply->len = 4;
+    const qlr_mem_crc_reply_t out = {.crc = crc};
+    reply->len = qlr_mem_crc_reply_encode(reply->data, &out);
     return QLR_LINK_OK;
 }
 
@@ -219,10 +207,8 @@ qlr_link_status_t qlr_cmd_selftest(const qlr_frame_t *req, qlr_link_reply_t *rep
         reply->message = "no self-test of that name";
         return QLR_LINK_E_NOT_FOUND;
     }
-    qlr_link_put_u32(reply->data + 0, res.passed);
-    qlr_link_put_u32(reply->data + 4, res.failed);
-    qlr_link_put_u64(reply->data + 8, res.counter);
-    reply->len = 16;
+    const qlr_selftest_reply_t r = {.passed = res.passed, .failed = res.failed, .counter = res.counter};
+    reply->len = qlr_selftest_reply_encode(reply->data, &r);
     return QLR_LINK_OK;
 }
 

@@ -6,6 +6,7 @@
 #define QLR_APP_BASE_COMMANDS_H
 
 #include "qlr/link.h"
+#include "qlr_commands.h"
 
 qlr_link_status_t qlr_cmd_ping(const qlr_frame_t *req, qlr_link_reply_t *reply);
 qlr_link_status_t qlr_cmd_info(const qlr_frame_t *req, qlr_link_reply_t *reply);
@@ -15,11 +16,14 @@ qlr_link_status_t qlr_cmd_mem_read(const qlr_frame_t *req, qlr_link_reply_t *rep
 qlr_link_status_t qlr_cmd_mem_crc(const qlr_frame_t *req, qlr_link_reply_t *reply);
 qlr_link_status_t qlr_cmd_selftest(const qlr_frame_t *req, qlr_link_reply_t *reply);
 
-#define QLR_BASE_COMMANDS                                                                         \
-    {QLR_LINK_CMD_PING, qlr_cmd_ping}, {QLR_LINK_CMD_INFO, qlr_cmd_info},                         \
-        {QLR_LINK_CMD_EXIT, qlr_cmd_exit}, {QLR_LINK_CMD_MEM_WRITE, qlr_cmd_mem_write},           \
-        {QLR_LINK_CMD_MEM_READ, qlr_cmd_mem_read}, {QLR_LINK_CMD_MEM_CRC, qlr_cmd_mem_crc},       \
-        {QLR_LINK_CMD_SELFTEST, qlr_cmd_selftest}
+#define QLR_BASE_COMMANDS                                     \
+    {.cmd = QLR_CMD_PING, .fn = qlr_cmd_ping},           \
+    {.cmd = QLR_CMD_INFO, .fn = qlr_cmd_info},           \
+    {.cmd = QLR_CMD_EXIT, .fn = qlr_cmd_exit},           \
+    {.cmd = QLR_CMD_MEM_WRITE, .fn = qlr_cmd_mem_write}, \
+    {.cmd = QLR_CMD_MEM_READ, .fn = qlr_cmd_mem_read},   \
+    {.cmd = QLR_CMD_MEM_CRC, .fn = qlr_cmd_mem_crc},     \
+    {.cmd = QLR_CMD_SELFTEST, .fn = qlr_cmd_selftest}
 
 /* Serves `cmds` until EXIT or the channel closes; prints the banner and the end; never returns
  * when EXIT asked for a status (qlr_exit), returns 0 when the host closed the link. */

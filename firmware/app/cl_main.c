@@ -11,10 +11,10 @@
 
 static const qlr_link_command_t commands[] = {
     QLR_BASE_COMMANDS,
-    {QLR_CMD_CL_IMAGE_OPEN, qlr_cmd_cl_image_open},
-    {QLR_CMD_CL_FRONTEND, qlr_cmd_cl_frontend},
-    {QLR_CMD_CL_LATENT_PACK, qlr_cmd_cl_latent_pack},
-    {QLR_CMD_CL_LATENT_UNPACK, qlr_cmd_cl_latent_unpack},
+    {.cmd = QLR_CMD_CL_IMAGE_OPEN, .fn = qlr_cmd_cl_image_open},
+    {.cmd = QLR_CMD_CL_FRONTEND, .fn = qlr_cmd_cl_frontend},
+    {.cmd = QLR_CMD_CL_LATENT_PACK, .fn = qlr_cmd_cl_latent_pack},
+    {.cmd = QLR_CMD_CL_LATENT_UNPACK, .fn = qlr_cmd_cl_latent_unpack},
     QLR_LEARN_COMMANDS,
 };
 

@@ -13,7 +13,7 @@ int qlr_app_main(void)
     qlr_printf("qlr selftest on %s (%s): %u worker cores, L1 %" PRIu32 " B, L2 %" PRIu32
                " B, L3 %" PRIu32 " B\n",
                info.board, info.platform, info.team_max, info.l1_size, info.l2_size, info.l3_size);
-    qlr_selftest_result_t res = {0, 0, 0, 0, 0};
+    qlr_selftest_result_t res = {0};
     qlr_selftest_run("all", &res);
     int all_cores = res.cores_seen == res.cores_max;
     qlr_printf("qlr-selftest: %u passed, %u failed, cores %u/%u, %" PRIu64 " %s\n", res.passed,

@@ -9,9 +9,9 @@
 
 static const qlr_link_command_t commands[] = {
     QLR_BASE_COMMANDS,
-    {QLR_CMD_KERNEL_RUN, qlr_cmd_kernel_run},
-    {QLR_CMD_KERNEL_LIST, qlr_cmd_kernel_list},
-    {QLR_CMD_MEM_FILL, qlr_cmd_mem_fill},
+    {.cmd = QLR_CMD_KERNEL_RUN, .fn = qlr_cmd_kernel_run},
+    {.cmd = QLR_CMD_KERNEL_LIST, .fn = qlr_cmd_kernel_list},
+    {.cmd = QLR_CMD_MEM_FILL, .fn = qlr_cmd_mem_fill},
 };
 
 int qlr_app_main(void)

@@ -161,7 +161,7 @@ typedef struct {
     const float *x, *y;
     float *out, *dy, *dx;
     int need_dx, accumulate;
-    qlr_tiled_matmul_f32_args_t mm[2]; /* OP_PRODUCTS: one or two tiled products */
+    qlr_matmul_f32_tiled_args_t mm[2]; /* OP_PRODUCTS: one or two tiled products */
     unsigned nmm;
     qlr_sgd_f32_args_t sgd;            /* OP_SGD_ROWS */
     const int32_t *labels;             /* OP_LOSS */
@@ -330,7 +330,7 @@ static void run_task(void *arg)
         break;
     case OP_PRODUCTS:
         for (unsigned i = 0; i < t->nmm && st == QLR_OK; i++) {
-            st = qlr_tiled_matmul_f32(&t->mm[i]);
+            st = qlr_matmul_f32_tiled(&t->mm[i]);
         }
         break;
     case OP_SGD_L2:
@@ -378,17 +378,17 @@ static void count_tiles(const task_t *t, unsigned cores, uint64_t *tiles)
 {
     for (unsigned i = 0; i < t->nmm; i++) {
         qlr_tiled_plan_t p;
-        if (qlr_tiled_matmul_f32_plan(&t->mm[i], cores, &p) == QLR_OK) {
+        if (qlr_matmul_f32_tiled_plan(&t->mm[i], cores, &p) == QLR_OK) {
             *tiles += p.steps;
         }
     }
 }
 
-static qlr_tiled_matmul_f32_args_t product(const qlr_cl_backend_t *bk, qlr_matmul_kind_t kind, const float *a,
+static qlr_matmul_f32_tiled_args_t product(const qlr_cl_backend_t *bk, qlr_matmul_kind_t kind, const float *a,
                                            const float *b, float *c, uint32_t m, uint32_t n, uint32_t k,
                                            uint32_t lda, uint32_t ldb, uint32_t ldc, int accumulate)
 {
-    qlr_tiled_matmul_f32_args_t p = {
+    qlr_matmul_f32_tiled_args_t p = {
         .kind = kind,
         .mm = {.a = a, .b = b, .c = c, .m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc,
                .accumulate = accumulate},

@@ -20,6 +20,10 @@ typedef struct {
     qlr_cl_buf_t *out;
 } want_t;
 
+/* One buffer the firmware needs: name, bytes, may it be in L3, may it be missing, where it goes. */
+#define WANT(name_, need_, l3_, optional_, out_)                                                       \
+    {.name = (name_), .need = (need_), .allow_l3 = (l3_), .optional = (optional_), .out = (out_)}
+
 static const char *bind_all(const want_t *w, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
@@ -114,28 +118,28 @@ const char *qlr_cl_bind(qlr_cl_t *cl)
         r1, fe_input, data_labels, eval_pred;
     size_t nidx = c->n_max > n_lr1 ? c->n_max : n_lr1;
     const want_t w[] = {
-        {"lr.latents", (size_t)c->n_lr * row, 1, c->n_lr == 0u, &cl->lr_rows},
-        {"lr.labels", 2u * (size_t)c->n_lr, 1, c->n_lr == 0u, &cl->lr_labels},
-        {"lr.scale", 4u, 0, 0, &scale},
-        {"event.labels", 2u * n_lr1, 0, 0, &labels},
-        {"event.perm_new", 4u * (size_t)c->n_max, 0, 0, &perm_new},
-        {"event.perm_rep", 4u * n_lr1, 0, 0, &perm_rep},
-        {"event.work", 4u * nidx, 0, 0, &work},
-        {"event.new_index", 4u * (size_t)c->n_max, 0, 0, &new_index},
-        {"event.slots", 4u * (size_t)c->n_max, 0, 0, &slots},
-        {"event.losses", 4u * (size_t)c->epochs * c->n_max, 0, 0, &losses},
-        {"event.batch_labels", 4u * (size_t)c->mb, 0, 0, &batch_labels},
-        {"event.pred", 4u * (size_t)c->mb, 0, 0, &pred},
-        {"event.codes", (size_t)c->ub * row, 0, 0, &codes},
-        {"stream.lr.0", (size_t)c->ub * row, 0, 0, &r0},
-        {"stream.lr.1", (size_t)c->ub * row, 0, 0, &r1},
-        {"fe.input", cl->image_bytes, 0, 0, &fe_input},
-        {"data.images", (size_t)c->n_max * cl->image_bytes, 1, 0, &cl->data_images},
-        {"data.labels", 2u * (size_t)c->n_max, 0, 0, &data_labels},
-        {"data.latents", (size_t)c->n_max * row, 1, 0, &cl->data_latents},
-        {"eval.images", (size_t)c->n_eval * cl->image_bytes, 1, c->n_eval == 0u, &cl->eval_images},
-        {"eval.labels", 2u * (size_t)c->n_eval, 1, c->n_eval == 0u, &cl->eval_labels},
-        {"eval.pred", 2u * (size_t)c->n_eval, 0, c->n_eval == 0u, &eval_pred},
+        WANT("lr.latents", (size_t)c->n_lr * row, 1, c->n_lr == 0u, &cl->lr_rows),
+        WANT("lr.labels", 2u * (size_t)c->n_lr, 1, c->n_lr == 0u, &cl->lr_labels),
+        WANT("lr.scale", 4u, 0, 0, &scale),
+        WANT("event.labels", 2u * n_lr1, 0, 0, &labels),
+        WANT("event.perm_new", 4u * (size_t)c->n_max, 0, 0, &perm_new),
+        WANT("event.perm_rep", 4u * n_lr1, 0, 0, &perm_rep),
+        WANT("event.work", 4u * nidx, 0, 0, &work),
+        WANT("event.new_index", 4u * (size_t)c->n_max, 0, 0, &new_index),
+        WANT("event.slots", 4u * (size_t)c->n_max, 0, 0, &slots),
+        WANT("event.losses", 4u * (size_t)c->epochs * c->n_max, 0, 0, &losses),
+        WANT("event.batch_labels", 4u * (size_t)c->mb, 0, 0, &batch_labels),
+        WANT("event.pred", 4u * (size_t)c->mb, 0, 0, &pred),
+        WANT("event.codes", (size_t)c->ub * row, 0, 0, &codes),
+        WANT("stream.lr.0", (size_t)c->ub * row, 0, 0, &r0),
+        WANT("stream.lr.1", (size_t)c->ub * row, 0, 0, &r1),
+        WANT("fe.input", cl->image_bytes, 0, 0, &fe_input),
+        WANT("data.images", (size_t)c->n_max * cl->image_bytes, 1, 0, &cl->data_images),
+        WANT("data.labels", 2u * (size_t)c->n_max, 0, 0, &data_labels),
+        WANT("data.latents", (size_t)c->n_max * row, 1, 0, &cl->data_latents),
+        WANT("eval.images", (size_t)c->n_eval * cl->image_bytes, 1, c->n_eval == 0u, &cl->eval_images),
+        WANT("eval.labels", 2u * (size_t)c->n_eval, 1, c->n_eval == 0u, &cl->eval_labels),
+        WANT("eval.pred", 2u * (size_t)c->n_eval, 0, c->n_eval == 0u, &eval_pred),
     };
     const char *bad = bind_all(w, (unsigned)(sizeof w / sizeof w[0]));
     if (bad != NULL) {

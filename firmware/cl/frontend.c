@@ -1,14 +1,14 @@
 /*
  * The int8 front-end executor (qlr/cl_frontend.h): the FRONT layers of an image, one input image
- * at a time, on the kernels of qlr/kernels_s8.h. Golden twin: qlr.image.execute.run_front_end.
+ * at a time, on the kernels of qlr/kernels_int8.h. Golden twin: qlr.image.execute.run_front_end.
  */
 #include "qlr/cl_frontend.h"
 
 #include <string.h>
 
 #include "qlr/cl_latent.h"
-#include "qlr/kernels_s8.h"
-#include "qlr/matmul_f32.h" /* qlr_share */
+#include "qlr/kernels_int8.h"
+#include "qlr/kernel.h"
 #include "qlr/runtime.h"
 
 #define ALIGN64(v) (((v) + (size_t)63u) & ~(size_t)63u)
@@ -60,22 +60,22 @@ static int64_t last_use(const qlr_image_t *img, int32_t r)
 static size_t layer_scratch(const qlr_layer_t *r, unsigned cores)
 {
     if (r->kind == QLR_LAYER_CONV2D) {
-        qlr_conv2d_s8_args_t a;
+        qlr_conv2d_u8s8_args_t a;
         memset(&a, 0, sizeof a);
         a.n = 1u, a.in_h = r->in_h, a.in_w = r->in_w, a.in_c = r->in_c, a.out_c = r->out_c;
         a.k_h = r->kernel_h, a.k_w = r->kernel_w, a.stride_h = r->stride_h, a.stride_w = r->stride_w;
         a.pad_top = r->pad_top, a.pad_bottom = r->pad_bottom, a.pad_left = r->pad_left, a.pad_right = r->pad_right;
         a.in_zp = r->in_zp, a.w_zp = r->w_zp;
-        return qlr_conv2d_s8_scratch_size(&a, cores);
+        return qlr_conv2d_u8s8_scratch_size(&a, cores);
     }
     if (r->kind == QLR_LAYER_DWCONV2D) {
-        qlr_dwconv2d_s8_args_t a;
+        qlr_dwconv2d_u8s8_args_t a;
         memset(&a, 0, sizeof a);
         a.n = 1u, a.in_h = r->in_h, a.in_w = r->in_w, a.c = r->in_c;
         a.k_h = r->kernel_h, a.k_w = r->kernel_w, a.stride_h = r->stride_h, a.stride_w = r->stride_w;
         a.pad_top = r->pad_top, a.pad_bottom = r->pad_bottom, a.pad_left = r->pad_left, a.pad_right = r->pad_right;
         a.in_zp = r->in_zp, a.w_zp = r->w_zp;
-        return qlr_dwconv2d_s8_scratch_size(&a, cores);
+        return qlr_dwconv2d_u8s8_scratch_size(&a, cores);
     }
     return 0u;
 }
@@ -161,8 +161,8 @@ const char *qlr_frontend_plan(const qlr_image_t *img, unsigned cores_max, qlr_fr
             bias += 4u * (uint64_t)r.out_c;
         }
         if ((r.kind == QLR_LAYER_CONV2D || r.kind == QLR_LAYER_DWCONV2D || r.kind == QLR_LAYER_AVGPOOL) &&
-            (qlr_s8_out_size(r.in_h, r.kernel_h, r.stride_h, r.pad_top, r.pad_bottom) != r.out_h ||
-             qlr_s8_out_size(r.in_w, r.kernel_w, r.stride_w, r.pad_left, r.pad_right) != r.out_w)) {
+            (qlr_int8_out_size(r.in_h, r.kernel_h, r.stride_h, r.pad_top, r.pad_bottom) != r.out_h ||
+             qlr_int8_out_size(r.in_w, r.kernel_w, r.stride_w, r.pad_left, r.pad_right) != r.out_w)) {
             return "front-end: a window layer's geometry is not the kernels'";
         }
         size_t k = layer_scratch(&r, cores_max);
@@ -217,10 +217,10 @@ static void fold_task(void *arg)
         qlr_share(cout, id, count, &c0, &c1);
         qlr_status_t st;
         if (l->rec.kind == QLR_LAYER_DWCONV2D) {
-            st = qlr_dwconv2d_s8_fold_bias(l->w, p.bias, (uint32_t)l->rec.kernel_h * l->rec.kernel_w, cout,
+            st = qlr_dwconv2d_u8s8_fold_bias(l->w, p.bias, (uint32_t)l->rec.kernel_h * l->rec.kernel_w, cout,
                                            l->rec.in_zp, l->rec.w_zp, c0, c1, l->bias_eff);
         } else {
-            st = qlr_conv2d_s8_fold_bias(l->w, p.bias, p.weight_count / cout, l->rec.in_zp, l->rec.w_zp, c0, c1,
+            st = qlr_conv2d_u8s8_fold_bias(l->w, p.bias, p.weight_count / cout, l->rec.in_zp, l->rec.w_zp, c0, c1,
                                          l->bias_eff);
         }
         if (st != QLR_OK) {
@@ -279,7 +279,7 @@ qlr_status_t qlr_frontend_init(qlr_frontend_t *fe, const qlr_image_t *img, void 
                                                                                      : -1);
     }
     fe->latent_slot = fe->layers[fe->plan.layers - 1u].slot;
-    fold_job_t job = {fe, 0};
+    fold_job_t job = {.fe = fe, .failed = 0};
     qlr_team_fork(cores_max, fold_task, &job);
     if (job.failed) {
         memset(fe, 0, sizeof *fe);
@@ -306,65 +306,86 @@ static const uint8_t *slot_ptr(const qlr_frontend_t *fe, int16_t slot, const uin
     return slot < 0 ? image : fe->slots + (size_t)slot * fe->plan.slot_bytes;
 }
 
+/* The slot a layer writes. Only a flatten of the network input has none (-1: it aliases the
+ * input and writes nothing), so every writing layer gets a slot of the scratch. */
+static uint8_t *slot_out(const qlr_frontend_t *fe, int16_t slot)
+{
+    return slot < 0 ? NULL : fe->slots + (size_t)slot * fe->plan.slot_bytes;
+}
+
 static qlr_requant_t layer_rq(const qlr_frontend_layer_t *l)
 {
-    qlr_requant_t rq = {l->mult, l->shift, l->mult_count, l->rec.out_zp, l->rec.act_min, l->rec.act_max};
+    const qlr_requant_t rq = {.mult = l->mult, .shift = l->shift, .n = l->mult_count, .out_zp = l->rec.out_zp,
+                              .act_min = l->rec.act_min, .act_max = l->rec.act_max};
     return rq;
 }
 
-/* One layer on the calling core's share; returns the kernel's status (the same on every core). */
+/* One layer on every core of the team. Returns the kernel's status (the same on every core);
+ * on QLR_OK the layer's output is complete on every core (the kernels end with a barrier,
+ * qlr/kernel.h; the clamp below does the same). */
 static qlr_status_t run_layer(const qlr_frontend_t *fe, const qlr_frontend_layer_t *l, const uint8_t *image)
 {
     const qlr_layer_t *r = &l->rec;
     const uint8_t *x = slot_ptr(fe, l->in0, image);
-    uint8_t *y = (uint8_t *)(uintptr_t)slot_ptr(fe, l->slot, image);
+    uint8_t *y = slot_out(fe, l->slot);
     switch (r->kind) {
     case QLR_LAYER_CONV2D: {
-        qlr_conv2d_s8_args_t a = {x, l->w, l->bias_eff, y, 1u, r->in_h, r->in_w, r->in_c, r->out_c,
-                                  r->kernel_h, r->kernel_w, r->stride_h, r->stride_w,
-                                  r->pad_top, r->pad_bottom, r->pad_left, r->pad_right,
-                                  r->in_zp, r->w_zp, layer_rq(l), fe->kscratch, fe->plan.kernel_scratch};
-        return qlr_conv2d_s8(&a);
+        const qlr_conv2d_u8s8_args_t a = {
+            .x = x, .w = l->w, .bias = l->bias_eff, .y = y, .n = 1u, .in_h = r->in_h, .in_w = r->in_w,
+            .in_c = r->in_c, .out_c = r->out_c, .k_h = r->kernel_h, .k_w = r->kernel_w, .stride_h = r->stride_h,
+            .stride_w = r->stride_w, .pad_top = r->pad_top, .pad_bottom = r->pad_bottom, .pad_left = r->pad_left,
+            .pad_right = r->pad_right, .in_zp = r->in_zp, .w_zp = r->w_zp, .rq = layer_rq(l),
+            .scratch = fe->kscratch, .scratch_size = fe->plan.kernel_scratch};
+        return qlr_conv2d_u8s8(&a);
     }
     case QLR_LAYER_DWCONV2D: {
-        qlr_dwconv2d_s8_args_t a = {x, l->w, l->bias_eff, y, 1u, r->in_h, r->in_w, r->in_c,
-                                    r->kernel_h, r->kernel_w, r->stride_h, r->stride_w,
-                                    r->pad_top, r->pad_bottom, r->pad_left, r->pad_right,
-                                    r->in_zp, r->w_zp, layer_rq(l), fe->kscratch, fe->plan.kernel_scratch};
-        return qlr_dwconv2d_s8(&a);
+        const qlr_dwconv2d_u8s8_args_t a = {
+            .x = x, .w = l->w, .bias = l->bias_eff, .y = y, .n = 1u, .in_h = r->in_h, .in_w = r->in_w,
+            .c = r->in_c, .k_h = r->kernel_h, .k_w = r->kernel_w, .stride_h = r->stride_h,
+            .stride_w = r->stride_w, .pad_top = r->pad_top, .pad_bottom = r->pad_bottom, .pad_left = r->pad_left,
+            .pad_right = r->pad_right, .in_zp = r->in_zp, .w_zp = r->w_zp, .rq = layer_rq(l),
+            .scratch = fe->kscratch, .scratch_size = fe->plan.kernel_scratch};
+        return qlr_dwconv2d_u8s8(&a);
     }
     case QLR_LAYER_PWCONV: {
-        qlr_pwconv_s8_args_t a = {x, l->w, l->bias_eff, y, 1u, r->in_h, r->in_w, r->in_c, r->out_c,
-                                  1u, 1u, r->in_zp, r->w_zp, layer_rq(l)};
-        return qlr_pwconv_s8(&a);
+        const qlr_pwconv_u8s8_args_t a = {
+            .x = x, .w = l->w, .bias = l->bias_eff, .y = y, .n = 1u, .in_h = r->in_h, .in_w = r->in_w,
+            .in_c = r->in_c, .out_c = r->out_c, .stride_h = 1u, .stride_w = 1u, .in_zp = r->in_zp,
+            .w_zp = r->w_zp, .rq = layer_rq(l)};
+        return qlr_pwconv_u8s8(&a);
     }
     case QLR_LAYER_LINEAR: {
-        qlr_linear_s8_args_t a = {x, l->w, l->bias_eff, y, 1u, r->in_c, r->out_c, r->in_zp, r->w_zp, layer_rq(l)};
-        return qlr_linear_s8(&a);
+        const qlr_linear_u8s8_args_t a = {.x = x, .w = l->w, .bias = l->bias_eff, .y = y, .n = 1u, .in_f = r->in_c,
+                                          .out_f = r->out_c, .in_zp = r->in_zp, .w_zp = r->w_zp, .rq = layer_rq(l)};
+        return qlr_linear_u8s8(&a);
     }
     case QLR_LAYER_AVGPOOL:
     case QLR_LAYER_GLOBAL_AVGPOOL: {
-        int global = r->kind == QLR_LAYER_GLOBAL_AVGPOOL;
-        qlr_avgpool_u8_args_t a = {x, y, 1u, r->in_h, r->in_w, r->in_c,
-                                   global ? r->in_h : r->kernel_h, global ? r->in_w : r->kernel_w,
-                                   global ? r->in_h : r->stride_h, global ? r->in_w : r->stride_w,
-                                   r->pad_top, r->pad_bottom, r->pad_left, r->pad_right, r->in_zp, layer_rq(l)};
+        const int global = r->kind == QLR_LAYER_GLOBAL_AVGPOOL;
+        const qlr_avgpool_u8_args_t a = {
+            .x = x, .y = y, .n = 1u, .in_h = r->in_h, .in_w = r->in_w, .c = r->in_c,
+            .k_h = global ? r->in_h : r->kernel_h, .k_w = global ? r->in_w : r->kernel_w,
+            .stride_h = global ? r->in_h : r->stride_h, .stride_w = global ? r->in_w : r->stride_w,
+            .pad_top = r->pad_top, .pad_bottom = r->pad_bottom, .pad_left = r->pad_left, .pad_right = r->pad_right,
+            .in_zp = r->in_zp, .rq = layer_rq(l)};
         return qlr_avgpool_u8(&a);
     }
     case QLR_LAYER_ADD: {
-        qlr_add_u8_args_t a = {x, slot_ptr(fe, l->in1, image), y, (uint32_t)qlr_layer_out_elements(r),
-                               r->in_zp, r->in_zp_b, l->mult[0], l->mult[1], l->shift[0],
-                               r->out_zp, r->act_min, r->act_max};
+        const qlr_add_u8_args_t a = {
+            .a = x, .b = slot_ptr(fe, l->in1, image), .y = y, .count = (uint32_t)qlr_layer_out_elements(r),
+            .a_zp = r->in_zp, .b_zp = r->in_zp_b, .mult_a = l->mult[0], .mult_b = l->mult[1], .shift = l->shift[0],
+            .out_zp = r->out_zp, .act_min = r->act_min, .act_max = r->act_max};
         return qlr_add_u8(&a);
     }
     case QLR_LAYER_RELU:
     case QLR_LAYER_RELU6: {
         uint32_t b, e;
-        qlr_share((uint32_t)qlr_layer_out_elements(r), qlr_core_id(), qlr_core_count(), &b, &e);
+        qlr_my_share((uint32_t)qlr_layer_out_elements(r), &b, &e);
         for (uint32_t i = b; i < e; i++) {
             uint8_t v = x[i];
             y[i] = v < r->act_min ? r->act_min : v > r->act_max ? r->act_max : v;
         }
+        qlr_team_barrier(); /* as a kernel: the whole output before anyone reads it */
         return QLR_OK;
     }
     default: /* flatten: an alias, nothing to do */
@@ -416,7 +437,6 @@ static void run_task(void *arg)
                 }
                 return; /* every core got the same status (the kernels check alike) */
             }
-            qlr_team_barrier();
         }
         write_latent(fe, slot_ptr(fe, fe->latent_slot, image), job->out + (size_t)n * job->out_row, job->q_bits,
                      job->pack);
@@ -440,7 +460,8 @@ qlr_status_t qlr_frontend_run(const qlr_frontend_t *fe, const uint8_t *images, u
     if (count == 0u) {
         return QLR_OK;
     }
-    run_job_t job = {fe, images, count, out, out_row, q_bits, pack, QLR_OK};
+    run_job_t job = {.fe = fe, .images = images, .count = count, .out = out, .out_row = out_row, .q_bits = q_bits,
+                     .pack = pack, .status = QLR_OK};
     qlr_team_fork(cores, run_task, &job);
     return job.status;
 }

@@ -244,7 +244,7 @@ static void put_i(sbuf_t *b, int64_t v)
 
 size_t qlr_image_error_format(const qlr_image_error_t *e, char *buf, size_t n)
 {
-    sbuf_t b = {buf, n, 0};
+    sbuf_t b = {.buf = buf, .n = n, .len = 0};
     if (n == 0u) {
         return 0u;
     }
@@ -1172,7 +1172,7 @@ static int json_check(const uint8_t *p, size_t n)
         }
         i += len;
     }
-    json_t j = {p, n, 0};
+    json_t j = {.p = p, .n = n, .i = 0};
     uint64_t is_obj = 0; /* bit d: the container at depth d+1 is an object */
     unsigned depth = 0;
     int top_is_obj = 0;

@@ -5,7 +5,7 @@
 
 qlr_cl_mix_t qlr_cl_mixing(uint32_t n_new, uint32_t filled, uint32_t mb)
 {
-    qlr_cl_mix_t m = {0u, 0u, 0u};
+    qlr_cl_mix_t m = {0};
     if (n_new == 0u || mb == 0u) {
         return m;
     }

@@ -9,7 +9,7 @@ extern char __l1_free_start[], __qlr_l1_end[], __l2_free_start[], __qlr_l2_end[]
 
 qlr_mem_region_t qlr_mem_region(qlr_mem_level_t level)
 {
-    qlr_mem_region_t r = {0, 0};
+    qlr_mem_region_t r = {0};
     switch (level) {
     case QLR_MEM_L1: r.base = (uintptr_t)__l1_free_start; r.size = (size_t)(__qlr_l1_end - __l1_free_start); break;
     case QLR_MEM_L2: r.base = (uintptr_t)__l2_free_start; r.size = (size_t)(__qlr_l2_end - __l2_free_start); break;

@@ -4,14 +4,13 @@ image edits on the device (only the bytes that differ from the image already the
 from __future__ import annotations
 
 import contextlib
-import struct
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
 from conftest import board_link
 
-from qlr.cl.device.image_frontend import CMD_CL_IMAGE_OPEN
+from qlr.cl.device.image_frontend import IMAGE_OPEN
 from qlr.link import Link, LinkDeviceError
 from qlr.model.graph import Layer, Network
 from qlr.model.mobilenet import mobilenet_v1
@@ -65,7 +64,7 @@ def write_diff(link: Link, offset: int, old: bytes, new: bytes) -> None:
 def open_raw(link: Link, offset: int, size: int) -> tuple[bool, str]:
     """CL_IMAGE_OPEN on bytes already in L2: (accepted, device message or '')."""
     try:
-        link.request(CMD_CL_IMAGE_OPEN, struct.pack("<II", offset, size))
+        link.request(IMAGE_OPEN.code, IMAGE_OPEN.request.pack(offset=offset, size=size))
     except LinkDeviceError as e:
         return False, e.device_message
     return True, ""

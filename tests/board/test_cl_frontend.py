@@ -13,15 +13,13 @@ firmware's pack / unpack / dequantize equal pack_latents / unpack_latents / dequ
 
 from __future__ import annotations
 
-import struct
-
 import numpy as np
 import pytest
 from cl_device import CLBoard, cl_board, small_mobilenet
 from conftest import TARGETS
 
 from qlr.cl.device.image_frontend import (
-    CMD_CL_FRONTEND,
+    FRONTEND,
     device_dequantize,
     device_pack,
     device_unpack,
@@ -165,6 +163,11 @@ def test_pack_unpack_and_dequantize_match_the_golden(cl: CLBoard) -> None:
         np.testing.assert_array_equal(got, full[:, first:first + count])
 
 
+def _frontend(images: int, out: int, scratch: int, scratch_size: int, cores: int, q_bits: int, pack: int) -> bytes:
+    return FRONTEND.request.pack(images=images, count=1, out=out, scratch=scratch, scratch_size=scratch_size,
+                                 cores=cores, q_bits=q_bits, pack=pack)
+
+
 def test_bad_front_end_requests_are_refused(cl: CLBoard) -> None:
     net = residual_net()
     x = inputs(net.input_shape, 1, seed=1)
@@ -174,11 +177,11 @@ def test_bad_front_end_requests_are_refused(cl: CLBoard) -> None:
         run_frontend(cl.link, x, image=summary, cores=cl.team_max, scratch_size=summary["frontend_scratch"] - 64)
     off = (summary["size"] + 63) // 64 * 64
     with pytest.raises(LinkDeviceError, match="must not overlap"):  # the scratch over the image
-        cl.link.request(CMD_CL_FRONTEND, struct.pack("<IIIIIBBBB", off, 1, off + 4096, 0, summary["frontend_scratch"], 1, 0, 0, 0))
+        cl.link.request(FRONTEND.code, _frontend(off, off + 4096, 0, summary["frontend_scratch"], 1, 0, 0))
     with pytest.raises(LinkDeviceError, match="cores must be"):
-        cl.link.request(CMD_CL_FRONTEND, struct.pack("<IIIIIBBBB", off, 1, off + 4096, off + 8192, 1 << 16, 0, 0, 0, 0))
+        cl.link.request(FRONTEND.code, _frontend(off, off + 4096, off + 8192, 1 << 16, 0, 0, 0))
     with pytest.raises(LinkDeviceError, match="pack needs q_bits"):
-        cl.link.request(CMD_CL_FRONTEND, struct.pack("<IIIIIBBBB", off, 1, off + 4096, off + 8192, 1 << 16, 1, 0, 1, 0))
+        cl.link.request(FRONTEND.code, _frontend(off, off + 4096, off + 8192, 1 << 16, 1, 0, 1))
     with pytest.raises(QlrError, match="padding bits"):
         bad = np.array([[0x07, 0x80]], np.uint8)  # Q=3, E=3: 9 bits used, bit 15 set
         device_unpack(cl.link, bad, 3, 3)

@@ -20,7 +20,7 @@ from conftest import TARGETS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qlr.cl.device.image_frontend import CMD_CL_FRONTEND, CMD_CL_IMAGE_OPEN, open_image
+from qlr.cl.device.image_frontend import FRONTEND, IMAGE_OPEN, open_image
 from qlr.image import QlrImageError, decode_image, encode_image
 from qlr.image.content import DataBatch
 from qlr.image.format import Stage
@@ -123,7 +123,8 @@ def test_rejects_each_region_like_the_host_and_keeps_serving(cl: CLBoard, base: 
         assert_same_diagnosis(msg, host, case)
         # no current image after a rejection
         with pytest.raises(LinkDeviceError, match="no image open"):
-            cl.link.request(CMD_CL_FRONTEND, struct.pack("<IIIIIBBBB", 0, 1, 0, 0, 0, 1, 0, 0, 0))
+            cl.link.request(FRONTEND.code, FRONTEND.request.pack(images=0, count=1, out=0, scratch=0, scratch_size=0,
+                                                                  cores=1, q_bits=0, pack=0))
         write_diff(cl.link, 0, bad, base)
         ok, msg = open_raw(cl.link, 0, len(base))
         assert ok, f"after {case}: the original image no longer opens: {msg}"
@@ -132,12 +133,12 @@ def test_rejects_each_region_like_the_host_and_keeps_serving(cl: CLBoard, base: 
 def test_bad_requests_are_refused(cl: CLBoard, base: bytes) -> None:
     cl.link.mem_write("L2", 64, base)
     with pytest.raises(LinkDeviceError, match="multiple of 64"):
-        cl.link.request(CMD_CL_IMAGE_OPEN, struct.pack("<II", 32, len(base)))
+        cl.link.request(IMAGE_OPEN.code, IMAGE_OPEN.request.pack(offset=32, size=len(base)))
     window = info_int(cl.link.info(), "l2_window")
     with pytest.raises(LinkDeviceError, match="outside the L2 window"):
-        cl.link.request(CMD_CL_IMAGE_OPEN, struct.pack("<II", window - 64, 128))
-    with pytest.raises(LinkDeviceError, match="takes u32 offset"):
-        cl.link.request(CMD_CL_IMAGE_OPEN, b"\0" * 7)
+        cl.link.request(IMAGE_OPEN.code, IMAGE_OPEN.request.pack(offset=window - 64, size=128))
+    with pytest.raises(LinkDeviceError, match="CL_IMAGE_OPEN takes 8 bytes"):
+        cl.link.request(IMAGE_OPEN.code, b"\0" * 7)
     with pytest.raises(QlrImageError, match="field 'version' is 2"):
         open_image(cl.link, CASES["unknown version"][0](base), offset=0)
     cl.link.mem_write("L2", 64, base)

@@ -24,10 +24,11 @@ from qlr.cl.plan.model import CATEGORIES, LEVELS, PHASES
 from qlr.image import LRMemory, encode_image
 from qlr.image.pack import build_content
 from qlr.link import LinkDeviceError
+from qlr.link.commands import command
 from qlr.link.link import info_int
 from qlr.quant.ptq import quantize_front_end
 
-CMD_CL_SETUP = 0x58
+SETUP = command("CL_SETUP")
 
 
 @pytest.fixture(scope="module", params=list(TARGETS))
@@ -73,9 +74,10 @@ def setup_with(cl: CLBoard, plan: MemoryPlan, blob: bytes) -> str:
     """CL_SETUP with `blob` written where `plan` keeps the plan; '' when accepted, else the message."""
     at = plan.get("plan").offset
     cl.link.mem_write("L3", at, blob)
-    payload = struct.pack("<IIfff4IIIII", at, len(blob), 0.01, 0.9, 0.0, 1, 2, 3, 4, 3, 1, 1, 1)
+    payload = SETUP.request.pack(plan=at, plan_len=len(blob), lr=0.01, momentum=0.9, weight_decay=0.0,
+                                 rng=(1, 2, 3, 4), filled=3, updates=1, events=1, cores=1)
     try:
-        cl.link.request(CMD_CL_SETUP, payload)
+        cl.link.request(SETUP.code, payload)
     except LinkDeviceError as e:
         return e.device_message
     return ""

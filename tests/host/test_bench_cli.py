@@ -26,7 +26,7 @@ def test_paper_layers_match_reference_shapes():
         25: ("dw13", "DW 4x4x1024 3x3 s1"), 26: ("pw13", "PW 4x4x1024->1024"), 28: ("fc", "linear 1024->50 x128"),
     }
     dw12 = next(b for b in L.paper_layers() if b.index == 23)
-    assert get_op("dwconv2d_f32_fw").tensors[3].shape(dw12.op_params("fw")) == (1, 4, 4, 512)
+    assert get_op("dwconv2d_f32_fw").tensors[3].shape_for(dw12.op_params("fw")) == (1, 4, 4, 512)
 
 
 def test_layer_filter_by_index_and_name():
@@ -58,7 +58,7 @@ def test_slices_cover_the_layer_and_fit():
     assert not isinstance(parts, str)
     assert len(parts) == 4 and all(layout(spec, p).total <= window for p in parts)
     assert sum(p["cout"] for p in parts) == 1024
-    assert sum(spec.macs(p) for p in parts) == spec.macs(params)
+    assert sum(spec.mac_count(p) for p in parts) == spec.mac_count(params)
     assert "1/16" in slices_for(spec, params, 100_000)  # cannot fit: the reason says so
 
 
@@ -77,7 +77,7 @@ def test_bench_quick_json_on_host(device, capsys, tmp_path):
         spec = get_op(r["op"])
         bl = by_layer[r["layer"]]
         params = bl.params_for(spec, r["pass"])
-        assert r["macs"] == r["expected_macs"] == spec.macs(params), r
+        assert r["macs"] == r["expected_macs"] == spec.mac_count(params), r
         assert r["counter"] > 0 and r["macs_per_unit"] > 0, r
         assert "speedup" in r and (r["speedup"] == pytest.approx(1.0) if r["cores"] == 1 else r["speedup"] > 0)
         seen.add((r["layer"], r["pass"], r["cores"]))

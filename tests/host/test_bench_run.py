@@ -11,7 +11,7 @@ from typing import cast
 from qlr.bench import layers as L
 from qlr.bench.run import run_bench
 from qlr.kernels.registry import get_op
-from qlr.kernels.run import CMD_KERNEL_RUN, DeviceKernels
+from qlr.kernels.run import KERNEL_RUN, DeviceKernels
 from qlr.link import Link
 
 
@@ -30,14 +30,14 @@ class FakeKernels(DeviceKernels):
         self.fills.append((offset, nbytes))
 
     def _request(self, cmd: int, payload: bytes, **_: object) -> SimpleNamespace:
-        assert cmd == CMD_KERNEL_RUN
+        assert cmd == KERNEL_RUN.code
         name_len, cores, nparam, _ntensor = payload[:4]
         name = payload[4:4 + name_len].decode()
         at = 4 + (name_len + 3) // 4 * 4
         values = struct.unpack_from(f"<{nparam}i", payload, at)
         spec = get_op(name)
         params = dict(zip((p.name for p in spec.params), values))
-        macs = spec.macs(params)
+        macs = spec.mac_count(params)
         self.runs.append((name, params, cores))
         return SimpleNamespace(payload=struct.pack("<IQQ", 0, macs // cores + 100, macs))
 
@@ -51,7 +51,7 @@ def test_slices_are_summed_and_speedups_taken_against_one_core():
     rep = run_bench(k, [(layer(20), "fw")], [1, 2, 8], dma=False, l1_size=60_000)
     assert rep.skipped == []
     assert [(m.cores, m.slices) for m in rep.results] == [(1, 2), (2, 2), (8, 2)]
-    full = get_op("pwconv_f32_fw").macs({**layer(20).op_params("fw")})
+    full = get_op("pwconv_f32_fw").mac_count({**layer(20).op_params("fw")})
     for m in rep.results:
         assert m.macs == m.expected_macs == full
         assert m.counter == 2 * (full // 2 // m.cores + 100)  # two equal slices

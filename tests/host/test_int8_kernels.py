@@ -15,13 +15,13 @@ import pytest
 
 from qlr.golden.int8_add import AddRequant, add_requant, qlr_add_u8
 from qlr.golden.int8_conv import (
-    conv2d_s8_accumulate,
-    conv2d_s8_fold_bias,
-    qlr_conv2d_s8,
-    qlr_pwconv_s8,
+    conv2d_u8s8_accumulate,
+    conv2d_u8s8_fold_bias,
+    qlr_conv2d_u8s8,
+    qlr_pwconv_u8s8,
 )
-from qlr.golden.int8_dwconv import dwconv2d_s8_fold_bias, qlr_dwconv2d_s8
-from qlr.golden.int8_linear import linear_s8_accumulate, qlr_linear_s8
+from qlr.golden.int8_dwconv import dwconv2d_u8s8_fold_bias, qlr_dwconv2d_u8s8
+from qlr.golden.int8_linear import linear_u8s8_accumulate, qlr_linear_u8s8
 from qlr.golden.int8_pool import avgpool_requant, qlr_avgpool_u8
 from qlr.golden.requant import Requant, quantize_multiplier
 
@@ -173,10 +173,10 @@ def test_conv2d_bit_exact_and_float(case) -> None:
         s_y = yr.max() / 255.0 if act == "relu" else 6.0 / 255.0 * max(1.0, yr.max() / 8.0)
         z_y = 0
     rq = Requant.from_real(s_x * s_w / s_y, out_zp=z_y, activation=act, out_scale=s_y)
-    got = qlr_conv2d_s8(x, wq, bq, rq, in_zp=zx, w_zp=zw if per_ch else int(zw[0]), stride=stride, padding=pad)
+    got = qlr_conv2d_u8s8(x, wq, bq, rq, in_zp=zx, w_zp=zw if per_ch else int(zw[0]), stride=stride, padding=pad)
     # (a) bit-exact against the loop reference
     ref_acc = loop_conv_acc(x, wq, bq, zx, zw, stride, pad)
-    assert_bit_exact(conv2d_s8_accumulate(x, wq, bq, in_zp=zx, w_zp=zw, stride=stride, padding=pad), ref_acc, "conv2d acc")
+    assert_bit_exact(conv2d_u8s8_accumulate(x, wq, bq, in_zp=zx, w_zp=zw, stride=stride, padding=pad), ref_acc, "conv2d acc")
     assert_bit_exact(got, loop_requant(ref_acc, rq), "conv2d out")
     # (b) within 1 LSB of the float-simulated layer (quantization of bias and multiplier
     # contribute far less than 1 LSB before the final rounding, so rounded values differ by <= 1)
@@ -207,7 +207,7 @@ def test_dwconv2d_bit_exact_and_float(case) -> None:
     yr = float_conv(s_x * (x.astype(np.float64) - zx), s_w * (wq.astype(np.float64) - zw), bf, stride, pad, depthwise=True)
     s_y = max(yr.max(), 1e-3) / 255.0
     rq = Requant.from_real(s_x * s_w / s_y, out_zp=0, activation="relu", out_scale=s_y)
-    got = qlr_dwconv2d_s8(x, wq, bq, rq, in_zp=zx, w_zp=zw if per_ch else int(zw[0]), stride=stride, padding=pad)
+    got = qlr_dwconv2d_u8s8(x, wq, bq, rq, in_zp=zx, w_zp=zw if per_ch else int(zw[0]), stride=stride, padding=pad)
     ref_acc = loop_conv_acc(x, wq, bq, zx, zw, stride, pad, depthwise=True)
     assert_bit_exact(got, loop_requant(ref_acc, rq), "dwconv2d out")
     assert np.abs(got.astype(np.int64) - float_out(yr, s_y, 0, rq.act_min, rq.act_max)).max() <= 1
@@ -222,12 +222,12 @@ def test_pwconv_equals_loop_and_accepts_4d_weight() -> None:
     mult, shift = quantize_multiplier(rng.uniform(1e-5, 3e-5, size=9))
     rq = Requant(mult, shift, out_zp=3, act_min=0, act_max=255)
     zw = rng.integers(-128, 128, size=9)
-    got = qlr_pwconv_s8(x, w, b, rq, in_zp=4, w_zp=zw)
+    got = qlr_pwconv_u8s8(x, w, b, rq, in_zp=4, w_zp=zw)
     ref = loop_requant(loop_conv_acc(x, w[:, None, None, :], b, 4, zw, (1, 1), 0), rq)
     assert_bit_exact(got, ref, "pwconv")
-    assert_bit_exact(qlr_pwconv_s8(x, w.reshape(9, 1, 1, 11), b, rq, in_zp=4, w_zp=zw), ref, "pwconv 4-D weight")
+    assert_bit_exact(qlr_pwconv_u8s8(x, w.reshape(9, 1, 1, 11), b, rq, in_zp=4, w_zp=zw), ref, "pwconv 4-D weight")
     # strided pointwise conv (MobileNet never uses it, the kernel allows it)
-    got2 = qlr_pwconv_s8(x, w, b, rq, in_zp=4, w_zp=zw, stride=2)
+    got2 = qlr_pwconv_u8s8(x, w, b, rq, in_zp=4, w_zp=zw, stride=2)
     ref2 = loop_requant(loop_conv_acc(x, w[:, None, None, :], b, 4, zw, (2, 2), 0), rq)
     assert_bit_exact(got2, ref2, "pwconv stride 2")
     not_saturated(got.astype(np.int64), -1, 256)
@@ -246,7 +246,7 @@ def test_linear_bit_exact_and_float(n_in: int, n_out: int, zx: int, per_layer: b
     s_y = (yr.max() - yr.min()) / 255.0 + 1e-9
     z_y = int(np.clip(np.floor(-yr.min() / s_y + 0.5), 0, 255))
     rq = Requant.from_real(s_x * s_w / s_y, out_zp=z_y, activation="none", out_scale=s_y)
-    got = qlr_linear_s8(x, wq, bq, rq, in_zp=zx, w_zp=int(zw[0]) if per_layer else zw)
+    got = qlr_linear_u8s8(x, wq, bq, rq, in_zp=zx, w_zp=int(zw[0]) if per_layer else zw)
     ref_acc = np.zeros((5, n_out), dtype=object)
     for i in range(5):
         for o in range(n_out):
@@ -261,11 +261,11 @@ def test_linear_large_fan_in_is_exact() -> None:
     k = 60000
     x = rng.integers(0, 256, size=(3, k), dtype=np.uint8)
     w = rng.integers(-128, 128, size=(2, k), dtype=np.int8)
-    acc = linear_s8_accumulate(x, w)
+    acc = linear_u8s8_accumulate(x, w)
     assert_bit_exact(acc, x.astype(np.int64) @ w.astype(np.int64).T, "large fan-in")
     xs = np.full((1, k), 255, dtype=np.uint8)
     ws = np.full((1, k), -128, dtype=np.int8)
-    assert int(linear_s8_accumulate(xs, ws)[0, 0]) == -k * 255 * 128
+    assert int(linear_u8s8_accumulate(xs, ws)[0, 0]) == -k * 255 * 128
 
 
 # ----------------------------------------------------------------------------- saturation
@@ -277,35 +277,35 @@ def test_accumulator_at_int32_extremes_and_overflow_rejected() -> None:
     w = np.full((1, k), 127, dtype=np.int8)  # affine zero point -128: centered weight 255
     top = 2**31 - 1 - k * 255 * 255
     b = np.array([top], dtype=np.int32)
-    acc = linear_s8_accumulate(x, w, b, in_zp=0, w_zp=-128)
+    acc = linear_u8s8_accumulate(x, w, b, in_zp=0, w_zp=-128)
     assert int(acc[0, 0]) == 2**31 - 1
     rq = Requant(np.array([2**30]), np.array([31 + 23]))  # acc * 2^-24
-    y = qlr_linear_s8(x, w, b, rq, in_zp=0, w_zp=-128)
+    y = qlr_linear_u8s8(x, w, b, rq, in_zp=0, w_zp=-128)
     assert int(y[0, 0]) == 128  # (2^31 - 1) / 2^24 = 127.99999994 -> 128
     # the most negative reachable accumulator
     wneg = np.full((1, k), -128, dtype=np.int8)  # zero point 127: centered -255
-    acc = linear_s8_accumulate(x, wneg, -b, in_zp=0, w_zp=127)
+    acc = linear_u8s8_accumulate(x, wneg, -b, in_zp=0, w_zp=127)
     assert int(acc[0, 0]) == -(2**31 - 1)
-    assert int(qlr_linear_s8(x, wneg, -b, rq, in_zp=0, w_zp=127)[0, 0]) == 0  # clamps at 0
+    assert int(qlr_linear_u8s8(x, wneg, -b, rq, in_zp=0, w_zp=127)[0, 0]) == 0  # clamps at 0
     # one more unit of bias makes the worst case exceed int32: rejected before computing
     with pytest.raises(ValueError, match="overflow"):
-        linear_s8_accumulate(x, w, b + 1, in_zp=0, w_zp=-128)
+        linear_u8s8_accumulate(x, w, b + 1, in_zp=0, w_zp=-128)
     # a non-zero input zero point widens the firmware's folded partial sums: bound includes it
     with pytest.raises(ValueError, match="overflow"):
-        linear_s8_accumulate(x, w, b, in_zp=1, w_zp=-128)
+        linear_u8s8_accumulate(x, w, b, in_zp=1, w_zp=-128)
 
 
 def test_output_clamping_none_relu_relu6() -> None:
     x = np.array([[200], [1], [0]], dtype=np.uint8)
     w = np.array([[127], [-127]], dtype=np.int8)
     big = Requant(np.array([2**30]), np.array([31]), out_zp=128, act_min=0, act_max=255)
-    y = qlr_linear_s8(x, w, None, big).astype(int).tolist()
+    y = qlr_linear_u8s8(x, w, None, big).astype(int).tolist()
     # acc = 25400 / -25400 -> 12700 + 128 clamps to 255, -12700 + 128 clamps to 0
     assert y[0] == [255, 0]
     assert y[1] == [192, 65]  # acc 127 * 0.5 = 63.5 -> 64, -63.5 -> -63 (half up); + 128
     relu6 = Requant.from_real(0.5, out_zp=0, activation="relu6", out_scale=6.0 / 100.0)
     assert relu6.act_max == 100
-    y6 = qlr_linear_s8(x, w, None, relu6).astype(int).tolist()
+    y6 = qlr_linear_u8s8(x, w, None, relu6).astype(int).tolist()
     assert y6[0] == [100, 0]  # capped at round(6 / S_y) = 100, negative side at 0
 
 
@@ -315,8 +315,8 @@ def test_fold_bias_firmware_form_equals_golden() -> None:
     w = rng.integers(-128, 128, size=(4, 3, 3, 3), dtype=np.int8)
     b = rng.integers(-1000, 1000, size=4).astype(np.int32)
     zx, zw = 31, np.array([0, -5, 17, 127])
-    golden = conv2d_s8_accumulate(x, w, b, in_zp=zx, w_zp=zw, stride=2, padding=1)
-    beff = conv2d_s8_fold_bias(w, b, in_zp=zx, w_zp=zw)
+    golden = conv2d_u8s8_accumulate(x, w, b, in_zp=zx, w_zp=zw, stride=2, padding=1)
+    beff = conv2d_u8s8_fold_bias(w, b, in_zp=zx, w_zp=zw)
     assert beff.dtype == np.int32
     # firmware form: raw uint8 inputs, padding = z_x, acc = b_eff + sum x * (w - z_w)
     xp = np.pad(x.astype(np.int64), ((0, 0), (1, 1), (1, 1), (0, 0)), constant_values=zx)
@@ -328,7 +328,7 @@ def test_fold_bias_firmware_form_equals_golden() -> None:
             fw[:, i, j, :] = win @ wc.reshape(4, -1).T + beff
     assert_bit_exact(fw, golden, "folded conv")
     wd = rng.integers(-128, 128, size=(3, 3, 5), dtype=np.int8)
-    bd = dwconv2d_s8_fold_bias(wd, None, in_zp=zx, w_zp=3)
+    bd = dwconv2d_u8s8_fold_bias(wd, None, in_zp=zx, w_zp=3)
     assert_bit_exact(bd, -zx * (wd.astype(np.int64) - 3).sum(axis=(0, 1)), "folded dw bias")
 
 
@@ -427,24 +427,24 @@ def test_kernels_reject_bad_arguments() -> None:
     w = np.zeros((3, 3, 3, 2), np.int8)
     rq = Requant(np.array([1]), np.array([1]))
     with pytest.raises(TypeError):
-        qlr_conv2d_s8(x.astype(np.int16), w, None, rq)
+        qlr_conv2d_u8s8(x.astype(np.int16), w, None, rq)
     with pytest.raises(TypeError):
-        qlr_conv2d_s8(x, w.astype(np.int16), None, rq)
+        qlr_conv2d_u8s8(x, w.astype(np.int16), None, rq)
     with pytest.raises(ValueError, match="input channels"):
-        qlr_conv2d_s8(x, np.zeros((3, 3, 3, 5), np.int8), None, rq)
+        qlr_conv2d_u8s8(x, np.zeros((3, 3, 3, 5), np.int8), None, rq)
     with pytest.raises(ValueError, match="does not fit"):
-        qlr_conv2d_s8(x, np.zeros((3, 5, 5, 2), np.int8), None, rq)
+        qlr_conv2d_u8s8(x, np.zeros((3, 5, 5, 2), np.int8), None, rq)
     with pytest.raises(ValueError, match="zero point"):
-        qlr_conv2d_s8(x, w, None, rq, in_zp=256)
+        qlr_conv2d_u8s8(x, w, None, rq, in_zp=256)
     with pytest.raises(ValueError, match="zero point"):
-        qlr_conv2d_s8(x, w, None, rq, w_zp=200)
+        qlr_conv2d_u8s8(x, w, None, rq, w_zp=200)
     with pytest.raises(TypeError, match="bias"):
-        qlr_conv2d_s8(x, w, np.zeros(3, np.int64), rq)
+        qlr_conv2d_u8s8(x, w, np.zeros(3, np.int64), rq)
     with pytest.raises(ValueError, match="channels"):
-        qlr_conv2d_s8(x, w, None, Requant(np.array([1, 1]), np.array([1, 1])))
+        qlr_conv2d_u8s8(x, w, None, Requant(np.array([1, 1]), np.array([1, 1])))
     with pytest.raises(ValueError, match="stride"):
-        qlr_dwconv2d_s8(x, np.zeros((3, 3, 2), np.int8), None, rq, stride=0)
+        qlr_dwconv2d_u8s8(x, np.zeros((3, 3, 2), np.int8), None, rq, stride=0)
     with pytest.raises(ValueError, match="padding"):
-        qlr_dwconv2d_s8(x, np.zeros((3, 3, 2), np.int8), None, rq, padding=(1, 2, 3))  # type: ignore[arg-type]  # a 3-tuple on purpose
+        qlr_dwconv2d_u8s8(x, np.zeros((3, 3, 2), np.int8), None, rq, padding=(1, 2, 3))  # type: ignore[arg-type]  # a 3-tuple on purpose
     with pytest.raises(ValueError, match="shapes differ"):
         qlr_add_u8(x, np.zeros((1, 4, 4, 3), np.uint8), add_requant(1.0, 1.0, 1.0))

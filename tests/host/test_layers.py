@@ -31,7 +31,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("link", ("qlr.link",)),
     ("boards", ("qlr.boards",)),
     ("kernels and continual learning", ("qlr.kernels", "qlr.cl")),
-    ("bench and reports", ("qlr.bench", "qlr.report")),
+    ("bench, reports and code generation", ("qlr.bench", "qlr.report", "qlr.codegen")),
     ("commands", ()),  # every cli.py, cli_*.py and __main__.py, see layer_of
 ]
 COMMANDS = len(LAYERS) - 1

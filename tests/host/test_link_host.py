@@ -192,7 +192,7 @@ def test_memory_errors_name_the_range():
 def test_bad_info_payload_is_a_protocol_error():
     link, dev = fake_link()
     dev.handle = lambda cmd, payload: (0, b"short")
-    with pytest.raises(LinkProtocolError, match="INFO payload is 5 bytes"):
+    with pytest.raises(LinkProtocolError, match="INFO: reply is 5 bytes, the protocol says at least 36"):
         link.info()
 
 

@@ -234,3 +234,23 @@ def test_train_fashion_mnist_subset_learns():
     print(f"\nFashion-MNIST 0-4, 2560 samples, 3 epochs: val accuracy {hist.val_accuracy} in {hist.seconds:.1f} s")
     # chance is 0.2; this run reached 0.78 when written (seed 0), 0.65 leaves room for BLAS ordering
     assert hist.val_accuracy[-1] > 0.65
+
+
+def test_batches_are_near_equal_so_no_remainder_batch_is_tiny(monkeypatch):
+    """195 images at batch 64 are 4 batches of 48-49, not 64+64+64+3: BatchNorm's batch statistics
+    over 3 samples at 1x1 spatial size blew a 6-channel 8x8 MobileNet's weights up to ~500 in one
+    epoch (the divergence seen on the IMU stream)."""
+    import qlr.train.trainer as T
+
+    sizes: list[int] = []
+    real = T.forward_train
+
+    def spy(net, xb, **kw):
+        sizes.append(len(xb))
+        return real(net, xb, **kw)
+
+    monkeypatch.setattr(T, "forward_train", spy)
+    x, y = blobs(195, 3, seed=4)
+    hist = train(small_cnn(3), x, y, TrainConfig(epochs=2, batch_size=64, seed=1, progress=False))
+    assert hist.steps == 8 and sum(sizes) == 2 * 195
+    assert max(sizes) - min(sizes) <= 1 and max(sizes) <= 64, sizes

@@ -30,7 +30,7 @@ def filled_inputs(spec: OpSpec, params: Params, fill_seed: int) -> Arrays:
     lay = layout(spec, params)
     arrays: Arrays = {}
     for t in spec.inputs():
-        shape = tuple(int(d) for d in t.shape(params))
+        shape = t.shape_for(params)
         n = int(np.prod(shape, dtype=np.int64))
         seed = ((fill_seed or 1) + lay.offsets[t.name]) | 1
         if t.dtype == "float32":

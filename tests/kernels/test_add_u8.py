@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from compare import assert_exact
-from s8_cases import act, assert_spread, core_counts
+from int8_cases import act, assert_spread, core_counts
 
 from qlr.golden.int8 import add_requant
 from qlr.kernels.registry import get_op

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from compare import assert_exact
-from s8_cases import act, core_counts, run_and_compare, slow
+from int8_cases import act, core_counts, run_and_compare, slow
 
 from qlr.kernels.registry import get_op
 

@@ -11,7 +11,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 from compare import assert_exact
-from s8_cases import core_counts
+from int8_cases import core_counts
 
 from qlr.errors import QlrError
 from qlr.golden.requant import Requant, requantize

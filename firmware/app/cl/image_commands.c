@@ -1,7 +1,7 @@
 /*
- * CL_IMAGE_OPEN, CL_FRONTEND, CL_LATENT_PACK and CL_LATENT_UNPACK (image_commands.h). Every
- * field is checked before use; a bad one gets an error reply naming it, never an access outside
- * the L2 window.
+ * CL_IMAGE_OPEN, CL_FRONTEND, CL_LATENT_PACK and CL_LATENT_UNPACK (image_commands.h; payloads
+ * decoded and encoded by qlr_commands.h, docs/commands.md). Every field is checked before use; a
+ * bad one gets an error reply naming it, never an access outside the L2 window.
  */
 #include "image_commands.h"
 
@@ -10,6 +10,7 @@
 #include "qlr/cl_frontend.h"
 #include "qlr/cl_latent.h"
 #include "qlr/runtime.h"
+#include "window.h"
 
 static qlr_image_t g_image;
 static int g_image_ok;
@@ -20,21 +21,9 @@ const qlr_image_t *qlr_cl_image(void)
     return g_image_ok ? &g_image : NULL;
 }
 
-/* [off, off + bytes) inside the L2 window (overflow-safe); bytes may be 64-bit products. */
-static int in_window(uint32_t off, uint64_t bytes)
-{
-    size_t size = qlr_mem_region(QLR_MEM_L2).size;
-    return (size_t)off <= size && bytes <= (uint64_t)(size - off);
-}
-
 static int overlap(uint32_t a, uint64_t an, uint32_t b, uint64_t bn)
 {
     return an != 0u && bn != 0u && (uint64_t)a < (uint64_t)b + bn && (uint64_t)b < (uint64_t)a + an;
-}
-
-static uint8_t *l2_at(uint32_t off)
-{
-    return (uint8_t *)qlr_mem_region(QLR_MEM_L2).base + off;
 }
 
 /* "<text><n>" into g_message (a reply message naming an index). */
@@ -65,14 +54,15 @@ static uint32_t sat32(uint64_t v)
 
 qlr_link_status_t qlr_cmd_cl_image_open(const qlr_frame_t *req, qlr_link_reply_t *reply)
 {
-    if (req->len != 8u) {
-        reply->message = "CL_IMAGE_OPEN takes u32 offset, u32 size";
-        return QLR_LINK_E_LENGTH;
+    qlr_cl_image_open_request_t q;
+    qlr_link_status_t ls = qlr_cl_image_open_request_decode(req, &q, reply);
+    if (ls != QLR_LINK_OK) {
+        return ls;
     }
-    uint32_t off = qlr_link_get_u32(req->payload), size = qlr_link_get_u32(req->payload + 4);
+    const uint32_t off = q.offset, size = q.size;
     g_image_ok = 0;
     qlr_cl_frontend_release();
-    if (!in_window(off, size)) {
+    if (!qlr_window_holds(QLR_MEM_L2, off, size)) {
         reply->message = "image range outside the L2 window";
         return QLR_LINK_E_RANGE;
     }
@@ -81,21 +71,21 @@ qlr_link_status_t qlr_cmd_cl_image_open(const qlr_frame_t *req, qlr_link_reply_t
         return QLR_LINK_E_ARGUMENT;
     }
     qlr_image_error_t err;
-    if (qlr_image_open(&g_image, l2_at(off), size, &err) != 0) {
+    if (qlr_image_open(&g_image, qlr_l2_at(off), size, &err) != 0) {
         qlr_image_error_format(&err, g_message, sizeof g_message);
         reply->message = g_message;
         return QLR_LINK_E_ARGUMENT;
     }
     g_image_ok = 1;
     const qlr_image_t *m = &g_image;
-    uint32_t v[20] = {m->section_count, m->layer_count, m->front_count, m->back_count, m->in_h, m->in_w, m->in_c,
-                      m->latent_h, m->latent_w, m->latent_c, sat32(m->latent_elements), m->num_classes,
-                      m->lr_count, m->lr_bits, m->lr_scale_count, m->lr_code_max != NULL ? m->lr_scale_count : 0u,
-                      m->lr_row_bytes, m->batch_count, sat32(qlr_frontend_scratch_size(m)), m->size};
-    for (unsigned i = 0; i < 20u; i++) {
-        qlr_link_put_u32(reply->data + (size_t)4u * i, v[i]);
-    }
-    reply->len = 80;
+    const qlr_cl_image_open_reply_t r = {
+        .sections = m->section_count, .layers = m->layer_count, .front = m->front_count, .back = m->back_count,
+        .in_h = m->in_h, .in_w = m->in_w, .in_c = m->in_c, .latent_h = m->latent_h, .latent_w = m->latent_w,
+        .latent_c = m->latent_c, .latent_elements = sat32(m->latent_elements), .classes = m->num_classes,
+        .lr_count = m->lr_count, .lr_bits = m->lr_bits, .lr_scale_count = m->lr_scale_count,
+        .lr_code_max_count = m->lr_code_max != NULL ? m->lr_scale_count : 0u, .lr_row_bytes = m->lr_row_bytes,
+        .batches = m->batch_count, .frontend_scratch = sat32(qlr_frontend_scratch_size(m)), .size = m->size};
+    reply->len = qlr_cl_image_open_reply_encode(reply->data, &r);
     return QLR_LINK_OK;
 }
 
@@ -103,19 +93,14 @@ static qlr_frontend_t g_run_fe; /* the front-end of the last CL_FRONTEND (its ta
 
 qlr_link_status_t qlr_cmd_cl_frontend(const qlr_frame_t *req, qlr_link_reply_t *reply)
 {
-    const uint8_t *p = req->payload;
-    if (req->len != 24u) {
-        reply->message = "CL_FRONTEND takes 24 bytes";
-        return QLR_LINK_E_LENGTH;
+    qlr_cl_frontend_request_t q;
+    qlr_link_status_t ls = qlr_cl_frontend_request_decode(req, &q, reply);
+    if (ls != QLR_LINK_OK) {
+        return ls;
     }
-    uint32_t img_off = qlr_link_get_u32(p), count = qlr_link_get_u32(p + 4), out_off = qlr_link_get_u32(p + 8);
-    uint32_t scr_off = qlr_link_get_u32(p + 12), scr_size = qlr_link_get_u32(p + 16);
-    unsigned cores = p[20], q_bits = p[21], pack = p[22];
+    const uint32_t img_off = q.images, count = q.count, out_off = q.out, scr_off = q.scratch, scr_size = q.scratch_size;
+    const unsigned cores = q.cores, q_bits = q.q_bits, pack = q.pack;
     const qlr_image_t *img = qlr_cl_image();
-    if (p[23] != 0u) {
-        reply->message = "reserved byte 23 must be zero";
-        return QLR_LINK_E_ARGUMENT;
-    }
     if (img == NULL) {
         reply->message = "no image open (CL_IMAGE_OPEN first)";
         return QLR_LINK_E_ARGUMENT;
@@ -135,16 +120,16 @@ qlr_link_status_t qlr_cmd_cl_frontend(const qlr_frame_t *req, qlr_link_reply_t *
     uint64_t in_bytes = (uint64_t)img->in_h * img->in_w * img->in_c;
     uint64_t row = q_bits != 0u && pack ? ((uint64_t)img->latent_elements * q_bits + 7u) / 8u : img->latent_elements;
     uint64_t images_bytes = in_bytes * count, out_bytes = row * count;
-    uint32_t image_off = (uint32_t)((uintptr_t)img->data - qlr_mem_region(QLR_MEM_L2).base);
-    if (!in_window(img_off, images_bytes)) {
+    uint32_t image_off = qlr_l2_offset(img->data);
+    if (!qlr_window_holds(QLR_MEM_L2, img_off, images_bytes)) {
         reply->message = "images outside the L2 window";
         return QLR_LINK_E_RANGE;
     }
-    if (!in_window(out_off, out_bytes)) {
+    if (!qlr_window_holds(QLR_MEM_L2, out_off, out_bytes)) {
         reply->message = "output outside the L2 window";
         return QLR_LINK_E_RANGE;
     }
-    if (!in_window(scr_off, scr_size)) {
+    if (!qlr_window_holds(QLR_MEM_L2, scr_off, scr_size)) {
         reply->message = "scratch outside the L2 window";
         return QLR_LINK_E_RANGE;
     }
@@ -159,7 +144,7 @@ qlr_link_status_t qlr_cmd_cl_frontend(const qlr_frame_t *req, qlr_link_reply_t *
         return QLR_LINK_E_ARGUMENT;
     }
     uint64_t t0 = qlr_counter();
-    qlr_status_t st = qlr_frontend_init(&g_run_fe, img, l2_at(scr_off), scr_size, cores);
+    qlr_status_t st = qlr_frontend_init(&g_run_fe, img, qlr_l2_at(scr_off), scr_size, cores);
     uint64_t t1 = qlr_counter();
     if (st == QLR_E_NOMEM) {
         reply->message = "scratch smaller than the front-end needs (CL_IMAGE_OPEN reports the size)";
@@ -170,39 +155,34 @@ qlr_link_status_t qlr_cmd_cl_frontend(const qlr_frame_t *req, qlr_link_reply_t *
                                                  : "front-end preparation failed";
         return QLR_LINK_E_DEVICE;
     }
-    st = qlr_frontend_run(&g_run_fe, l2_at(img_off), count, l2_at(out_off), (size_t)row, q_bits, (int)pack, cores);
+    st = qlr_frontend_run(&g_run_fe, qlr_l2_at(img_off), count, qlr_l2_at(out_off), (size_t)row, q_bits, (int)pack,
+                          cores);
     uint64_t t2 = qlr_counter();
     if (st != QLR_OK) {
         reply->message = with_number("a front-end kernel returned status ", (uint32_t)st);
         return QLR_LINK_E_DEVICE;
     }
-    qlr_link_put_u64(reply->data, t2 - t1);
-    qlr_link_put_u64(reply->data + 8, t1 - t0);
-    reply->len = 16;
+    const qlr_cl_frontend_reply_t r = {.counter = t2 - t1, .prepare = t1 - t0};
+    reply->len = qlr_cl_frontend_reply_encode(reply->data, &r);
     return QLR_LINK_OK;
 }
 
 qlr_link_status_t qlr_cmd_cl_latent_pack(const qlr_frame_t *req, qlr_link_reply_t *reply)
 {
-    const uint8_t *p = req->payload;
-    if (req->len != 20u) {
-        reply->message = "CL_LATENT_PACK takes 20 bytes";
-        return QLR_LINK_E_LENGTH;
+    qlr_cl_latent_pack_request_t q;
+    qlr_link_status_t ls = qlr_cl_latent_pack_request_decode(req, &q, reply);
+    if (ls != QLR_LINK_OK) {
+        return ls;
     }
-    uint32_t codes_off = qlr_link_get_u32(p), rows = qlr_link_get_u32(p + 4), elements = qlr_link_get_u32(p + 8);
-    uint32_t out_off = qlr_link_get_u32(p + 12);
-    unsigned bits = p[16];
-    if (p[17] != 0u || p[18] != 0u || p[19] != 0u) {
-        reply->message = "reserved bytes 17..19 must be zero";
-        return QLR_LINK_E_ARGUMENT;
-    }
+    const uint32_t codes_off = q.codes, rows = q.rows, elements = q.elements, out_off = q.out;
+    const unsigned bits = q.bits;
     if (bits < 1u || bits > 8u) {
         reply->message = "bits must be 1..8";
         return QLR_LINK_E_ARGUMENT;
     }
     uint32_t row_bytes = qlr_latent_row_bytes(elements, bits);
     uint64_t in_bytes = (uint64_t)rows * elements, out_bytes = (uint64_t)rows * row_bytes;
-    if (!in_window(codes_off, in_bytes) || !in_window(out_off, out_bytes)) {
+    if (!qlr_window_holds(QLR_MEM_L2, codes_off, in_bytes) || !qlr_window_holds(QLR_MEM_L2, out_off, out_bytes)) {
         reply->message = "codes or output outside the L2 window";
         return QLR_LINK_E_RANGE;
     }
@@ -212,35 +192,27 @@ qlr_link_status_t qlr_cmd_cl_latent_pack(const qlr_frame_t *req, qlr_link_reply_
     }
     uint64_t t0 = qlr_counter();
     for (uint32_t r = 0; r < rows; r++) {
-        if (qlr_latent_pack(l2_at(codes_off) + (size_t)r * elements, elements, bits,
-                            l2_at(out_off) + (size_t)r * row_bytes, NULL) != QLR_OK) {
+        if (qlr_latent_pack(qlr_l2_at(codes_off) + (size_t)r * elements, elements, bits,
+                            qlr_l2_at(out_off) + (size_t)r * row_bytes, NULL) != QLR_OK) {
             reply->message = with_number("a code does not fit in `bits` bits: row ", r);
             return QLR_LINK_E_ARGUMENT;
         }
     }
-    uint64_t t1 = qlr_counter();
-    qlr_link_put_u32(reply->data, row_bytes);
-    qlr_link_put_u64(reply->data + 4, t1 - t0);
-    reply->len = 12;
+    const qlr_cl_latent_pack_reply_t r = {.row_bytes = row_bytes, .counter = qlr_counter() - t0};
+    reply->len = qlr_cl_latent_pack_reply_encode(reply->data, &r);
     return QLR_LINK_OK;
 }
 
 qlr_link_status_t qlr_cmd_cl_latent_unpack(const qlr_frame_t *req, qlr_link_reply_t *reply)
 {
-    const uint8_t *p = req->payload;
-    if (req->len != 40u) {
-        reply->message = "CL_LATENT_UNPACK takes 40 bytes";
-        return QLR_LINK_E_LENGTH;
+    qlr_cl_latent_unpack_request_t q;
+    qlr_link_status_t ls = qlr_cl_latent_unpack_request_decode(req, &q, reply);
+    if (ls != QLR_LINK_OK) {
+        return ls;
     }
-    uint32_t rows_off = qlr_link_get_u32(p), rows = qlr_link_get_u32(p + 4), elements = qlr_link_get_u32(p + 8);
-    uint32_t out_off = qlr_link_get_u32(p + 12), first = qlr_link_get_u32(p + 16), count = qlr_link_get_u32(p + 20);
-    uint32_t scale_off = qlr_link_get_u32(p + 24), scale_count = qlr_link_get_u32(p + 28);
-    uint32_t channels = qlr_link_get_u32(p + 32);
-    unsigned bits = p[36], mode = p[37];
-    if (p[38] != 0u || p[39] != 0u) {
-        reply->message = "reserved bytes 38..39 must be zero";
-        return QLR_LINK_E_ARGUMENT;
-    }
+    const uint32_t rows_off = q.rows_at, rows = q.rows, elements = q.elements, out_off = q.out, first = q.first;
+    const uint32_t count = q.count, scale_off = q.scales, scale_count = q.scale_count, channels = q.channels;
+    const unsigned bits = q.bits, mode = q.mode;
     if (bits < 1u || bits > 8u || mode > 1u) {
         reply->message = "bits must be 1..8 and mode 0 (codes) or 1 (f32)";
         return QLR_LINK_E_ARGUMENT;
@@ -249,7 +221,8 @@ qlr_link_status_t qlr_cmd_cl_latent_unpack(const qlr_frame_t *req, qlr_link_repl
     uint64_t in_bytes = (uint64_t)rows * row_bytes;
     uint64_t out_bytes = mode == 0u ? (uint64_t)rows * elements : (uint64_t)rows * count * 4u;
     uint64_t scale_bytes = mode == 0u ? 0u : 4u * (uint64_t)scale_count;
-    if (!in_window(rows_off, in_bytes) || !in_window(out_off, out_bytes) || !in_window(scale_off, scale_bytes)) {
+    if (!qlr_window_holds(QLR_MEM_L2, rows_off, in_bytes) || !qlr_window_holds(QLR_MEM_L2, out_off, out_bytes) ||
+        !qlr_window_holds(QLR_MEM_L2, scale_off, scale_bytes)) {
         reply->message = "rows, output or scales outside the L2 window";
         return QLR_LINK_E_RANGE;
     }
@@ -266,27 +239,25 @@ qlr_link_status_t qlr_cmd_cl_latent_unpack(const qlr_frame_t *req, qlr_link_repl
             reply->message = "need first + count <= elements, channels >= 1 and scale count 1 or channels";
             return QLR_LINK_E_ARGUMENT;
         }
-        if ((((uintptr_t)l2_at(out_off) | (uintptr_t)l2_at(scale_off)) & 3u) != 0u) {
+        if ((((uintptr_t)qlr_l2_at(out_off) | (uintptr_t)qlr_l2_at(scale_off)) & 3u) != 0u) {
             reply->message = "output and scale offsets must be 4-byte aligned";
             return QLR_LINK_E_ARGUMENT;
         }
     }
     uint64_t t0 = qlr_counter();
     for (uint32_t r = 0; r < rows; r++) {
-        const uint8_t *row = l2_at(rows_off) + (size_t)r * row_bytes;
+        const uint8_t *row = qlr_l2_at(rows_off) + (size_t)r * row_bytes;
         if (mode == 0u) {
-            if (qlr_latent_unpack(row, elements, bits, l2_at(out_off) + (size_t)r * elements) != QLR_OK) {
+            if (qlr_latent_unpack(row, elements, bits, qlr_l2_at(out_off) + (size_t)r * elements) != QLR_OK) {
                 reply->message = with_number("non-zero padding bits after the last code of row ", r);
                 return QLR_LINK_E_ARGUMENT;
             }
         } else {
-            qlr_latent_dequantize(row, first, count, bits, channels, (const float *)(const void *)l2_at(scale_off),
-                                  scale_count, (float *)(void *)(l2_at(out_off) + (size_t)r * count * 4u));
+            qlr_latent_dequantize(row, first, count, bits, channels, (const float *)(const void *)qlr_l2_at(scale_off),
+                                  scale_count, (float *)(void *)(qlr_l2_at(out_off) + (size_t)r * count * 4u));
         }
     }
-    uint64_t t1 = qlr_counter();
-    qlr_link_put_u32(reply->data, row_bytes);
-    qlr_link_put_u64(reply->data + 4, t1 - t0);
-    reply->len = 12;
+    const qlr_cl_latent_unpack_reply_t r = {.row_bytes = row_bytes, .counter = qlr_counter() - t0};
+    reply->len = qlr_cl_latent_unpack_reply_encode(reply->data, &r);
     return QLR_LINK_OK;
 }

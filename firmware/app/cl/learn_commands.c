@@ -1,7 +1,8 @@
 /*
- * CL_SETUP, CL_EVENT and CL_EVAL (learn_commands.h): the learning session on the image opened by
- * CL_IMAGE_OPEN, laid out by the host's memory plan (qlr/cl_plan.h). Every field is checked
- * before use; a configuration the plan does not hold is refused with the plan's message.
+ * CL_SETUP, CL_EVENT and CL_EVAL (learn_commands.h; payloads decoded and encoded by
+ * qlr_commands.h, generated from host/qlr/link/commands.py): the learning session on the image
+ * opened by CL_IMAGE_OPEN, laid out by the host's memory plan (qlr/cl_plan.h). Every field is
+ * checked before use; a configuration the plan does not hold is refused with the plan's message.
  */
 #include "learn_commands.h"
 
@@ -16,14 +17,6 @@
 
 static qlr_cl_t g_cl;
 static int g_ready;
-
-static float get_f32(const uint8_t *p)
-{
-    uint32_t u = qlr_link_get_u32(p);
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
 
 static int map_kind(uint8_t kind, qlr_cl_kind_t *out)
 {
@@ -153,22 +146,23 @@ static const char *read_plan(uint32_t off, uint32_t len)
 }
 
 /* Everything about the session the plan, the image and the request must agree on. */
-static const char *configure(qlr_cl_t *cl, const qlr_image_t *img, const uint8_t *p)
+static const char *configure(qlr_cl_t *cl, const qlr_image_t *img, const qlr_cl_setup_request_t *q)
 {
     const qlr_cl_plan_info_t *pi = qlr_cl_plan_info();
     qlr_cl_config_t *c = &cl->cfg;
     c->n_lr = pi->n_lr, c->q_bits = pi->q_lr, c->epochs = pi->epochs, c->mb = pi->mb, c->ub = pi->ub;
     c->n_max = pi->n_new, c->n_eval = pi->n_eval;
-    c->lr = get_f32(p + 8);
-    c->momentum = get_f32(p + 12);
-    c->weight_decay = get_f32(p + 16);
+    c->lr = q->lr;
+    c->momentum = q->momentum;
+    c->weight_decay = q->weight_decay;
+    _Static_assert(sizeof q->rng == sizeof cl->rng.s, "the request's RNG state is the session's");
     for (unsigned i = 0; i < 4u; i++) {
-        cl->rng.s[i] = qlr_link_get_u32(p + 20 + (size_t)4u * i);
+        cl->rng.s[i] = q->rng[i];
     }
-    cl->filled = qlr_link_get_u32(p + 36);
-    cl->updates = qlr_link_get_u32(p + 40);
-    cl->events = qlr_link_get_u32(p + 44);
-    c->cores = qlr_link_get_u32(p + 48);
+    cl->filled = q->filled;
+    cl->updates = q->updates;
+    cl->events = q->events;
+    c->cores = q->cores;
     if (c->cores == 0u || c->cores > qlr_team_max()) {
         return "cores must be 1..team size";
     }
@@ -197,10 +191,10 @@ static const char *configure(qlr_cl_t *cl, const qlr_image_t *img, const uint8_t
 
 qlr_link_status_t qlr_cmd_cl_setup(const qlr_frame_t *req, qlr_link_reply_t *reply)
 {
-    const uint8_t *p = req->payload;
-    if (req->len != 52u) {
-        reply->message = "CL_SETUP takes 52 bytes";
-        return QLR_LINK_E_LENGTH;
+    qlr_cl_setup_request_t q;
+    qlr_link_status_t ls = qlr_cl_setup_request_decode(req, &q, reply);
+    if (ls != QLR_LINK_OK) {
+        return ls;
     }
     const qlr_image_t *img = qlr_cl_image();
     if (img == NULL) {
@@ -210,7 +204,7 @@ qlr_link_status_t qlr_cmd_cl_setup(const qlr_frame_t *req, qlr_link_reply_t *rep
     g_ready = 0;
     qlr_cl_t *cl = &g_cl;
     memset(cl, 0, sizeof *cl);
-    const char *bad = read_plan(qlr_link_get_u32(p), qlr_link_get_u32(p + 4));
+    const char *bad = read_plan(q.plan, q.plan_len);
     qlr_cl_buf_t image;
     if (bad == NULL) {
         bad = qlr_cl_plan_bind("image", img->size, 0, 0, &image);
@@ -219,7 +213,7 @@ qlr_link_status_t qlr_cmd_cl_setup(const qlr_frame_t *req, qlr_link_reply_t *rep
         bad = "plan: the open image is not where the plan's buffer 'image' is";
     }
     if (bad == NULL) {
-        bad = configure(cl, img, p);
+        bad = configure(cl, img, &q);
     }
     if (bad == NULL) {
         bad = qlr_cl_bind(cl);
@@ -241,38 +235,25 @@ qlr_link_status_t qlr_cmd_cl_setup(const qlr_frame_t *req, qlr_link_reply_t *rep
         return QLR_LINK_E_ARGUMENT;
     }
     g_ready = 1;
-    uint8_t *d = reply->data;
-    qlr_link_put_u32(d + 0, cl->elems);
-    qlr_link_put_u32(d + 4, cl->row_bytes);
-    qlr_link_put_u32(d + 8, cl->cfg.ub);
-    qlr_link_put_u32(d + 12, cl->classes);
-    reply->len = 16;
+    const qlr_cl_setup_reply_t r = {.elems = cl->elems, .row_bytes = cl->row_bytes, .ub = cl->cfg.ub,
+                                    .classes = cl->classes};
+    reply->len = qlr_cl_setup_reply_encode(reply->data, &r);
     return QLR_LINK_OK;
-}
-
-static void put_state(uint8_t *d, const qlr_cl_t *cl)
-{
-    qlr_link_put_u32(d + 0, cl->filled);
-    qlr_link_put_u32(d + 4, cl->updates);
-    qlr_link_put_u32(d + 8, cl->events);
-    for (unsigned i = 0; i < 4u; i++) {
-        qlr_link_put_u32(d + 12 + (size_t)4u * i, cl->rng.s[i]);
-    }
 }
 
 qlr_link_status_t qlr_cmd_cl_event(const qlr_frame_t *req, qlr_link_reply_t *reply)
 {
-    const uint8_t *p = req->payload;
-    if (req->len != 4u) {
-        reply->message = "CL_EVENT takes the image count";
-        return QLR_LINK_E_LENGTH;
+    qlr_cl_event_request_t q;
+    qlr_link_status_t ls = qlr_cl_event_request_decode(req, &q, reply);
+    if (ls != QLR_LINK_OK) {
+        return ls;
     }
     if (!g_ready) {
         reply->message = "no session (CL_SETUP first)";
         return QLR_LINK_E_ARGUMENT;
     }
     qlr_cl_t *cl = &g_cl;
-    uint32_t n = qlr_link_get_u32(p);
+    uint32_t n = q.count;
     if (n == 0u || n > cl->cfg.n_max) {
         reply->message = "event size must be 1..n_max";
         return QLR_LINK_E_ARGUMENT;
@@ -285,25 +266,21 @@ qlr_link_status_t qlr_cmd_cl_event(const qlr_frame_t *req, qlr_link_reply_t *rep
     }
     qlr_cl_event_report_t rep;
     qlr_status_t st = qlr_cl_event(cl, n, &rep);
-    uint8_t *d = reply->data;
-    qlr_link_put_u32(d + 0, (uint32_t)st);
-    qlr_link_put_u32(d + 4, rep.mix.cur);
-    qlr_link_put_u32(d + 8, rep.mix.rep);
-    qlr_link_put_u32(d + 12, rep.mix.iterations);
-    qlr_link_put_u32(d + 16, rep.h);
-    qlr_link_put_u32(d + 20, rep.iterations_run);
-    put_state(d + 24, cl);
-    for (unsigned i = 0; i < QLR_CL_PHASES; i++) {
-        qlr_link_put_u64(d + 52 + (size_t)8u * i, rep.counter[i]);
+    qlr_cl_event_reply_t r = {.status = (uint32_t)st, .cur = rep.mix.cur, .rep = rep.mix.rep,
+                              .iterations = rep.mix.iterations, .h = rep.h, .iterations_run = rep.iterations_run,
+                              .filled = cl->filled, .updates = cl->updates, .events = cl->events,
+                              .micro_batches = rep.micro_batches, .rows_l3 = rep.rows_l3, .data_l3 = rep.data_l3,
+                              .params_l3_to_l2 = rep.params.l3_to_l2, .params_l2_to_l3 = rep.params.l2_to_l3,
+                              .chunks = rep.params.chunks, .tiles = rep.tiles};
+    _Static_assert(sizeof r.rng / sizeof r.rng[0] == 4u && sizeof r.counters / sizeof r.counters[0] == QLR_CL_PHASES,
+                   "the CL_EVENT reply holds the RNG state and one counter per phase");
+    for (unsigned i = 0; i < 4u; i++) {
+        r.rng[i] = cl->rng.s[i];
     }
-    qlr_link_put_u32(d + 92, rep.micro_batches);
-    qlr_link_put_u64(d + 96, rep.rows_l3);
-    qlr_link_put_u64(d + 104, rep.data_l3);
-    qlr_link_put_u64(d + 112, rep.params.l3_to_l2);
-    qlr_link_put_u64(d + 120, rep.params.l2_to_l3);
-    qlr_link_put_u32(d + 128, rep.params.chunks);
-    qlr_link_put_u64(d + 132, rep.tiles);
-    reply->len = 140;
+    for (unsigned i = 0; i < QLR_CL_PHASES; i++) {
+        r.counters[i] = rep.counter[i];
+    }
+    reply->len = qlr_cl_event_reply_encode(reply->data, &r);
     if (st != QLR_OK) {
         g_ready = 0; /* the state is no longer the host's: it must set up again */
     }
@@ -312,17 +289,17 @@ qlr_link_status_t qlr_cmd_cl_event(const qlr_frame_t *req, qlr_link_reply_t *rep
 
 qlr_link_status_t qlr_cmd_cl_eval(const qlr_frame_t *req, qlr_link_reply_t *reply)
 {
-    const uint8_t *p = req->payload;
-    if (req->len != 4u) {
-        reply->message = "CL_EVAL takes the test image count";
-        return QLR_LINK_E_LENGTH;
+    qlr_cl_eval_request_t q;
+    qlr_link_status_t ls = qlr_cl_eval_request_decode(req, &q, reply);
+    if (ls != QLR_LINK_OK) {
+        return ls;
     }
     if (!g_ready) {
         reply->message = "no session (CL_SETUP first)";
         return QLR_LINK_E_ARGUMENT;
     }
     qlr_cl_t *cl = &g_cl;
-    uint32_t n = qlr_link_get_u32(p);
+    uint32_t n = q.count;
     if (n == 0u || n > cl->cfg.n_eval) {
         reply->message = "test image count must be 1..the plan's n_eval";
         return QLR_LINK_E_ARGUMENT;
@@ -330,11 +307,7 @@ qlr_link_status_t qlr_cmd_cl_eval(const qlr_frame_t *req, qlr_link_reply_t *repl
     uint32_t correct = 0;
     uint64_t fc = 0, bc = 0;
     qlr_status_t st = qlr_cl_evaluate(cl, n, &correct, &fc, &bc);
-    uint8_t *d = reply->data;
-    qlr_link_put_u32(d + 0, (uint32_t)st);
-    qlr_link_put_u32(d + 4, correct);
-    qlr_link_put_u64(d + 8, fc);
-    qlr_link_put_u64(d + 16, bc);
-    reply->len = 24;
+    const qlr_cl_eval_reply_t r = {.status = (uint32_t)st, .correct = correct, .front = fc, .back = bc};
+    reply->len = qlr_cl_eval_reply_encode(reply->data, &r);
     return QLR_LINK_OK;
 }

@@ -1,159 +1,89 @@
 /*
- * Ops of the f32 family (qlr/op.h, docs/kernels.md): the FP32 training kernels of
- * qlr/kernels_f32.h, one op per kernel pass. Glue only: parameter and tensor checks with
- * messages that name the parameter, scratch placement, the fork.
+ * The window ops of the f32 family (qlr/op.h, docs/kernels.md): conv2d, depthwise conv2d (also
+ * tiled) and windowed average pooling, over the kernels of qlr/kernels_f32.h and qlr/tiled.h.
+ * The pointwise and linear passes are in ops_matmul.c; global pooling, activations, the loss and
+ * SGD in ops_f32_head.c.
  *
- * Window ops (conv2d, dwconv2d, avgpool) start with the 12 window parameters
- *   n, height, width, c|cin, kh, kw, sh, sw, pad_top, pad_bottom, pad_left, pad_right
- * then their own. conv2d's im2col scratch goes to L1 when it fits, else to the free L2
- * (chunk_rows = 0: as many rows as fit; > 0: exactly that many rows per chunk).
- * f32 parameters (sgd's lr, momentum, weight_decay) arrive as the IEEE-754 bits in an int32.
+ * Glue only. Parameters come by name from the generated qlr_<op>_params() (qlr_ops_gen.h), already
+ * within their ranges (qlr_op_check_params); the checks here cover the window geometry, sizes,
+ * tensor sizes and scratch, with messages that name the field. conv2d's im2col scratch goes to
+ * L1 when it fits, else to the free L2 (chunk_rows = 0: as many rows as fit; > 0: that many).
  */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "qlr/kernel.h"
 #include "qlr/kernels_f32.h"
 #include "qlr/op.h"
 #include "qlr/runtime.h"
-
-/* ---- helpers -------------------------------------------------------------------------------- */
+#include "qlr/tiled.h"
+#include "qlr_ops_gen.h"
 
 static char g_msg[192];
+
+#define TOO_BIG "tensors too large: one holds more than 2^29 floats"
 
 static float *tensor_f32(const qlr_op_call_t *c, unsigned i)
 {
     return (float *)(void *)c->tensor[i];
 }
 
-static uint32_t param_u32(const qlr_op_call_t *c, unsigned i)
+/* ---- the window (conv2d, dwconv2d, avgpool): the 12 parameters every window op starts with ---- */
+
+/* The window of a window op's parameters (p.c or p.cin: the input channels). */
+#define WINDOW_OF(p, ch)                                                                                              \
+    ((qlr_f32_window_t){.n = (uint32_t)(p).n, .h = (uint32_t)(p).height, .w = (uint32_t)(p).width,                   \
+                        .c = (uint32_t)(p).ch, .kh = (uint32_t)(p).kh, .kw = (uint32_t)(p).kw, .sh = (uint32_t)(p).sh, \
+                        .sw = (uint32_t)(p).sw, .pad_top = (uint32_t)(p).pad_top,                                    \
+                        .pad_bottom = (uint32_t)(p).pad_bottom, .pad_left = (uint32_t)(p).pad_left,                  \
+                        .pad_right = (uint32_t)(p).pad_right})
+
+static uint64_t in_elems(const qlr_f32_window_t *g)
 {
-    return (uint32_t)c->param[i];
+    return (uint64_t)g->n * g->h * g->w * g->c;
 }
 
-static float param_f32(const qlr_op_call_t *c, unsigned i)
+static uint64_t out_pixels(const qlr_f32_window_t *g)
 {
-    float f;
-    int32_t bits = c->param[i];
-    memcpy(&f, &bits, sizeof f);
-    return f;
+    return (uint64_t)g->n * qlr_f32_window_ho(g) * qlr_f32_window_wo(g);
 }
 
-/* NULL when params [first, first + count) are all >= min, else a message naming the first bad one. */
-static const char *expect_min(const qlr_op_call_t *c, unsigned first, unsigned count, int32_t min,
-                              const char *const *names)
+static uint64_t taps(const qlr_f32_window_t *g)
 {
-    for (unsigned i = 0; i < count; i++) {
-        if (c->param[first + i] < min) {
-            snprintf(g_msg, sizeof g_msg, "%s must be >= %ld, got %ld", names[i], (long)min,
-                     (long)c->param[first + i]);
-            return g_msg;
-        }
-    }
-    return NULL;
+    return (uint64_t)g->kh * g->kw;
 }
 
-static const char *expect_flag(const qlr_op_call_t *c, unsigned i, const char *name)
+/* The window fits the padded input, pooling windows are wider than their padding, and the
+ * input, the output and one window are within QLR_MAX_ELEMS. */
+static const char *window_check(const qlr_f32_window_t *g, int pool)
 {
-    if (c->param[i] != 0 && c->param[i] != 1) {
-        snprintf(g_msg, sizeof g_msg, "%s must be 0 or 1, got %ld", name, (long)c->param[i]);
-        return g_msg;
-    }
-    return NULL;
-}
-
-#define TOO_BIG "tensors too large: one holds more than 2^29 floats"
-
-/* ---- window parameters (conv2d, dwconv2d, avgpool) -------------------------------------------- */
-
-#define WIN_PARAMS 12u
-
-static const char *const win_names[WIN_PARAMS] = {"n", "height", "width", "c", "kh", "kw", "sh", "sw",
-                                                   "pad_top", "pad_bottom", "pad_left", "pad_right"};
-
-static void window_of(const qlr_op_call_t *c, qlr_f32_window_t *g)
-{
-    g->n = param_u32(c, 0);
-    g->h = param_u32(c, 1);
-    g->w = param_u32(c, 2);
-    g->c = param_u32(c, 3);
-    g->kh = param_u32(c, 4);
-    g->kw = param_u32(c, 5);
-    g->sh = param_u32(c, 6);
-    g->sw = param_u32(c, 7);
-    g->pad_top = param_u32(c, 8);
-    g->pad_bottom = param_u32(c, 9);
-    g->pad_left = param_u32(c, 10);
-    g->pad_right = param_u32(c, 11);
-}
-
-/* Checks the window parameters; `cname` names param 3 ("cin" or "c"). */
-static const char *window_check(const qlr_op_call_t *c, const char *cname, int pool)
-{
-    const char *names[8];
-    memcpy((void *)names, (const void *)win_names, sizeof names);
-    names[3] = cname;
-    const char *e;
-    if ((e = expect_min(c, 0, 8, 1, names)) || (e = expect_min(c, 8, 4, 0, win_names + 8))) {
-        return e;
-    }
-    for (unsigned i = 8; i < 12; i++) {
-        if (c->param[i] > 0xFFFF) {
-            snprintf(g_msg, sizeof g_msg, "%s must be <= 65535, got %ld", win_names[i], (long)c->param[i]);
-            return g_msg;
-        }
-    }
-    if (c->param[4] > 0xFFFF || c->param[5] > 0xFFFF) {
-        return "kh and kw must be <= 65535";
-    }
-    qlr_f32_window_t g;
-    window_of(c, &g);
-    if (qlr_f32_window_ho(&g) == 0) {
+    if (qlr_f32_window_ho(g) == 0) {
         return "the window does not fit: height + pad_top + pad_bottom < kh";
     }
-    if (qlr_f32_window_wo(&g) == 0) {
+    if (qlr_f32_window_wo(g) == 0) {
         return "the window does not fit: width + pad_left + pad_right < kw";
     }
-    if (pool && (g.pad_top >= g.kh || g.pad_bottom >= g.kh || g.pad_left >= g.kw || g.pad_right >= g.kw)) {
+    if (pool && (g->pad_top >= g->kh || g->pad_bottom >= g->kh || g->pad_left >= g->kw || g->pad_right >= g->kw)) {
         return "average pooling needs padding smaller than the window (pad_top, pad_bottom < kh; "
                "pad_left, pad_right < kw)";
     }
-    uint64_t in = (uint64_t)g.n * g.h * g.w * g.c;
-    uint64_t out = (uint64_t)g.n * qlr_f32_window_ho(&g) * qlr_f32_window_wo(&g) * g.c;
-    if (in > 0x1FFFFFFFu || out > 0x1FFFFFFFu || (uint64_t)g.kh * g.kw * g.c > 0x1FFFFFFFu) {
+    if (in_elems(g) > QLR_MAX_ELEMS || out_pixels(g) * g->c > QLR_MAX_ELEMS || taps(g) * g->c > QLR_MAX_ELEMS) {
         return TOO_BIG;
     }
     return NULL;
 }
 
-static uint64_t win_in_elems(const qlr_op_call_t *c)
-{
-    return (uint64_t)param_u32(c, 0) * param_u32(c, 1) * param_u32(c, 2) * param_u32(c, 3);
-}
-
-static uint64_t win_out_pixels(const qlr_op_call_t *c)
-{
-    qlr_f32_window_t g;
-    window_of(c, &g);
-    return (uint64_t)g.n * qlr_f32_window_ho(&g) * qlr_f32_window_wo(&g);
-}
-
-static uint64_t win_taps(const qlr_op_call_t *c)
-{
-    return (uint64_t)param_u32(c, 4) * param_u32(c, 5);
-}
-
 /* ---- the task: one kernel call on every core ---------------------------------------------- */
 
 typedef enum {
-    K_CONV_FW, K_CONV_BI, K_CONV_BW, K_DW_FW, K_DW_BI, K_DW_BW, K_PW_FW, K_PW_BI, K_PW_BW, K_LIN_FW, K_LIN_BI,
-    K_LIN_BW, K_POOL_FW, K_POOL_BW, K_GPOOL_FW, K_GPOOL_BW, K_RELU_FW, K_RELU_BW, K_RELU6_FW, K_RELU6_BW,
-    K_XENT, K_SGD
+    K_CONV_FW, K_CONV_BI, K_CONV_BW, K_DW_FW, K_DW_BI, K_DW_BW, K_DW_FW_TILED, K_POOL_FW, K_POOL_BW
 } kernel_id_t;
 
 typedef struct {
     kernel_id_t id;
     qlr_status_t status; /* written by core 0 (every core returns the same status) */
+    qlr_tiled_l1_t l1;   /* K_DW_FW_TILED */
     union {
         qlr_conv2d_f32_fw_args_t conv_fw;
         qlr_conv2d_f32_bw_input_args_t conv_bi;
@@ -161,23 +91,8 @@ typedef struct {
         qlr_dwconv2d_f32_fw_args_t dw_fw;
         qlr_dwconv2d_f32_bw_input_args_t dw_bi;
         qlr_dwconv2d_f32_bw_weight_args_t dw_bw;
-        qlr_pwconv_f32_fw_args_t pw_fw;
-        qlr_pwconv_f32_bw_input_args_t pw_bi;
-        qlr_pwconv_f32_bw_weight_args_t pw_bw;
-        qlr_linear_f32_fw_args_t lin_fw;
-        qlr_linear_f32_bw_input_args_t lin_bi;
-        qlr_linear_f32_bw_weight_args_t lin_bw;
         qlr_avgpool_f32_fw_args_t pool_fw;
         qlr_avgpool_f32_bw_args_t pool_bw;
-        qlr_global_avgpool_f32_fw_args_t gpool_fw;
-        qlr_global_avgpool_f32_bw_args_t gpool_bw;
-        struct {
-            const float *a, *b;
-            float *out;
-            size_t count;
-        } elem;
-        qlr_softmax_xent_f32_args_t xent;
-        qlr_sgd_f32_args_t sgd;
     } u;
 } f32_task_t;
 
@@ -192,22 +107,9 @@ static void f32_task(void *arg)
     case K_DW_FW: st = qlr_dwconv2d_f32_fw(&t->u.dw_fw); break;
     case K_DW_BI: st = qlr_dwconv2d_f32_bw_input(&t->u.dw_bi); break;
     case K_DW_BW: st = qlr_dwconv2d_f32_bw_weight(&t->u.dw_bw); break;
-    case K_PW_FW: st = qlr_pwconv_f32_fw(&t->u.pw_fw); break;
-    case K_PW_BI: st = qlr_pwconv_f32_bw_input(&t->u.pw_bi); break;
-    case K_PW_BW: st = qlr_pwconv_f32_bw_weight(&t->u.pw_bw); break;
-    case K_LIN_FW: st = qlr_linear_f32_fw(&t->u.lin_fw); break;
-    case K_LIN_BI: st = qlr_linear_f32_bw_input(&t->u.lin_bi); break;
-    case K_LIN_BW: st = qlr_linear_f32_bw_weight(&t->u.lin_bw); break;
+    case K_DW_FW_TILED: st = qlr_dwconv2d_f32_fw_tiled(&t->u.dw_fw, &t->l1); break;
     case K_POOL_FW: st = qlr_avgpool_f32_fw(&t->u.pool_fw); break;
     case K_POOL_BW: st = qlr_avgpool_f32_bw(&t->u.pool_bw); break;
-    case K_GPOOL_FW: st = qlr_global_avgpool_f32_fw(&t->u.gpool_fw); break;
-    case K_GPOOL_BW: st = qlr_global_avgpool_f32_bw(&t->u.gpool_bw); break;
-    case K_RELU_FW: qlr_relu_f32_fw(t->u.elem.a, t->u.elem.out, t->u.elem.count); break;
-    case K_RELU_BW: qlr_relu_f32_bw(t->u.elem.a, t->u.elem.b, t->u.elem.out, t->u.elem.count); break;
-    case K_RELU6_FW: qlr_relu6_f32_fw(t->u.elem.a, t->u.elem.out, t->u.elem.count); break;
-    case K_RELU6_BW: qlr_relu6_f32_bw(t->u.elem.a, t->u.elem.b, t->u.elem.out, t->u.elem.count); break;
-    case K_XENT: st = qlr_softmax_xent_f32(&t->u.xent); break;
-    case K_SGD: qlr_sgd_f32(&t->u.sgd); break;
     }
     if (qlr_core_id() == 0) {
         t->status = st;
@@ -221,13 +123,16 @@ static qlr_status_t fork_task(const qlr_op_call_t *c, f32_task_t *t)
     return t->status;
 }
 
-/* ---- conv2d_f32_{fw,bw_input,bw_weight} -------------------------------------------------------
- * params: 12 window (c = cin), cout, then fw: use_bias, chunk_rows; bw_input: chunk_rows;
- * bw_weight: use_bias, accumulate, chunk_rows. */
+/* ---- conv2d_f32_{fw,bw_input,bw_weight}: the window (c = cin), cout, then fw: use_bias,
+ * chunk_rows; bw_input: chunk_rows; bw_weight: use_bias, accumulate, chunk_rows -------------- */
 
-static const char *const conv_fw_tensors[] = {"x", "w", "b", "y"};
-static const char *const conv_bi_tensors[] = {"dy", "w", "dx"};
-static const char *const conv_bw_tensors[] = {"x", "dy", "dw", "db"};
+typedef struct {
+    qlr_f32_window_t g;
+    uint32_t cout, chunk_rows;
+} conv_shape_t;
+
+#define CONV_SHAPE(p) ((conv_shape_t){.g = WINDOW_OF(p, cin), .cout = (uint32_t)(p).cout, \
+                                      .chunk_rows = (uint32_t)(p).chunk_rows})
 
 static int conv_direct(const qlr_f32_window_t *g)
 {
@@ -236,72 +141,70 @@ static int conv_direct(const qlr_f32_window_t *g)
 }
 
 /* Where the im2col rows go: L1 if they fit, else the free L2. NULL or a message. */
-static const char *conv_scratch(const qlr_op_call_t *c, uint32_t chunk_rows, float **buf, size_t *bytes)
+static const char *conv_scratch(const qlr_op_call_t *c, const conv_shape_t *s, float **buf, size_t *bytes)
 {
-    qlr_f32_window_t g;
-    window_of(c, &g);
     *buf = NULL;
     *bytes = 0;
-    if (conv_direct(&g)) {
+    if (conv_direct(&s->g)) {
         return NULL;
     }
-    size_t row = qlr_conv2d_f32_scratch_size(&g, 1);
-    size_t want = chunk_rows == 0 ? row : qlr_conv2d_f32_scratch_size(&g, chunk_rows);
-    if (want == 0 || (chunk_rows != 0 && want / chunk_rows != row)) {
+    size_t row = qlr_conv2d_f32_scratch_size(&s->g, 1);
+    size_t want = s->chunk_rows == 0 ? row : qlr_conv2d_f32_scratch_size(&s->g, s->chunk_rows);
+    if (want == 0 || (s->chunk_rows != 0 && want / s->chunk_rows != row)) {
         return "chunk_rows * kh * kw * cin * 4 bytes overflows";
     }
     if (want <= c->l1_size) {
         *buf = (float *)(void *)c->l1;
-        *bytes = chunk_rows == 0 ? c->l1_size : want;
+        *bytes = s->chunk_rows == 0 ? c->l1_size : want;
     } else if (want <= c->l2_scratch_size) {
         *buf = (float *)(void *)c->l2_scratch;
-        *bytes = chunk_rows == 0 ? c->l2_scratch_size : want;
+        *bytes = s->chunk_rows == 0 ? c->l2_scratch_size : want;
     } else {
         snprintf(g_msg, sizeof g_msg,
                  "im2col scratch of %lu bytes (%s) fits neither L1 (%lu bytes) nor the free L2 (%lu bytes)",
-                 (unsigned long)want, chunk_rows == 0 ? "one row: kh*kw*cin*4" : "chunk_rows rows",
+                 (unsigned long)want, s->chunk_rows == 0 ? "one row: kh*kw*cin*4" : "chunk_rows rows",
                  (unsigned long)c->l1_size, (unsigned long)c->l2_scratch_size);
         return g_msg;
     }
     return NULL;
 }
 
-static const char *conv_check_common(const qlr_op_call_t *c, unsigned chunk_param)
+/* Bytes of the tensors of a window op: input x [N][H][W][C], weights w, bias b, output y. */
+typedef struct {
+    uint64_t x, w, b, y;
+} window_bytes_t;
+
+static window_bytes_t conv_bytes(const conv_shape_t *s)
 {
-    static const char *const cout_name[] = {"cout"};
-    static const char *const chunk_name[] = {"chunk_rows"};
+    const window_bytes_t z = {.x = 4u * in_elems(&s->g), .w = 4u * (uint64_t)s->cout * taps(&s->g) * s->g.c,
+                              .b = 4u * (uint64_t)s->cout, .y = 4u * out_pixels(&s->g) * s->cout};
+    return z;
+}
+
+/* The shape (window, sizes) and the scratch of a conv pass. */
+static const char *conv_common(const qlr_op_call_t *c, const conv_shape_t *s)
+{
     const char *e;
-    if ((e = window_check(c, "cin", 0)) || (e = expect_min(c, 12, 1, 1, cout_name)) ||
-        (e = expect_min(c, chunk_param, 1, 0, chunk_name))) {
+    if ((e = window_check(&s->g, 0))) {
         return e;
     }
-    uint64_t cout = param_u32(c, 12);
-    if (win_out_pixels(c) * cout > 0x1FFFFFFFu || win_taps(c) * param_u32(c, 3) * cout > 0x1FFFFFFFu) {
+    if (out_pixels(&s->g) * s->cout > QLR_MAX_ELEMS || taps(&s->g) * s->g.c * s->cout > QLR_MAX_ELEMS) {
         return TOO_BIG;
     }
     float *buf;
     size_t bytes;
-    return conv_scratch(c, param_u32(c, chunk_param), &buf, &bytes);
-}
-
-static uint64_t conv_weight_bytes(const qlr_op_call_t *c)
-{
-    return 4u * (uint64_t)param_u32(c, 12) * win_taps(c) * param_u32(c, 3);
-}
-
-static uint64_t conv_out_bytes(const qlr_op_call_t *c)
-{
-    return 4u * win_out_pixels(c) * param_u32(c, 12);
+    return conv_scratch(c, s, &buf, &bytes);
 }
 
 static const char *conv_fw_check(const qlr_op_call_t *c)
 {
+    const conv_shape_t s = CONV_SHAPE(qlr_conv2d_f32_fw_params(c));
+    const window_bytes_t z = conv_bytes(&s);
     const char *e;
-    if ((e = conv_check_common(c, 14)) || (e = expect_flag(c, 13, "use_bias")) ||
-        (e = qlr_op_expect_bytes(c, 0, 4u * win_in_elems(c))) ||
-        (e = qlr_op_expect_bytes(c, 1, conv_weight_bytes(c))) ||
-        (e = qlr_op_expect_bytes(c, 2, 4u * (uint64_t)param_u32(c, 12))) ||
-        (e = qlr_op_expect_bytes(c, 3, conv_out_bytes(c)))) {
+    if ((e = conv_common(c, &s)) || (e = qlr_op_expect_bytes(c, QLR_CONV2D_F32_FW_T_X, z.x)) ||
+        (e = qlr_op_expect_bytes(c, QLR_CONV2D_F32_FW_T_W, z.w)) ||
+        (e = qlr_op_expect_bytes(c, QLR_CONV2D_F32_FW_T_B, z.b)) ||
+        (e = qlr_op_expect_bytes(c, QLR_CONV2D_F32_FW_T_Y, z.y))) {
         return e;
     }
     return NULL;
@@ -309,10 +212,12 @@ static const char *conv_fw_check(const qlr_op_call_t *c)
 
 static const char *conv_bi_check(const qlr_op_call_t *c)
 {
+    const conv_shape_t s = CONV_SHAPE(qlr_conv2d_f32_bw_input_params(c));
+    const window_bytes_t z = conv_bytes(&s);
     const char *e;
-    if ((e = conv_check_common(c, 13)) || (e = qlr_op_expect_bytes(c, 0, conv_out_bytes(c))) ||
-        (e = qlr_op_expect_bytes(c, 1, conv_weight_bytes(c))) ||
-        (e = qlr_op_expect_bytes(c, 2, 4u * win_in_elems(c)))) {
+    if ((e = conv_common(c, &s)) || (e = qlr_op_expect_bytes(c, QLR_CONV2D_F32_BW_INPUT_T_DY, z.y)) ||
+        (e = qlr_op_expect_bytes(c, QLR_CONV2D_F32_BW_INPUT_T_W, z.w)) ||
+        (e = qlr_op_expect_bytes(c, QLR_CONV2D_F32_BW_INPUT_T_DX, z.x))) {
         return e;
     }
     return NULL;
@@ -320,93 +225,99 @@ static const char *conv_bi_check(const qlr_op_call_t *c)
 
 static const char *conv_bw_check(const qlr_op_call_t *c)
 {
+    const conv_shape_t s = CONV_SHAPE(qlr_conv2d_f32_bw_weight_params(c));
+    const window_bytes_t z = conv_bytes(&s);
     const char *e;
-    if ((e = conv_check_common(c, 15)) || (e = expect_flag(c, 13, "use_bias")) ||
-        (e = expect_flag(c, 14, "accumulate")) || (e = qlr_op_expect_bytes(c, 0, 4u * win_in_elems(c))) ||
-        (e = qlr_op_expect_bytes(c, 1, conv_out_bytes(c))) || (e = qlr_op_expect_bytes(c, 2, conv_weight_bytes(c))) ||
-        (e = qlr_op_expect_bytes(c, 3, 4u * (uint64_t)param_u32(c, 12)))) {
+    if ((e = conv_common(c, &s)) || (e = qlr_op_expect_bytes(c, QLR_CONV2D_F32_BW_WEIGHT_T_X, z.x)) ||
+        (e = qlr_op_expect_bytes(c, QLR_CONV2D_F32_BW_WEIGHT_T_DY, z.y)) ||
+        (e = qlr_op_expect_bytes(c, QLR_CONV2D_F32_BW_WEIGHT_T_DW, z.w)) ||
+        (e = qlr_op_expect_bytes(c, QLR_CONV2D_F32_BW_WEIGHT_T_DB, z.b))) {
         return e;
     }
     return NULL;
 }
 
-static uint64_t conv_macs(const qlr_op_call_t *c)
+static uint64_t conv_macs(const conv_shape_t *s)
 {
-    return win_out_pixels(c) * param_u32(c, 12) * win_taps(c) * param_u32(c, 3);
+    return out_pixels(&s->g) * s->cout * taps(&s->g) * s->g.c;
+}
+
+static uint64_t conv_fw_macs(const qlr_op_call_t *c)
+{
+    const conv_shape_t s = CONV_SHAPE(qlr_conv2d_f32_fw_params(c));
+    return conv_macs(&s);
+}
+
+static uint64_t conv_bi_macs(const qlr_op_call_t *c)
+{
+    const conv_shape_t s = CONV_SHAPE(qlr_conv2d_f32_bw_input_params(c));
+    return conv_macs(&s);
+}
+
+static uint64_t conv_bw_macs(const qlr_op_call_t *c)
+{
+    const conv_shape_t s = CONV_SHAPE(qlr_conv2d_f32_bw_weight_params(c));
+    return conv_macs(&s);
 }
 
 static qlr_status_t conv_fw_run(const qlr_op_call_t *c)
 {
+    const qlr_conv2d_f32_fw_params_t p = qlr_conv2d_f32_fw_params(c);
+    const conv_shape_t s = CONV_SHAPE(p);
     f32_task_t t = {.id = K_CONV_FW};
     qlr_conv2d_f32_fw_args_t *a = &t.u.conv_fw;
-    window_of(c, &a->g);
-    a->cout = param_u32(c, 12);
-    a->x = tensor_f32(c, 0);
-    a->w = tensor_f32(c, 1);
-    a->b = c->param[13] ? tensor_f32(c, 2) : NULL;
-    a->y = tensor_f32(c, 3);
-    if (conv_scratch(c, param_u32(c, 14), &a->scratch, &a->scratch_bytes) != NULL) {
-        return QLR_E_NOMEM;
-    }
-    return fork_task(c, &t);
+    *a = (qlr_conv2d_f32_fw_args_t){.g = s.g, .cout = s.cout, .x = tensor_f32(c, QLR_CONV2D_F32_FW_T_X),
+                                    .w = tensor_f32(c, QLR_CONV2D_F32_FW_T_W),
+                                    .b = p.use_bias ? tensor_f32(c, QLR_CONV2D_F32_FW_T_B) : NULL,
+                                    .y = tensor_f32(c, QLR_CONV2D_F32_FW_T_Y)};
+    return conv_scratch(c, &s, &a->scratch, &a->scratch_bytes) != NULL ? QLR_E_NOMEM : fork_task(c, &t);
 }
 
 static qlr_status_t conv_bi_run(const qlr_op_call_t *c)
 {
+    const conv_shape_t s = CONV_SHAPE(qlr_conv2d_f32_bw_input_params(c));
     f32_task_t t = {.id = K_CONV_BI};
     qlr_conv2d_f32_bw_input_args_t *a = &t.u.conv_bi;
-    window_of(c, &a->g);
-    a->cout = param_u32(c, 12);
-    a->dy = tensor_f32(c, 0);
-    a->w = tensor_f32(c, 1);
-    a->dx = tensor_f32(c, 2);
-    if (conv_scratch(c, param_u32(c, 13), &a->scratch, &a->scratch_bytes) != NULL) {
-        return QLR_E_NOMEM;
-    }
-    return fork_task(c, &t);
+    *a = (qlr_conv2d_f32_bw_input_args_t){.g = s.g, .cout = s.cout, .dy = tensor_f32(c, QLR_CONV2D_F32_BW_INPUT_T_DY),
+                                          .w = tensor_f32(c, QLR_CONV2D_F32_BW_INPUT_T_W),
+                                          .dx = tensor_f32(c, QLR_CONV2D_F32_BW_INPUT_T_DX)};
+    return conv_scratch(c, &s, &a->scratch, &a->scratch_bytes) != NULL ? QLR_E_NOMEM : fork_task(c, &t);
 }
 
 static qlr_status_t conv_bw_run(const qlr_op_call_t *c)
 {
+    const qlr_conv2d_f32_bw_weight_params_t p = qlr_conv2d_f32_bw_weight_params(c);
+    const conv_shape_t s = CONV_SHAPE(p);
     f32_task_t t = {.id = K_CONV_BW};
     qlr_conv2d_f32_bw_weight_args_t *a = &t.u.conv_bw;
-    window_of(c, &a->g);
-    a->cout = param_u32(c, 12);
-    a->x = tensor_f32(c, 0);
-    a->dy = tensor_f32(c, 1);
-    a->dw = tensor_f32(c, 2);
-    a->db = c->param[13] ? tensor_f32(c, 3) : NULL;
-    a->accumulate = c->param[14];
-    if (conv_scratch(c, param_u32(c, 15), &a->scratch, &a->scratch_bytes) != NULL) {
-        return QLR_E_NOMEM;
-    }
-    return fork_task(c, &t);
+    *a = (qlr_conv2d_f32_bw_weight_args_t){.g = s.g, .cout = s.cout, .x = tensor_f32(c, QLR_CONV2D_F32_BW_WEIGHT_T_X),
+                                           .dy = tensor_f32(c, QLR_CONV2D_F32_BW_WEIGHT_T_DY),
+                                           .dw = tensor_f32(c, QLR_CONV2D_F32_BW_WEIGHT_T_DW),
+                                           .db = p.use_bias ? tensor_f32(c, QLR_CONV2D_F32_BW_WEIGHT_T_DB) : NULL,
+                                           .accumulate = p.accumulate};
+    return conv_scratch(c, &s, &a->scratch, &a->scratch_bytes) != NULL ? QLR_E_NOMEM : fork_task(c, &t);
 }
 
-/* ---- dwconv2d_f32_{fw,bw_input,bw_weight}: 12 window params, then fw: use_bias;
- * bw_weight: use_bias, accumulate ------------------------------------------------------------ */
+/* ---- dwconv2d_f32_{fw,bw_input,bw_weight} and avgpool_f32_{fw,bw}: the window, then the
+ * flags; dwconv2d_f32_fw_tiled: as dwconv2d_f32_fw, plus l1_budget -------------------------- */
 
-static const char *const dw_fw_tensors[] = {"x", "w", "b", "y"};
-static const char *const dw_bi_tensors[] = {"dy", "w", "dx"};
-static const char *const dw_bw_tensors[] = {"x", "dy", "dw", "db"};
-
-static uint64_t dw_weight_bytes(const qlr_op_call_t *c)
+/* Bytes of a depthwise or pooling op's tensors: w [kh][kw][c], b [c]. */
+static window_bytes_t direct_bytes(const qlr_f32_window_t *g)
 {
-    return 4u * win_taps(c) * param_u32(c, 3);
-}
-
-static uint64_t dw_out_bytes(const qlr_op_call_t *c)
-{
-    return 4u * win_out_pixels(c) * param_u32(c, 3);
+    const window_bytes_t z = {.x = 4u * in_elems(g), .w = 4u * taps(g) * g->c, .b = 4u * (uint64_t)g->c,
+                              .y = 4u * out_pixels(g) * g->c};
+    return z;
 }
 
 static const char *dw_fw_check(const qlr_op_call_t *c)
 {
+    const qlr_f32_window_t g = WINDOW_OF(qlr_dwconv2d_f32_fw_params(c), c);
+    const window_bytes_t z = direct_bytes(&g);
     const char *e;
-    if ((e = window_check(c, "c", 0)) || (e = expect_flag(c, 12, "use_bias")) ||
-        (e = qlr_op_expect_bytes(c, 0, 4u * win_in_elems(c))) || (e = qlr_op_expect_bytes(c, 1, dw_weight_bytes(c))) ||
-        (e = qlr_op_expect_bytes(c, 2, 4u * (uint64_t)param_u32(c, 3))) ||
-        (e = qlr_op_expect_bytes(c, 3, dw_out_bytes(c)))) {
+    if ((e = window_check(&g, 0)) || (e = qlr_op_expect_bytes(c, QLR_DWCONV2D_F32_FW_T_X, z.x)) ||
+        (e = qlr_op_expect_bytes(c, QLR_DWCONV2D_F32_FW_T_W, z.w)) ||
+        (e = qlr_op_expect_bytes(c, QLR_DWCONV2D_F32_FW_T_B, z.b)) ||
+        (e = qlr_op_expect_bytes(c, QLR_DWCONV2D_F32_FW_T_Y, z.y))) {
         return e;
     }
     return NULL;
@@ -414,9 +325,12 @@ static const char *dw_fw_check(const qlr_op_call_t *c)
 
 static const char *dw_bi_check(const qlr_op_call_t *c)
 {
+    const qlr_f32_window_t g = WINDOW_OF(qlr_dwconv2d_f32_bw_input_params(c), c);
+    const window_bytes_t z = direct_bytes(&g);
     const char *e;
-    if ((e = window_check(c, "c", 0)) || (e = qlr_op_expect_bytes(c, 0, dw_out_bytes(c))) ||
-        (e = qlr_op_expect_bytes(c, 1, dw_weight_bytes(c))) || (e = qlr_op_expect_bytes(c, 2, 4u * win_in_elems(c)))) {
+    if ((e = window_check(&g, 0)) || (e = qlr_op_expect_bytes(c, QLR_DWCONV2D_F32_BW_INPUT_T_DY, z.y)) ||
+        (e = qlr_op_expect_bytes(c, QLR_DWCONV2D_F32_BW_INPUT_T_W, z.w)) ||
+        (e = qlr_op_expect_bytes(c, QLR_DWCONV2D_F32_BW_INPUT_T_DX, z.x))) {
         return e;
     }
     return NULL;
@@ -424,189 +338,51 @@ static const char *dw_bi_check(const qlr_op_call_t *c)
 
 static const char *dw_bw_check(const qlr_op_call_t *c)
 {
+    const qlr_f32_window_t g = WINDOW_OF(qlr_dwconv2d_f32_bw_weight_params(c), c);
+    const window_bytes_t z = direct_bytes(&g);
     const char *e;
-    if ((e = window_check(c, "c", 0)) || (e = expect_flag(c, 12, "use_bias")) ||
-        (e = expect_flag(c, 13, "accumulate")) || (e = qlr_op_expect_bytes(c, 0, 4u * win_in_elems(c))) ||
-        (e = qlr_op_expect_bytes(c, 1, dw_out_bytes(c))) || (e = qlr_op_expect_bytes(c, 2, dw_weight_bytes(c))) ||
-        (e = qlr_op_expect_bytes(c, 3, 4u * (uint64_t)param_u32(c, 3)))) {
+    if ((e = window_check(&g, 0)) || (e = qlr_op_expect_bytes(c, QLR_DWCONV2D_F32_BW_WEIGHT_T_X, z.x)) ||
+        (e = qlr_op_expect_bytes(c, QLR_DWCONV2D_F32_BW_WEIGHT_T_DY, z.y)) ||
+        (e = qlr_op_expect_bytes(c, QLR_DWCONV2D_F32_BW_WEIGHT_T_DW, z.w)) ||
+        (e = qlr_op_expect_bytes(c, QLR_DWCONV2D_F32_BW_WEIGHT_T_DB, z.b))) {
         return e;
     }
     return NULL;
 }
 
-static uint64_t dw_macs(const qlr_op_call_t *c)
+static qlr_tiled_l1_t l1_of(const qlr_op_call_t *c, int32_t budget)
 {
-    return win_out_pixels(c) * param_u32(c, 3) * win_taps(c);
+    const qlr_tiled_l1_t l1 = {.l1 = c->l1, .l1_size = c->l1_size, .tile_budget = (size_t)(uint32_t)budget};
+    return l1;
 }
 
-static qlr_status_t dw_fw_run(const qlr_op_call_t *c)
+static const char *dw_tiled_check(const qlr_op_call_t *c)
 {
-    f32_task_t t = {.id = K_DW_FW};
-    qlr_dwconv2d_f32_fw_args_t *a = &t.u.dw_fw;
-    window_of(c, &a->g);
-    a->x = tensor_f32(c, 0);
-    a->w = tensor_f32(c, 1);
-    a->b = c->param[12] ? tensor_f32(c, 2) : NULL;
-    a->y = tensor_f32(c, 3);
-    return fork_task(c, &t);
-}
-
-static qlr_status_t dw_bi_run(const qlr_op_call_t *c)
-{
-    f32_task_t t = {.id = K_DW_BI};
-    qlr_dwconv2d_f32_bw_input_args_t *a = &t.u.dw_bi;
-    window_of(c, &a->g);
-    a->dy = tensor_f32(c, 0);
-    a->w = tensor_f32(c, 1);
-    a->dx = tensor_f32(c, 2);
-    return fork_task(c, &t);
-}
-
-static qlr_status_t dw_bw_run(const qlr_op_call_t *c)
-{
-    f32_task_t t = {.id = K_DW_BW};
-    qlr_dwconv2d_f32_bw_weight_args_t *a = &t.u.dw_bw;
-    window_of(c, &a->g);
-    a->x = tensor_f32(c, 0);
-    a->dy = tensor_f32(c, 1);
-    a->dw = tensor_f32(c, 2);
-    a->db = c->param[12] ? tensor_f32(c, 3) : NULL;
-    a->accumulate = c->param[13];
-    return fork_task(c, &t);
-}
-
-/* ---- pwconv_f32_*: n, height, width, cin, cout (+ fw: use_bias; bw_weight: use_bias,
- *      accumulate). linear_f32_*: n, in_features, out_features (+ the same flags). -------------
- * Both are "rows x in -> rows x out" with rows = n*height*width or n: `lead` = number of
- * leading shape params whose product is the row count. */
-
-static const char *const mm_fw_tensors[] = {"x", "w", "b", "y"};
-static const char *const mm_bi_tensors[] = {"dy", "w", "dx"};
-static const char *const mm_bw_tensors[] = {"x", "dy", "dw", "db"};
-
-static const char *const pw_names[] = {"n", "height", "width", "cin", "cout"};
-static const char *const lin_names[] = {"n", "in_features", "out_features"};
-
-typedef struct {
-    uint64_t rows, in, out;
-} mm_shape_t;
-
-static mm_shape_t mm_shape(const qlr_op_call_t *c, unsigned lead)
-{
-    mm_shape_t s = {1, param_u32(c, lead), param_u32(c, lead + 1u)};
-    for (unsigned i = 0; i < lead; i++) {
-        s.rows *= param_u32(c, i);
-    }
-    return s;
-}
-
-static const char *mm_check(const qlr_op_call_t *c, unsigned lead, int pass)
-{
-    const char *e = expect_min(c, 0, lead + 2u, 1, lead == 3u ? pw_names : lin_names);
-    if (e != NULL) {
+    const qlr_dwconv2d_f32_fw_tiled_params_t p = qlr_dwconv2d_f32_fw_tiled_params(c);
+    const qlr_f32_window_t g = WINDOW_OF(p, c);
+    const window_bytes_t z = direct_bytes(&g);
+    const char *e;
+    if ((e = qlr_op_check_l1_budget(c, p.l1_budget)) || (e = window_check(&g, 0)) ||
+        (e = qlr_op_expect_bytes(c, QLR_DWCONV2D_F32_FW_TILED_T_X, z.x)) ||
+        (e = qlr_op_expect_bytes(c, QLR_DWCONV2D_F32_FW_TILED_T_W, z.w)) ||
+        (e = qlr_op_expect_bytes(c, QLR_DWCONV2D_F32_FW_TILED_T_B, z.b)) ||
+        (e = qlr_op_expect_bytes(c, QLR_DWCONV2D_F32_FW_TILED_T_Y, z.y))) {
         return e;
     }
-    unsigned f = lead + 2u; /* first flag */
-    if ((pass == 0 || pass == 2) && (e = expect_flag(c, f, "use_bias"))) {
-        return e;
+    const qlr_tiled_l1_t l1 = l1_of(c, p.l1_budget);
+    if (qlr_dwconv2d_f32_fw_tile_channels(&g, &l1) == 0u) {
+        return "l1_budget is too small for one channel's input and output planes";
     }
-    if (pass == 2 && (e = expect_flag(c, f + 1u, "accumulate"))) {
-        return e;
-    }
-    mm_shape_t s = mm_shape(c, lead);
-    if (s.rows * s.in > 0x1FFFFFFFu || s.rows * s.out > 0x1FFFFFFFu || s.in * s.out > 0x1FFFFFFFu) {
-        return TOO_BIG;
-    }
-    return qlr_op_expect_mm_tensors(c, pass, s.rows, s.in, s.out);
+    return NULL;
 }
-
-static const char *pw_fw_check(const qlr_op_call_t *c) { return mm_check(c, 3, 0); }
-static const char *pw_bi_check(const qlr_op_call_t *c) { return mm_check(c, 3, 1); }
-static const char *pw_bw_check(const qlr_op_call_t *c) { return mm_check(c, 3, 2); }
-static const char *lin_fw_check(const qlr_op_call_t *c) { return mm_check(c, 1, 0); }
-static const char *lin_bi_check(const qlr_op_call_t *c) { return mm_check(c, 1, 1); }
-static const char *lin_bw_check(const qlr_op_call_t *c) { return mm_check(c, 1, 2); }
-
-static uint64_t pw_macs(const qlr_op_call_t *c)
-{
-    mm_shape_t s = mm_shape(c, 3);
-    return s.rows * s.in * s.out;
-}
-
-static uint64_t lin_macs(const qlr_op_call_t *c)
-{
-    mm_shape_t s = mm_shape(c, 1);
-    return s.rows * s.in * s.out;
-}
-
-static qlr_status_t pw_fw_run(const qlr_op_call_t *c)
-{
-    mm_shape_t s = mm_shape(c, 3);
-    f32_task_t t = {.id = K_PW_FW};
-    t.u.pw_fw = (qlr_pwconv_f32_fw_args_t){(uint32_t)s.rows, (uint32_t)s.in, (uint32_t)s.out, tensor_f32(c, 0),
-                                           tensor_f32(c, 1), c->param[5] ? tensor_f32(c, 2) : NULL,
-                                           tensor_f32(c, 3)};
-    return fork_task(c, &t);
-}
-
-static qlr_status_t pw_bi_run(const qlr_op_call_t *c)
-{
-    mm_shape_t s = mm_shape(c, 3);
-    f32_task_t t = {.id = K_PW_BI};
-    t.u.pw_bi = (qlr_pwconv_f32_bw_input_args_t){(uint32_t)s.rows, (uint32_t)s.in, (uint32_t)s.out,
-                                                 tensor_f32(c, 0), tensor_f32(c, 1), tensor_f32(c, 2)};
-    return fork_task(c, &t);
-}
-
-static qlr_status_t pw_bw_run(const qlr_op_call_t *c)
-{
-    mm_shape_t s = mm_shape(c, 3);
-    f32_task_t t = {.id = K_PW_BW};
-    t.u.pw_bw = (qlr_pwconv_f32_bw_weight_args_t){(uint32_t)s.rows, (uint32_t)s.in, (uint32_t)s.out,
-                                                  tensor_f32(c, 0), tensor_f32(c, 1), tensor_f32(c, 2),
-                                                  c->param[5] ? tensor_f32(c, 3) : NULL, c->param[6]};
-    return fork_task(c, &t);
-}
-
-static qlr_status_t lin_fw_run(const qlr_op_call_t *c)
-{
-    mm_shape_t s = mm_shape(c, 1);
-    f32_task_t t = {.id = K_LIN_FW};
-    t.u.lin_fw = (qlr_linear_f32_fw_args_t){(uint32_t)s.rows, (uint32_t)s.in, (uint32_t)s.out, tensor_f32(c, 0),
-                                            tensor_f32(c, 1), c->param[3] ? tensor_f32(c, 2) : NULL,
-                                            tensor_f32(c, 3)};
-    return fork_task(c, &t);
-}
-
-static qlr_status_t lin_bi_run(const qlr_op_call_t *c)
-{
-    mm_shape_t s = mm_shape(c, 1);
-    f32_task_t t = {.id = K_LIN_BI};
-    t.u.lin_bi = (qlr_linear_f32_bw_input_args_t){(uint32_t)s.rows, (uint32_t)s.in, (uint32_t)s.out,
-                                                  tensor_f32(c, 0), tensor_f32(c, 1), tensor_f32(c, 2)};
-    return fork_task(c, &t);
-}
-
-static qlr_status_t lin_bw_run(const qlr_op_call_t *c)
-{
-    mm_shape_t s = mm_shape(c, 1);
-    f32_task_t t = {.id = K_LIN_BW};
-    t.u.lin_bw = (qlr_linear_f32_bw_weight_args_t){(uint32_t)s.rows, (uint32_t)s.in, (uint32_t)s.out,
-                                                   tensor_f32(c, 0), tensor_f32(c, 1), tensor_f32(c, 2),
-                                                   c->param[3] ? tensor_f32(c, 3) : NULL, c->param[4]};
-    return fork_task(c, &t);
-}
-
-/* ---- avgpool_f32_{fw,bw}: 12 window params. global_avgpool_f32_{fw,bw}: n, height, width, c -- */
-
-static const char *const pool_fw_tensors[] = {"x", "y"};
-static const char *const pool_bw_tensors[] = {"dy", "dx"};
 
 static const char *pool_fw_check(const qlr_op_call_t *c)
 {
+    const qlr_f32_window_t g = WINDOW_OF(qlr_avgpool_f32_fw_params(c), c);
+    const window_bytes_t z = direct_bytes(&g);
     const char *e;
-    if ((e = window_check(c, "c", 1)) || (e = qlr_op_expect_bytes(c, 0, 4u * win_in_elems(c))) ||
-        (e = qlr_op_expect_bytes(c, 1, dw_out_bytes(c)))) {
+    if ((e = window_check(&g, 1)) || (e = qlr_op_expect_bytes(c, QLR_AVGPOOL_F32_FW_T_X, z.x)) ||
+        (e = qlr_op_expect_bytes(c, QLR_AVGPOOL_F32_FW_T_Y, z.y))) {
         return e;
     }
     return NULL;
@@ -614,221 +390,110 @@ static const char *pool_fw_check(const qlr_op_call_t *c)
 
 static const char *pool_bw_check(const qlr_op_call_t *c)
 {
+    const qlr_f32_window_t g = WINDOW_OF(qlr_avgpool_f32_bw_params(c), c);
+    const window_bytes_t z = direct_bytes(&g);
     const char *e;
-    if ((e = window_check(c, "c", 1)) || (e = qlr_op_expect_bytes(c, 0, dw_out_bytes(c))) ||
-        (e = qlr_op_expect_bytes(c, 1, 4u * win_in_elems(c)))) {
+    if ((e = window_check(&g, 1)) || (e = qlr_op_expect_bytes(c, QLR_AVGPOOL_F32_BW_T_DY, z.y)) ||
+        (e = qlr_op_expect_bytes(c, QLR_AVGPOOL_F32_BW_T_DX, z.x))) {
         return e;
     }
     return NULL;
 }
 
-/* Pooling has no multiplications: the count is of window additions (Kh*Kw per output). */
-static uint64_t pool_fw_macs(const qlr_op_call_t *c)
+/* MACs of the direct window ops: C * Kh * Kw per output pixel (additions, for pooling). */
+static uint64_t direct_macs(const qlr_f32_window_t g)
 {
-    return dw_macs(c);
+    return out_pixels(&g) * g.c * taps(&g);
+}
+
+static uint64_t dw_fw_macs(const qlr_op_call_t *c) { return direct_macs(WINDOW_OF(qlr_dwconv2d_f32_fw_params(c), c)); }
+static uint64_t dw_bi_macs(const qlr_op_call_t *c)
+{
+    return direct_macs(WINDOW_OF(qlr_dwconv2d_f32_bw_input_params(c), c));
+}
+static uint64_t dw_bw_macs(const qlr_op_call_t *c)
+{
+    return direct_macs(WINDOW_OF(qlr_dwconv2d_f32_bw_weight_params(c), c));
+}
+static uint64_t dw_tiled_macs(const qlr_op_call_t *c)
+{
+    return direct_macs(WINDOW_OF(qlr_dwconv2d_f32_fw_tiled_params(c), c));
+}
+static uint64_t pool_fw_macs(const qlr_op_call_t *c) { return direct_macs(WINDOW_OF(qlr_avgpool_f32_fw_params(c), c)); }
+static uint64_t pool_bw_macs(const qlr_op_call_t *c) { return direct_macs(WINDOW_OF(qlr_avgpool_f32_bw_params(c), c)); }
+
+static qlr_status_t dw_fw_run(const qlr_op_call_t *c)
+{
+    const qlr_dwconv2d_f32_fw_params_t p = qlr_dwconv2d_f32_fw_params(c);
+    f32_task_t t = {.id = K_DW_FW};
+    t.u.dw_fw = (qlr_dwconv2d_f32_fw_args_t){.g = WINDOW_OF(p, c), .x = tensor_f32(c, QLR_DWCONV2D_F32_FW_T_X),
+                                             .w = tensor_f32(c, QLR_DWCONV2D_F32_FW_T_W),
+                                             .b = p.use_bias ? tensor_f32(c, QLR_DWCONV2D_F32_FW_T_B) : NULL,
+                                             .y = tensor_f32(c, QLR_DWCONV2D_F32_FW_T_Y)};
+    return fork_task(c, &t);
+}
+
+static qlr_status_t dw_tiled_run(const qlr_op_call_t *c)
+{
+    const qlr_dwconv2d_f32_fw_tiled_params_t p = qlr_dwconv2d_f32_fw_tiled_params(c);
+    f32_task_t t = {.id = K_DW_FW_TILED, .l1 = l1_of(c, p.l1_budget)};
+    t.u.dw_fw = (qlr_dwconv2d_f32_fw_args_t){.g = WINDOW_OF(p, c), .x = tensor_f32(c, QLR_DWCONV2D_F32_FW_TILED_T_X),
+                                             .w = tensor_f32(c, QLR_DWCONV2D_F32_FW_TILED_T_W),
+                                             .b = p.use_bias ? tensor_f32(c, QLR_DWCONV2D_F32_FW_TILED_T_B) : NULL,
+                                             .y = tensor_f32(c, QLR_DWCONV2D_F32_FW_TILED_T_Y)};
+    return fork_task(c, &t);
+}
+
+static qlr_status_t dw_bi_run(const qlr_op_call_t *c)
+{
+    f32_task_t t = {.id = K_DW_BI};
+    t.u.dw_bi = (qlr_dwconv2d_f32_bw_input_args_t){.g = WINDOW_OF(qlr_dwconv2d_f32_bw_input_params(c), c),
+                                                   .dy = tensor_f32(c, QLR_DWCONV2D_F32_BW_INPUT_T_DY),
+                                                   .w = tensor_f32(c, QLR_DWCONV2D_F32_BW_INPUT_T_W),
+                                                   .dx = tensor_f32(c, QLR_DWCONV2D_F32_BW_INPUT_T_DX)};
+    return fork_task(c, &t);
+}
+
+static qlr_status_t dw_bw_run(const qlr_op_call_t *c)
+{
+    const qlr_dwconv2d_f32_bw_weight_params_t p = qlr_dwconv2d_f32_bw_weight_params(c);
+    f32_task_t t = {.id = K_DW_BW};
+    t.u.dw_bw = (qlr_dwconv2d_f32_bw_weight_args_t){
+        .g = WINDOW_OF(p, c), .x = tensor_f32(c, QLR_DWCONV2D_F32_BW_WEIGHT_T_X),
+        .dy = tensor_f32(c, QLR_DWCONV2D_F32_BW_WEIGHT_T_DY), .dw = tensor_f32(c, QLR_DWCONV2D_F32_BW_WEIGHT_T_DW),
+        .db = p.use_bias ? tensor_f32(c, QLR_DWCONV2D_F32_BW_WEIGHT_T_DB) : NULL, .accumulate = p.accumulate};
+    return fork_task(c, &t);
 }
 
 static qlr_status_t pool_fw_run(const qlr_op_call_t *c)
 {
     f32_task_t t = {.id = K_POOL_FW};
-    window_of(c, &t.u.pool_fw.g);
-    t.u.pool_fw.x = tensor_f32(c, 0);
-    t.u.pool_fw.y = tensor_f32(c, 1);
+    t.u.pool_fw = (qlr_avgpool_f32_fw_args_t){.g = WINDOW_OF(qlr_avgpool_f32_fw_params(c), c),
+                                              .x = tensor_f32(c, QLR_AVGPOOL_F32_FW_T_X),
+                                              .y = tensor_f32(c, QLR_AVGPOOL_F32_FW_T_Y)};
     return fork_task(c, &t);
 }
 
 static qlr_status_t pool_bw_run(const qlr_op_call_t *c)
 {
     f32_task_t t = {.id = K_POOL_BW};
-    window_of(c, &t.u.pool_bw.g);
-    t.u.pool_bw.dy = tensor_f32(c, 0);
-    t.u.pool_bw.dx = tensor_f32(c, 1);
-    return fork_task(c, &t);
-}
-
-static const char *const gpool_names[] = {"n", "height", "width", "c"};
-
-static const char *gpool_check(const qlr_op_call_t *c, int bw)
-{
-    const char *e = expect_min(c, 0, 4, 1, gpool_names);
-    if (e != NULL) {
-        return e;
-    }
-    uint64_t nc = (uint64_t)param_u32(c, 0) * param_u32(c, 3);
-    uint64_t in = win_in_elems(c);
-    if (in > 0x1FFFFFFFu) {
-        return TOO_BIG;
-    }
-    if ((e = qlr_op_expect_bytes(c, 0, 4u * (bw ? nc : in))) || (e = qlr_op_expect_bytes(c, 1, 4u * (bw ? in : nc)))) {
-        return e;
-    }
-    return NULL;
-}
-
-static const char *gpool_fw_check(const qlr_op_call_t *c) { return gpool_check(c, 0); }
-static const char *gpool_bw_check(const qlr_op_call_t *c) { return gpool_check(c, 1); }
-
-static uint64_t gpool_macs(const qlr_op_call_t *c)
-{
-    return win_in_elems(c);
-}
-
-static qlr_status_t gpool_fw_run(const qlr_op_call_t *c)
-{
-    f32_task_t t = {.id = K_GPOOL_FW};
-    t.u.gpool_fw = (qlr_global_avgpool_f32_fw_args_t){param_u32(c, 0), param_u32(c, 1), param_u32(c, 2),
-                                                      param_u32(c, 3), tensor_f32(c, 0), tensor_f32(c, 1)};
-    return fork_task(c, &t);
-}
-
-static qlr_status_t gpool_bw_run(const qlr_op_call_t *c)
-{
-    f32_task_t t = {.id = K_GPOOL_BW};
-    t.u.gpool_bw = (qlr_global_avgpool_f32_bw_args_t){param_u32(c, 0), param_u32(c, 1), param_u32(c, 2),
-                                                      param_u32(c, 3), tensor_f32(c, 0), tensor_f32(c, 1)};
-    return fork_task(c, &t);
-}
-
-/* ---- relu/relu6_f32_{fw,bw}: count; fw tensors x, y; bw tensors dy, y, dx ---------------------- */
-
-static const char *const act_fw_tensors[] = {"x", "y"};
-static const char *const act_bw_tensors[] = {"dy", "y", "dx"};
-static const char *const count_name[] = {"count"};
-
-static const char *act_check(const qlr_op_call_t *c)
-{
-    const char *e = expect_min(c, 0, 1, 1, count_name);
-    if (e != NULL) {
-        return e;
-    }
-    uint64_t b = 4u * (uint64_t)param_u32(c, 0);
-    for (unsigned i = 0; i < c->ntensor; i++) {
-        if ((e = qlr_op_expect_bytes(c, i, b)) != NULL) {
-            return e;
-        }
-    }
-    return NULL;
-}
-
-static uint64_t count_macs(const qlr_op_call_t *c)
-{
-    return param_u32(c, 0); /* element-wise: elements, not MACs */
-}
-
-static qlr_status_t act_run(const qlr_op_call_t *c, kernel_id_t id, int bw)
-{
-    f32_task_t t = {.id = id};
-    t.u.elem.a = tensor_f32(c, 0);
-    t.u.elem.b = bw ? tensor_f32(c, 1) : NULL;
-    t.u.elem.out = tensor_f32(c, bw ? 2 : 1);
-    t.u.elem.count = param_u32(c, 0);
-    return fork_task(c, &t);
-}
-
-static qlr_status_t relu_fw_run(const qlr_op_call_t *c) { return act_run(c, K_RELU_FW, 0); }
-static qlr_status_t relu_bw_run(const qlr_op_call_t *c) { return act_run(c, K_RELU_BW, 1); }
-static qlr_status_t relu6_fw_run(const qlr_op_call_t *c) { return act_run(c, K_RELU6_FW, 0); }
-static qlr_status_t relu6_bw_run(const qlr_op_call_t *c) { return act_run(c, K_RELU6_BW, 1); }
-
-/* ---- softmax_xent_f32: n, classes; tensors logits, labels (int32), dlogits, row_loss, loss ---- */
-
-static const char *const xent_tensors[] = {"logits", "labels", "dlogits", "row_loss", "loss"};
-static const char *const xent_names[] = {"n", "classes"};
-
-static const char *xent_check(const qlr_op_call_t *c)
-{
-    const char *e = expect_min(c, 0, 2, 1, xent_names);
-    if (e != NULL) {
-        return e;
-    }
-    uint64_t n = param_u32(c, 0), k = param_u32(c, 1);
-    if (n * k > 0x1FFFFFFFu) {
-        return TOO_BIG;
-    }
-    if ((e = qlr_op_expect_bytes(c, 0, 4u * n * k)) || (e = qlr_op_expect_bytes(c, 1, 4u * n)) ||
-        (e = qlr_op_expect_bytes(c, 2, 4u * n * k)) || (e = qlr_op_expect_bytes(c, 3, 4u * n)) ||
-        (e = qlr_op_expect_bytes(c, 4, 4u))) {
-        return e;
-    }
-    const int32_t *labels = (const int32_t *)(const void *)c->tensor[1];
-    for (uint64_t i = 0; i < n; i++) {
-        if (labels[i] < 0 || (uint64_t)labels[i] >= k) {
-            snprintf(g_msg, sizeof g_msg, "labels[%lu] = %ld is outside 0..classes-1 (classes = %lu)",
-                     (unsigned long)i, (long)labels[i], (unsigned long)k);
-            return g_msg;
-        }
-    }
-    return NULL;
-}
-
-static uint64_t xent_macs(const qlr_op_call_t *c)
-{
-    return (uint64_t)param_u32(c, 0) * param_u32(c, 1); /* logits, not MACs */
-}
-
-static qlr_status_t xent_run(const qlr_op_call_t *c)
-{
-    f32_task_t t = {.id = K_XENT};
-    t.u.xent = (qlr_softmax_xent_f32_args_t){.n = param_u32(c, 0), .k = param_u32(c, 1), .logits = tensor_f32(c, 0),
-                                             .labels = (const int32_t *)(const void *)c->tensor[1],
-                                             .dlogits = tensor_f32(c, 2), .row_loss = tensor_f32(c, 3),
-                                             .loss = tensor_f32(c, 4), .norm = 0};
-    return fork_task(c, &t);
-}
-
-/* ---- sgd_f32: count, lr, momentum, weight_decay (f32); tensors w (inout), g, v (inout) -------- */
-
-static const char *const sgd_tensors[] = {"w", "g", "v"};
-
-static const char *sgd_check(const qlr_op_call_t *c)
-{
-    const char *e = act_check(c);
-    if (e != NULL) {
-        return e;
-    }
-    static const char *const names[] = {"lr", "momentum", "weight_decay"};
-    for (unsigned i = 0; i < 3; i++) {
-        float f = param_f32(c, 1u + i);
-        if (!(f == f) || f - f != 0.0f) {
-            snprintf(g_msg, sizeof g_msg, "%s must be a finite float", names[i]);
-            return g_msg;
-        }
-    }
-    return NULL;
-}
-
-static qlr_status_t sgd_run(const qlr_op_call_t *c)
-{
-    f32_task_t t = {.id = K_SGD};
-    t.u.sgd = (qlr_sgd_f32_args_t){tensor_f32(c, 0), tensor_f32(c, 1), tensor_f32(c, 2), param_u32(c, 0),
-                                   param_f32(c, 1), param_f32(c, 2), param_f32(c, 3)};
+    t.u.pool_bw = (qlr_avgpool_f32_bw_args_t){.g = WINDOW_OF(qlr_avgpool_f32_bw_params(c), c),
+                                              .dy = tensor_f32(c, QLR_AVGPOOL_F32_BW_T_DY),
+                                              .dx = tensor_f32(c, QLR_AVGPOOL_F32_BW_T_DX)};
     return fork_task(c, &t);
 }
 
 /* ---- the table -------------------------------------------------------------------------------- */
 
 const qlr_op_t qlr_ops_f32[] = {
-    {"conv2d_f32_fw", 15, 4, conv_fw_tensors, conv_fw_check, conv_macs, conv_fw_run},
-    {"conv2d_f32_bw_input", 14, 3, conv_bi_tensors, conv_bi_check, conv_macs, conv_bi_run},
-    {"conv2d_f32_bw_weight", 16, 4, conv_bw_tensors, conv_bw_check, conv_macs, conv_bw_run},
-    {"dwconv2d_f32_fw", 13, 4, dw_fw_tensors, dw_fw_check, dw_macs, dw_fw_run},
-    {"dwconv2d_f32_bw_input", 12, 3, dw_bi_tensors, dw_bi_check, dw_macs, dw_bi_run},
-    {"dwconv2d_f32_bw_weight", 14, 4, dw_bw_tensors, dw_bw_check, dw_macs, dw_bw_run},
-    {"pwconv_f32_fw", 6, 4, mm_fw_tensors, pw_fw_check, pw_macs, pw_fw_run},
-    {"pwconv_f32_bw_input", 5, 3, mm_bi_tensors, pw_bi_check, pw_macs, pw_bi_run},
-    {"pwconv_f32_bw_weight", 7, 4, mm_bw_tensors, pw_bw_check, pw_macs, pw_bw_run},
-    {"linear_f32_fw", 4, 4, mm_fw_tensors, lin_fw_check, lin_macs, lin_fw_run},
-    {"linear_f32_bw_input", 3, 3, mm_bi_tensors, lin_bi_check, lin_macs, lin_bi_run},
-    {"linear_f32_bw_weight", 5, 4, mm_bw_tensors, lin_bw_check, lin_macs, lin_bw_run},
-    {"avgpool_f32_fw", 12, 2, pool_fw_tensors, pool_fw_check, pool_fw_macs, pool_fw_run},
-    {"avgpool_f32_bw", 12, 2, pool_bw_tensors, pool_bw_check, pool_fw_macs, pool_bw_run},
-    {"global_avgpool_f32_fw", 4, 2, pool_fw_tensors, gpool_fw_check, gpool_macs, gpool_fw_run},
-    {"global_avgpool_f32_bw", 4, 2, pool_bw_tensors, gpool_bw_check, gpool_macs, gpool_bw_run},
-    {"relu_f32_fw", 1, 2, act_fw_tensors, act_check, count_macs, relu_fw_run},
-    {"relu_f32_bw", 1, 3, act_bw_tensors, act_check, count_macs, relu_bw_run},
-    {"relu6_f32_fw", 1, 2, act_fw_tensors, act_check, count_macs, relu6_fw_run},
-    {"relu6_f32_bw", 1, 3, act_bw_tensors, act_check, count_macs, relu6_bw_run},
-    {"softmax_xent_f32", 2, 5, xent_tensors, xent_check, xent_macs, xent_run},
-    {"sgd_f32", 4, 3, sgd_tensors, sgd_check, count_macs, sgd_run},
-    {NULL, 0, 0, NULL, NULL, NULL, NULL},
+    {.spec = &qlr_conv2d_f32_fw_spec, .check = conv_fw_check, .macs = conv_fw_macs, .run = conv_fw_run},
+    {.spec = &qlr_conv2d_f32_bw_input_spec, .check = conv_bi_check, .macs = conv_bi_macs, .run = conv_bi_run},
+    {.spec = &qlr_conv2d_f32_bw_weight_spec, .check = conv_bw_check, .macs = conv_bw_macs, .run = conv_bw_run},
+    {.spec = &qlr_dwconv2d_f32_fw_spec, .check = dw_fw_check, .macs = dw_fw_macs, .run = dw_fw_run},
+    {.spec = &qlr_dwconv2d_f32_bw_input_spec, .check = dw_bi_check, .macs = dw_bi_macs, .run = dw_bi_run},
+    {.spec = &qlr_dwconv2d_f32_bw_weight_spec, .check = dw_bw_check, .macs = dw_bw_macs, .run = dw_bw_run},
+    {.spec = &qlr_dwconv2d_f32_fw_tiled_spec, .check = dw_tiled_check, .macs = dw_tiled_macs, .run = dw_tiled_run},
+    {.spec = &qlr_avgpool_f32_fw_spec, .check = pool_fw_check, .macs = pool_fw_macs, .run = pool_fw_run},
+    {.spec = &qlr_avgpool_f32_bw_spec, .check = pool_bw_check, .macs = pool_bw_macs, .run = pool_bw_run},
+    {.spec = NULL},
 };

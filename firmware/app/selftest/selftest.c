@@ -8,9 +8,16 @@
 #define MAX_REPORTED_FAILURES 5
 
 static const qlr_selftest_t k_tests[] = {
-    {"team_fork", st_team_fork},   {"team_join", st_team_join}, {"barrier", st_barrier},
-    {"copy_1d", st_copy_1d},       {"copy_2d", st_copy_2d},     {"copy_team", st_copy_team},     {"memory_regions", st_memory_regions},
-    {"l3", st_l3},                 {"fp32", st_fp32},           {"counter", st_counter},
+    {.name = "team_fork", .fn = st_team_fork},
+    {.name = "team_join", .fn = st_team_join},
+    {.name = "barrier", .fn = st_barrier},
+    {.name = "copy_1d", .fn = st_copy_1d},
+    {.name = "copy_2d", .fn = st_copy_2d},
+    {.name = "copy_team", .fn = st_copy_team},
+    {.name = "memory_regions", .fn = st_memory_regions},
+    {.name = "l3", .fn = st_l3},
+    {.name = "fp32", .fn = st_fp32},
+    {.name = "counter", .fn = st_counter},
 };
 
 unsigned qlr_selftest_count(void) { return sizeof k_tests / sizeof k_tests[0]; }
@@ -44,7 +51,7 @@ int qlr_selftest_run(const char *name, qlr_selftest_result_t *res)
         if (!all && strcmp(name, t->name) != 0)
             continue;
         matched = 1;
-        qlr_selftest_ctx_t ctx = {t->name, 0, 0};
+        qlr_selftest_ctx_t ctx = {.test = t->name, .failed_checks = 0, .cores_seen = 0};
         t->fn(&ctx);
         if (ctx.cores_seen > res->cores_seen)
             res->cores_seen = ctx.cores_seen;

@@ -1,7 +1,7 @@
 /*
  * The int8 front-end executor: runs the FRONT-stage layers of an open image (qlr/image.h) on u8
  * HWC input images and produces the u8 latents (the output of the last front-end layer), with
- * the int8 kernels of qlr/kernels_s8.h. Golden twin: qlr.image.execute.run_front_end, which this
+ * the int8 kernels of qlr/kernels_int8.h. Golden twin: qlr.image.execute.run_front_end, which this
  * matches bit for bit.
  *
  * Layers: conv2d, dwconv2d, pwconv, linear, avgpool, global_avgpool, add (residual, any earlier

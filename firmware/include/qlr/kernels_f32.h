@@ -16,13 +16,9 @@
  * dw, db += gradient (to sum micro-batches in place). db may be NULL (no bias) in every
  * bw_weight; b may be NULL (no bias) in every fw.
  *
- * Team contract (all kernels): call the function on EVERY core of a team (inside
- * qlr_team_fork) with the same arguments. Each core takes its share from qlr_core_id() and
- * qlr_core_count(); the kernel returns after a team barrier, so the whole output is ready on
- * every core when it returns and the next kernel may read it at once. Called outside a fork
- * (a team of one), a kernel computes everything alone. Arguments are validated before any
- * work or barrier, identically on every core, so a bad call returns the same status everywhere
- * (QLR_E_ARG, QLR_E_NOMEM, QLR_E_ALIGN) without touching any output.
+ * Team kernels: the contract of qlr/kernel.h (every core, same arguments; checks first, the same
+ * status on every core: QLR_E_ARG, QLR_E_NOMEM, QLR_E_ALIGN, or QLR_E_SIZE for a tensor beyond
+ * QLR_MAX_ELEMS; a barrier at the end, so the next kernel may read the output at once).
  *
  * Pointers: 4-byte aligned float arrays. Inputs and outputs must not overlap unless a
  * kernel says so (element-wise kernels, softmax: in place allowed). Scratch is caller-owned

@@ -38,16 +38,8 @@ extern "C" {
 #define QLR_LINK_FLAG_RESPONSE 0x01u /* set on responses, clear on requests */
 #define QLR_LINK_FLAGS_KNOWN 0x01u   /* any other flag bit makes the header invalid */
 
-/* Commands. 0x40..0x7F are left for applications (continual learning) to add their own. */
-typedef enum {
-    QLR_LINK_CMD_PING = 0x01,      /* payload echoed back */
-    QLR_LINK_CMD_INFO = 0x02,      /* board, platform, firmware, team size, memory sizes */
-    QLR_LINK_CMD_EXIT = 0x03,      /* i32 status: reply, then end the firmware with it */
-    QLR_LINK_CMD_MEM_WRITE = 0x10, /* u8 level, 3 x 0, u32 offset, data */
-    QLR_LINK_CMD_MEM_READ = 0x11,  /* u8 level, 3 x 0, u32 offset, u32 length -> data */
-    QLR_LINK_CMD_MEM_CRC = 0x12,   /* u8 level, 3 x 0, u32 offset, u32 length -> u32 CRC32 */
-    QLR_LINK_CMD_SELFTEST = 0x20,  /* name (no NUL; empty = all) -> u32 passed, failed, u64 counter */
-} qlr_link_cmd_t;
+/* Command codes and payloads: qlr_commands.h, generated from host/qlr/link/commands.py
+ * (docs/commands.md). 0x40..0x7F are left for applications (kernel ops, continual learning). */
 
 /* Status of a response (header byte 5). Requests carry 0. On an error the payload is an
  * optional UTF-8 message saying what was wrong. */

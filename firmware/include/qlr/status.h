@@ -12,6 +12,7 @@ typedef enum {
     QLR_E_NOMEM = 3,    /* the scratch or tile budget is too small for the shape */
     QLR_E_ALIGN = 4,    /* a pointer is not aligned as the kernel requires */
     QLR_E_UNSUPPORTED = 5, /* a combination the kernel does not implement */
+    QLR_E_SIZE = 6,     /* a size product exceeds QLR_MAX_ELEMS (qlr/kernel.h): too large to index */
 } qlr_status_t;
 
 #endif /* QLR_STATUS_H */

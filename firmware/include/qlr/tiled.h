@@ -11,12 +11,14 @@
  *
  * L1 budget: `tile_budget` bytes per tile set, 0 = half of `l1_size` (the paper's "tiles of at
  * most half of L1"); it must not exceed l1_size / 2 (QLR_E_ARG). The executor chooses the tile
- * sizes itself from the budget and the team size (qlr_tiled_matmul_f32_plan says which), so a
+ * sizes itself from the budget and the team size (qlr_matmul_f32_tiled_plan says which), so a
  * caller knows nothing about tiles; a small budget only means more, smaller steps.
  *
- * Team contract: call on EVERY core of a team with the same arguments (like the kernels of
- * qlr/kernels_f32.h). Arguments are checked before any copy or barrier, identically on every
- * core; the executor returns after a team barrier with every output in place.
+ * Team kernels: the contract of qlr/kernel.h (every core, same arguments; checks before any copy
+ * or barrier, the same status on every core; a barrier at the end with every output in place).
+ * Names: the layer kernel's name with `_tiled` appended (qlr_pwconv_f32_fw_tiled,
+ * qlr_matmul_f32_tiled): the op comes first, as everywhere, and the tiled executor of a kernel
+ * sorts next to it.
  *
  * Pure C11 plus qlr/runtime.h (team queries, barrier, copies).
  */
@@ -53,7 +55,7 @@ typedef struct {
     float *a_sum;             /* TN only, or NULL: a_sum[i] (+)= sum over k of A[k][i] (a bias
                                  gradient; += when mm.accumulate) */
     qlr_tiled_l1_t l1;
-} qlr_tiled_matmul_f32_args_t;
+} qlr_matmul_f32_tiled_args_t;
 
 /* Tile sizes of a run: C is cut into mt x nt tiles, K into kt-deep steps. */
 typedef struct {
@@ -63,11 +65,11 @@ typedef struct {
 } qlr_tiled_plan_t;
 
 /* The plan the executor follows for `cores` cores (a pure function of the arguments). */
-qlr_status_t qlr_tiled_matmul_f32_plan(const qlr_tiled_matmul_f32_args_t *a, unsigned cores,
+qlr_status_t qlr_matmul_f32_tiled_plan(const qlr_matmul_f32_tiled_args_t *a, unsigned cores,
                                        qlr_tiled_plan_t *plan);
-qlr_status_t qlr_tiled_matmul_f32(const qlr_tiled_matmul_f32_args_t *a);
+qlr_status_t qlr_matmul_f32_tiled(const qlr_matmul_f32_tiled_args_t *a);
 /* The smallest tile_budget any tiled product can run with (a 1x1x1 tile set). */
-size_t qlr_tiled_matmul_f32_min_budget(void);
+size_t qlr_matmul_f32_tiled_min_budget(void);
 
 /* Layers (the arguments of qlr/kernels_f32.h plus the L1), same results as the untiled
  * kernels up to FP32 summation order. */

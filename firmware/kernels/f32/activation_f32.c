@@ -9,7 +9,7 @@
 void qlr_relu_f32_fw(const float *x, float *y, size_t count)
 {
     size_t b, e;
-    qlr_f32_my_share_size(count, &b, &e);
+    qlr_my_share_size(count, &b, &e);
     for (size_t i = b; i < e; i++) {
         float v = x[i];
         y[i] = v < 0.0f ? 0.0f : v;
@@ -20,7 +20,7 @@ void qlr_relu_f32_fw(const float *x, float *y, size_t count)
 void qlr_relu_f32_bw(const float *dy, const float *y, float *dx, size_t count)
 {
     size_t b, e;
-    qlr_f32_my_share_size(count, &b, &e);
+    qlr_my_share_size(count, &b, &e);
     for (size_t i = b; i < e; i++) {
         dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
     }
@@ -30,7 +30,7 @@ void qlr_relu_f32_bw(const float *dy, const float *y, float *dx, size_t count)
 void qlr_relu6_f32_fw(const float *x, float *y, size_t count)
 {
     size_t b, e;
-    qlr_f32_my_share_size(count, &b, &e);
+    qlr_my_share_size(count, &b, &e);
     for (size_t i = b; i < e; i++) {
         float v = x[i];
         y[i] = v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v);
@@ -41,7 +41,7 @@ void qlr_relu6_f32_fw(const float *x, float *y, size_t count)
 void qlr_relu6_f32_bw(const float *dy, const float *y, float *dx, size_t count)
 {
     size_t b, e;
-    qlr_f32_my_share_size(count, &b, &e);
+    qlr_my_share_size(count, &b, &e);
     for (size_t i = b; i < e; i++) {
         float v = y[i];
         dx[i] = (v > 0.0f && v < 6.0f) ? dy[i] : 0.0f;

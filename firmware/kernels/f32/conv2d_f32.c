@@ -38,10 +38,13 @@ static qlr_status_t plan(const qlr_f32_window_t *g, uint32_t cout, const float *
     pl->g = g;
     pl->ho = qlr_f32_window_ho(g);
     pl->wo = qlr_f32_window_wo(g);
-    pl->m = g->n * pl->ho * pl->wo;
+    pl->m = g->n * pl->ho * pl->wo; /* within QLR_MAX_ELEMS: qlr_f32_window_check */
     pl->k = g->kh * g->kw * g->c;
-    if (cout == 0 || (uint64_t)pl->m * cout > QLR_F32_MAX_ELEMS || (uint64_t)pl->k * cout > QLR_F32_MAX_ELEMS) {
+    if (cout == 0) {
         return QLR_E_ARG;
+    }
+    if (qlr_elems2(pl->m, cout) == 0u || qlr_elems2(pl->k, cout) == 0u) {
+        return QLR_E_SIZE;
     }
     pl->direct = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pad_top == 0 && g->pad_bottom == 0 &&
                  g->pad_left == 0 && g->pad_right == 0;
@@ -87,7 +90,7 @@ static void im2col_share(const conv_plan_t *pl, const float *x, float *cols, uin
 {
     const qlr_f32_window_t *g = pl->g;
     uint32_t r0, r1;
-    qlr_f32_my_share(nrows, &r0, &r1);
+    qlr_my_share(nrows, &r0, &r1);
     if (r0 >= r1) {
         return;
     }
@@ -132,7 +135,7 @@ static void col2im_share(const conv_plan_t *pl, const float *dcols, float *dx, u
 {
     const qlr_f32_window_t *g = pl->g;
     uint32_t c0, c1;
-    qlr_f32_my_share(g->c, &c0, &c1);
+    qlr_my_share(g->c, &c0, &c1);
     if (c0 >= c1) {
         return;
     }
@@ -169,7 +172,7 @@ qlr_status_t qlr_conv2d_f32_fw(const qlr_conv2d_f32_fw_args_t *a)
     qlr_matmul_f32_args_t mm = {.a = a->x, .b = a->w, .c = a->y, .bias = a->b, .m = pl.m, .n = a->cout,
                                 .k = pl.k, .lda = pl.k, .ldb = pl.k, .ldc = a->cout, .accumulate = 0};
     if (pl.direct) {
-        qlr_matmul_f32_nt(&mm);
+        qlr_matmul_f32_nt_share(&mm);
         qlr_team_barrier();
         return QLR_OK;
     }
@@ -180,7 +183,7 @@ qlr_status_t qlr_conv2d_f32_fw(const qlr_conv2d_f32_fw_args_t *a)
         mm.a = a->scratch;
         mm.c = a->y + (size_t)m0 * a->cout;
         mm.m = nrows;
-        qlr_matmul_f32_nt(&mm);
+        qlr_matmul_f32_nt_share(&mm);
         qlr_team_barrier();
     }
     return QLR_OK;
@@ -203,7 +206,7 @@ qlr_status_t qlr_conv2d_f32_bw_weight(const qlr_conv2d_f32_bw_weight_args_t *a)
     qlr_matmul_f32_args_t mm = {.a = a->dy, .b = a->x, .c = a->dw, .bias = NULL, .m = a->cout, .n = pl.k,
                                 .k = pl.m, .lda = a->cout, .ldb = pl.k, .ldc = pl.k, .accumulate = a->accumulate};
     if (pl.direct) {
-        qlr_matmul_f32_tn(&mm);
+        qlr_matmul_f32_tn_share(&mm);
         qlr_team_barrier();
         return QLR_OK;
     }
@@ -215,7 +218,7 @@ qlr_status_t qlr_conv2d_f32_bw_weight(const qlr_conv2d_f32_bw_weight_args_t *a)
         mm.b = a->scratch;
         mm.k = nrows;
         mm.accumulate = (m0 > 0) ? 1 : a->accumulate;
-        qlr_matmul_f32_tn(&mm);
+        qlr_matmul_f32_tn_share(&mm);
         qlr_team_barrier();
     }
     return QLR_OK;
@@ -232,7 +235,7 @@ qlr_status_t qlr_conv2d_f32_bw_input(const qlr_conv2d_f32_bw_input_args_t *a)
     qlr_matmul_f32_args_t mm = {.a = a->dy, .b = a->w, .c = a->dx, .bias = NULL, .m = pl.m, .n = pl.k,
                                 .k = a->cout, .lda = a->cout, .ldb = pl.k, .ldc = pl.k, .accumulate = 0};
     if (pl.direct) {
-        qlr_matmul_f32_nn(&mm);
+        qlr_matmul_f32_nn_share(&mm);
         qlr_team_barrier();
         return QLR_OK;
     }
@@ -243,7 +246,7 @@ qlr_status_t qlr_conv2d_f32_bw_input(const qlr_conv2d_f32_bw_input_args_t *a)
         mm.a = a->dy + (size_t)m0 * a->cout;
         mm.c = a->scratch;
         mm.m = nrows;
-        qlr_matmul_f32_nn(&mm);
+        qlr_matmul_f32_nn_share(&mm);
         qlr_team_barrier();
         col2im_share(&pl, a->scratch, a->dx, m0, nrows);
         qlr_team_barrier();

@@ -93,7 +93,7 @@ qlr_status_t qlr_dwconv2d_f32_fw(const qlr_dwconv2d_f32_fw_args_t *a)
     if (st != QLR_OK) {
         return st;
     }
-    fw_ctx_t ctx = {a, qlr_f32_window_ho(&a->g), qlr_f32_window_wo(&a->g)};
+    fw_ctx_t ctx = {.a = a, .ho = qlr_f32_window_ho(&a->g), .wo = qlr_f32_window_wo(&a->g)};
     qlr_f32_for_my_pixel_groups(a->g.n * ctx.ho * ctx.wo, a->g.c, &ctx, fw_pixel);
     qlr_team_barrier();
     return QLR_OK;
@@ -172,7 +172,7 @@ qlr_status_t qlr_dwconv2d_f32_bw_input(const qlr_dwconv2d_f32_bw_input_args_t *a
     if (st != QLR_OK) {
         return st;
     }
-    bi_ctx_t ctx = {a, qlr_f32_window_ho(&a->g), qlr_f32_window_wo(&a->g)};
+    bi_ctx_t ctx = {.a = a, .ho = qlr_f32_window_ho(&a->g), .wo = qlr_f32_window_wo(&a->g)};
     qlr_f32_for_my_pixel_groups(a->g.n * a->g.h * a->g.w, a->g.c, &ctx, bw_input_pixel);
     qlr_team_barrier();
     return QLR_OK;
@@ -270,7 +270,7 @@ qlr_status_t qlr_dwconv2d_f32_bw_weight(const qlr_dwconv2d_f32_bw_weight_args_t 
     uint32_t taps = g->kh * g->kw;
     uint32_t slots = taps + (a->db != NULL ? 1u : 0u); /* slot `taps` is the bias */
     uint32_t b, e;
-    qlr_f32_my_share(slots * groups, &b, &e);
+    qlr_my_share(slots * groups, &b, &e);
     for (uint32_t item = b; item < e; item++) {
         uint32_t slot = item / groups, grp = item % groups;
         uint32_t c_lo = grp * G, c_hi = c_lo + G < g->c ? c_lo + G : g->c;

@@ -35,31 +35,21 @@ qlr_status_t qlr_f32_window_check(const qlr_f32_window_t *g)
         g->kh > 0xFFFFu || g->kw > 0xFFFFu) {
         return QLR_E_ARG;
     }
-    uint64_t ho = qlr_f32_window_ho(g), wo = qlr_f32_window_wo(g);
+    uint32_t ho = qlr_f32_window_ho(g), wo = qlr_f32_window_wo(g);
     if (ho == 0 || wo == 0) {
         return QLR_E_ARG;
     }
-    uint64_t in = (uint64_t)g->n * g->h * g->w * g->c;
-    uint64_t out = (uint64_t)g->n * ho * wo * g->c;
-    uint64_t taps = (uint64_t)g->kh * g->kw * g->c;
-    if (in > QLR_F32_MAX_ELEMS || out > QLR_F32_MAX_ELEMS || taps > QLR_F32_MAX_ELEMS) {
-        return QLR_E_ARG;
+    if (qlr_elems4(g->n, g->h, g->w, g->c) == 0u || qlr_elems4(g->n, ho, wo, g->c) == 0u ||
+        qlr_elems3(g->kh, g->kw, g->c) == 0u) {
+        return QLR_E_SIZE;
     }
     return QLR_OK;
-}
-
-void qlr_f32_my_share_size(size_t total, size_t *begin, size_t *end)
-{
-    size_t count = qlr_core_count(), id = qlr_core_id();
-    size_t base = total / count, rem = total % count;
-    *begin = id * base + (id < rem ? id : rem);
-    *end = *begin + base + (id < rem ? 1u : 0u);
 }
 
 void qlr_f32_zero_share(float *p, size_t count)
 {
     size_t b, e;
-    qlr_f32_my_share_size(count, &b, &e);
+    qlr_my_share_size(count, &b, &e);
     for (size_t i = b; i < e; i++) {
         p[i] = 0.0f;
     }
@@ -68,7 +58,7 @@ void qlr_f32_zero_share(float *p, size_t count)
 void qlr_f32_colsum_share(const float *a, uint32_t rows, uint32_t cols, float *out, int accumulate)
 {
     uint32_t j0, j1;
-    qlr_f32_my_share(cols, &j0, &j1);
+    qlr_my_share(cols, &j0, &j1);
     uint32_t j = j0;
     /* Four columns at a time in registers, one pass down the rows. */
     for (; j + 4u <= j1; j += 4u) {
@@ -105,7 +95,7 @@ void qlr_f32_for_my_pixel_groups(uint32_t pixels, uint32_t c, const void *ctx, q
 {
     const uint32_t groups = (c + QLR_F32_GROUP - 1u) / QLR_F32_GROUP;
     uint32_t b, e;
-    qlr_f32_my_share(pixels * groups, &b, &e);
+    qlr_my_share(pixels * groups, &b, &e);
     uint32_t item = b;
     while (item < e) {
         uint32_t pix = item / groups, g0 = item % groups;

@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "matmul_f32_share.h"
+#include "qlr/kernel.h"
 #include "qlr/kernels_f32.h"
-#include "qlr/matmul_f32.h"
-#include "qlr/runtime.h"
 
 /* Channels per work item of the direct kernels (depthwise, pooling): four accumulators. */
 #define QLR_F32_GROUP 4u
@@ -25,22 +25,10 @@
 #define QLR_F32_MAC(c, a, b) ((c) + (a) * (b))
 #endif
 
-/* Largest element count of any one tensor: its bytes fit in an int32 and every index product
- * of the kernels fits a uint32. */
-#define QLR_F32_MAX_ELEMS 0x1FFFFFFFull
-
-/* QLR_OK when every size of the window is >= 1, the window fits the padded input, and the
- * input and output tensors are not larger than QLR_F32_MAX_ELEMS; QLR_E_ARG otherwise. */
+/* QLR_OK when every size of the window is >= 1 and the window fits the padded input (else
+ * QLR_E_ARG), and the input, the output and one window (Kh*Kw*C) have at most QLR_MAX_ELEMS
+ * elements (else QLR_E_SIZE). */
 qlr_status_t qlr_f32_window_check(const qlr_f32_window_t *g);
-
-/* This core's [begin, end) share of `total` items. */
-static inline void qlr_f32_my_share(uint32_t total, uint32_t *begin, uint32_t *end)
-{
-    qlr_share(total, qlr_core_id(), qlr_core_count(), begin, end);
-}
-
-/* This core's share of a size_t count (element-wise kernels). */
-void qlr_f32_my_share_size(size_t total, size_t *begin, size_t *end);
 
 /* Zeroes this core's share of p[0..count). No barrier. */
 void qlr_f32_zero_share(float *p, size_t count);

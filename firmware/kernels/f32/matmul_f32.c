@@ -17,11 +17,10 @@
  * (__FP_FAST_FMAF: rv32imafc, Cortex-M4F); elsewhere a*b + c, which clang contracts to fmadd.s
  * on Zfinx (pulp-open) and which stays two operations on the host.
  */
-#include "qlr/matmul_f32.h"
-
 #include <stddef.h>
 
-#include "qlr/runtime.h"
+#include "matmul_f32_share.h"
+#include "qlr/kernel.h"
 
 #if defined(__FP_FAST_FMAF)
 #define FMA(s, x, y) ((s) = __builtin_fmaf((x), (y), (s)))
@@ -320,20 +319,70 @@ static void run(const qlr_matmul_f32_args_t *p, const strides_t *s, block_fn ful
     run_part(p, s, full, &r);
 }
 
-void qlr_matmul_f32_nn(const qlr_matmul_f32_args_t *p)
+void qlr_matmul_f32_nn_share(const qlr_matmul_f32_args_t *p)
 {
-    const strides_t s = {p->lda, 1u, 1u, p->ldb};
+    const strides_t s = {.ais = p->lda, .aks = 1u, .bjs = 1u, .bks = p->ldb};
     run(p, &s, p->lda == 64u && p->ldb == 64u ? nn_4x4_64 : nn_4x4);
 }
 
-void qlr_matmul_f32_nt(const qlr_matmul_f32_args_t *p)
+void qlr_matmul_f32_nt_share(const qlr_matmul_f32_args_t *p)
 {
-    const strides_t s = {p->lda, 1u, p->ldb, 1u};
+    const strides_t s = {.ais = p->lda, .aks = 1u, .bjs = p->ldb, .bks = 1u};
     run(p, &s, p->lda == 64u && p->ldb == 64u ? nt_4x4_64 : nt_4x4);
 }
 
-void qlr_matmul_f32_tn(const qlr_matmul_f32_args_t *p)
+void qlr_matmul_f32_tn_share(const qlr_matmul_f32_args_t *p)
 {
-    const strides_t s = {1u, p->lda, 1u, p->ldb};
+    const strides_t s = {.ais = 1u, .aks = p->lda, .bjs = 1u, .bks = p->ldb};
     run(p, &s, p->lda == 32u && p->ldb == 32u ? tn_4x4_32 : tn_4x4);
+}
+
+/* ---- the team kernels: checks, this core's part, barrier ---------------------------------- */
+
+/* A is a_rows x a_cols and B is b_rows x b_cols as stored (row-major, leading dimensions lda,
+ * ldb); C is m x n. */
+static qlr_status_t check(const qlr_matmul_f32_args_t *p, uint32_t a_rows, uint32_t a_cols, uint32_t b_rows,
+                          uint32_t b_cols)
+{
+    if (p->a == NULL || p->b == NULL || p->c == NULL || p->m == 0u || p->n == 0u || p->k == 0u ||
+        (p->accumulate != 0 && p->accumulate != 1)) {
+        return QLR_E_ARG;
+    }
+    if (p->lda < a_cols || p->ldb < b_cols || p->ldc < p->n) {
+        return QLR_E_ARG;
+    }
+    if (qlr_elems2(a_rows, p->lda) == 0u || qlr_elems2(b_rows, p->ldb) == 0u || qlr_elems2(p->m, p->ldc) == 0u) {
+        return QLR_E_SIZE;
+    }
+    return QLR_OK;
+}
+
+qlr_status_t qlr_matmul_f32_nn(const qlr_matmul_f32_args_t *p)
+{
+    qlr_status_t st = check(p, p->m, p->k, p->k, p->n);
+    if (st == QLR_OK) {
+        qlr_matmul_f32_nn_share(p);
+        qlr_team_barrier();
+    }
+    return st;
+}
+
+qlr_status_t qlr_matmul_f32_nt(const qlr_matmul_f32_args_t *p)
+{
+    qlr_status_t st = check(p, p->m, p->k, p->n, p->k);
+    if (st == QLR_OK) {
+        qlr_matmul_f32_nt_share(p);
+        qlr_team_barrier();
+    }
+    return st;
+}
+
+qlr_status_t qlr_matmul_f32_tn(const qlr_matmul_f32_args_t *p)
+{
+    qlr_status_t st = check(p, p->k, p->m, p->k, p->n);
+    if (st == QLR_OK) {
+        qlr_matmul_f32_tn_share(p);
+        qlr_team_barrier();
+    }
+    return st;
 }

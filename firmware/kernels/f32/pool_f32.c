@@ -92,8 +92,8 @@ qlr_status_t qlr_avgpool_f32_fw(const qlr_avgpool_f32_fw_args_t *a)
     if (st != QLR_OK) {
         return st;
     }
-    pool_ctx_t ctx = {&a->g, a->x, a->y, qlr_f32_window_ho(&a->g), qlr_f32_window_wo(&a->g),
-                      1.0f / (float)(a->g.kh * a->g.kw)};
+    pool_ctx_t ctx = {.g = &a->g, .src = a->x, .dst = a->y, .ho = qlr_f32_window_ho(&a->g),
+                      .wo = qlr_f32_window_wo(&a->g), .scale = 1.0f / (float)(a->g.kh * a->g.kw)};
     qlr_f32_for_my_pixel_groups(a->g.n * ctx.ho * ctx.wo, a->g.c, &ctx, fw_pixel);
     qlr_team_barrier();
     return QLR_OK;
@@ -130,16 +130,20 @@ qlr_status_t qlr_avgpool_f32_bw(const qlr_avgpool_f32_bw_args_t *a)
     if (st != QLR_OK) {
         return st;
     }
-    pool_ctx_t ctx = {&a->g, a->dy, a->dx, qlr_f32_window_ho(&a->g), qlr_f32_window_wo(&a->g),
-                      1.0f / (float)(a->g.kh * a->g.kw)};
+    pool_ctx_t ctx = {.g = &a->g, .src = a->dy, .dst = a->dx, .ho = qlr_f32_window_ho(&a->g),
+                      .wo = qlr_f32_window_wo(&a->g), .scale = 1.0f / (float)(a->g.kh * a->g.kw)};
     qlr_f32_for_my_pixel_groups(a->g.n * a->g.h * a->g.w, a->g.c, &ctx, bw_pixel);
     qlr_team_barrier();
     return QLR_OK;
 }
 
-static int global_ok(uint32_t n, uint32_t h, uint32_t w, uint32_t c)
+/* QLR_E_ARG for a zero size, QLR_E_SIZE for an input beyond QLR_MAX_ELEMS. */
+static qlr_status_t global_check(uint32_t n, uint32_t h, uint32_t w, uint32_t c)
 {
-    return n != 0 && h != 0 && w != 0 && c != 0 && (uint64_t)n * h * w * c <= QLR_F32_MAX_ELEMS;
+    if (n == 0 || h == 0 || w == 0 || c == 0) {
+        return QLR_E_ARG;
+    }
+    return qlr_elems4(n, h, w, c) == 0u ? QLR_E_SIZE : QLR_OK;
 }
 
 typedef struct {
@@ -163,10 +167,11 @@ static void global_fw_sample(const void *vctx, uint32_t n, uint32_t c_lo, uint32
 
 qlr_status_t qlr_global_avgpool_f32_fw(const qlr_global_avgpool_f32_fw_args_t *a)
 {
-    if (!global_ok(a->n, a->h, a->w, a->c)) {
-        return QLR_E_ARG;
+    qlr_status_t st = global_check(a->n, a->h, a->w, a->c);
+    if (st != QLR_OK) {
+        return st;
     }
-    gfw_ctx_t ctx = {a};
+    gfw_ctx_t ctx = {.a = a};
     qlr_f32_for_my_pixel_groups(a->n, a->c, &ctx, global_fw_sample);
     qlr_team_barrier();
     return QLR_OK;
@@ -174,13 +179,14 @@ qlr_status_t qlr_global_avgpool_f32_fw(const qlr_global_avgpool_f32_fw_args_t *a
 
 qlr_status_t qlr_global_avgpool_f32_bw(const qlr_global_avgpool_f32_bw_args_t *a)
 {
-    if (!global_ok(a->n, a->h, a->w, a->c)) {
-        return QLR_E_ARG;
+    qlr_status_t st = global_check(a->n, a->h, a->w, a->c);
+    if (st != QLR_OK) {
+        return st;
     }
     const uint32_t C = a->c, hw = a->h * a->w;
     const float scale = 1.0f / (float)hw; /* the golden's dy * (1 / (H*W)) */
     uint32_t b, e;
-    qlr_f32_my_share(a->n * hw, &b, &e); /* pixels of dx */
+    qlr_my_share(a->n * hw, &b, &e); /* pixels of dx */
     for (uint32_t m = b; m < e; m++) {
         const float *dy = a->dy + (size_t)(m / hw) * C;
         float *dx = a->dx + (size_t)m * C;

@@ -8,33 +8,38 @@
  */
 #include "f32_common.h"
 
-static int sizes_ok(uint32_t m, uint32_t in, uint32_t out)
+/* QLR_E_ARG for a zero size, QLR_E_SIZE when x, y or w would exceed QLR_MAX_ELEMS. */
+static qlr_status_t sizes(uint32_t m, uint32_t in, uint32_t out)
 {
-    return m != 0 && in != 0 && out != 0 && (uint64_t)m * in <= QLR_F32_MAX_ELEMS &&
-           (uint64_t)m * out <= QLR_F32_MAX_ELEMS && (uint64_t)out * in <= QLR_F32_MAX_ELEMS;
+    if (m == 0u || in == 0u || out == 0u) {
+        return QLR_E_ARG;
+    }
+    return qlr_elems2(m, in) == 0u || qlr_elems2(m, out) == 0u || qlr_elems2(out, in) == 0u ? QLR_E_SIZE : QLR_OK;
 }
 
 static qlr_status_t fw(uint32_t m, uint32_t in, uint32_t out, const float *x, const float *w, const float *b,
                        float *y)
 {
-    if (!sizes_ok(m, in, out)) {
-        return QLR_E_ARG;
+    qlr_status_t st = sizes(m, in, out);
+    if (st != QLR_OK) {
+        return st;
     }
     qlr_matmul_f32_args_t mm = {.a = x, .b = w, .c = y, .bias = b, .m = m, .n = out, .k = in,
                                 .lda = in, .ldb = in, .ldc = out, .accumulate = 0};
-    qlr_matmul_f32_nt(&mm);
+    qlr_matmul_f32_nt_share(&mm);
     qlr_team_barrier();
     return QLR_OK;
 }
 
 static qlr_status_t bw_input(uint32_t m, uint32_t in, uint32_t out, const float *dy, const float *w, float *dx)
 {
-    if (!sizes_ok(m, in, out)) {
-        return QLR_E_ARG;
+    qlr_status_t st = sizes(m, in, out);
+    if (st != QLR_OK) {
+        return st;
     }
     qlr_matmul_f32_args_t mm = {.a = dy, .b = w, .c = dx, .bias = NULL, .m = m, .n = in, .k = out,
                                 .lda = out, .ldb = in, .ldc = in, .accumulate = 0};
-    qlr_matmul_f32_nn(&mm);
+    qlr_matmul_f32_nn_share(&mm);
     qlr_team_barrier();
     return QLR_OK;
 }
@@ -42,13 +47,14 @@ static qlr_status_t bw_input(uint32_t m, uint32_t in, uint32_t out, const float 
 static qlr_status_t bw_weight(uint32_t m, uint32_t in, uint32_t out, const float *x, const float *dy, float *dw,
                               float *db, int accumulate)
 {
-    if (!sizes_ok(m, in, out) || (accumulate != 0 && accumulate != 1)) {
-        return QLR_E_ARG;
+    qlr_status_t st = sizes(m, in, out);
+    if (st != QLR_OK || (accumulate != 0 && accumulate != 1)) {
+        return st != QLR_OK ? st : QLR_E_ARG;
     }
     /* dw[out][in]: the tn kernel reads A = dy stored [M][out] (K x M in its terms). */
     qlr_matmul_f32_args_t mm = {.a = dy, .b = x, .c = dw, .bias = NULL, .m = out, .n = in, .k = m,
                                 .lda = out, .ldb = in, .ldc = in, .accumulate = accumulate};
-    qlr_matmul_f32_tn(&mm);
+    qlr_matmul_f32_tn_share(&mm);
     if (db != NULL) {
         qlr_f32_colsum_share(dy, m, out, db, accumulate);
     }

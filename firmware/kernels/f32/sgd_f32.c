@@ -9,7 +9,7 @@
 void qlr_sgd_f32(const qlr_sgd_f32_args_t *a)
 {
     size_t b, e;
-    qlr_f32_my_share_size(a->count, &b, &e);
+    qlr_my_share_size(a->count, &b, &e);
     const float lr = a->lr, mom = a->momentum, wd = a->weight_decay;
     float *w = a->w, *v = a->v;
     const float *g = a->g;

@@ -12,9 +12,11 @@
 
 qlr_status_t qlr_softmax_xent_f32(const qlr_softmax_xent_f32_args_t *a)
 {
-    if (a->n == 0 || a->k == 0 || (uint64_t)a->n * a->k > QLR_F32_MAX_ELEMS || a->row_loss == NULL ||
-        a->loss == NULL || (a->norm != 0 && a->norm < a->n)) {
+    if (a->n == 0 || a->k == 0 || a->row_loss == NULL || a->loss == NULL || (a->norm != 0 && a->norm < a->n)) {
         return QLR_E_ARG;
+    }
+    if (qlr_elems2(a->n, a->k) == 0u) {
+        return QLR_E_SIZE;
     }
     for (uint32_t r = 0; r < a->n; r++) {
         if (a->labels[r] < 0 || (uint32_t)a->labels[r] >= a->k) {
@@ -25,7 +27,7 @@ qlr_status_t qlr_softmax_xent_f32(const qlr_softmax_xent_f32_args_t *a)
     const uint32_t denom = a->norm != 0 ? a->norm : a->n;
     const float inv_n = 1.0f / (float)denom;
     uint32_t r0, r1;
-    qlr_f32_my_share(a->n, &r0, &r1);
+    qlr_my_share(a->n, &r0, &r1);
     for (uint32_t r = r0; r < r1; r++) {
         const float *z = a->logits + (size_t)r * K;
         float *d = a->dlogits + (size_t)r * K;

@@ -12,7 +12,7 @@
 void qlr_tiled_run(const qlr_tiled_pipeline_t *p)
 {
     const int leader = qlr_core_id() + 1u == qlr_core_count(); /* the smallest share of work */
-    qlr_copy_t in_job[2] = {{0u}, {0u}}, out_job[2] = {{0u}, {0u}};
+    qlr_copy_t in_job[2] = {{.pending = 0u}, {.pending = 0u}}, out_job[2] = {{.pending = 0u}, {.pending = 0u}};
     if (p->steps == 0u) {
         return;
     }

@@ -117,7 +117,7 @@ void qlr_team_barrier(void)
 
 qlr_mem_region_t qlr_mem_region(qlr_mem_level_t level)
 {
-    qlr_mem_region_t r = {0, 0};
+    qlr_mem_region_t r = {0};
     switch (level) {
     case QLR_MEM_L1: r.base = (uintptr_t)g_l1; r.size = QLR_L1_SIZE; break;
     case QLR_MEM_L2: r.base = (uintptr_t)g_l2; r.size = QLR_L2_SIZE; break;

@@ -34,7 +34,7 @@ void qlr_pulp_cluster_main(unsigned core);
 /* Shared state in L1, next to the cores. Each flag word is written by one side only. */
 typedef struct {
     volatile qlr_task_fn fn;
-    volatile void *arg;
+    void *volatile arg;
     volatile uint32_t team_size;
     volatile uint32_t go[CORES];      /* FC -> core: task sequence number */
     volatile uint32_t done[CORES];    /* core -> FC: last task finished */
@@ -88,7 +88,7 @@ void qlr_pulp_cluster_main(unsigned core)
             ;
         seen = g_team.go[core];
         g_epoch[core] = 0;
-        g_team.fn((void *)g_team.arg);
+        g_team.fn(g_team.arg);
         __asm__ volatile("fence" ::: "memory");
         g_team.done[core] = seen;
     }

@@ -170,7 +170,7 @@ def run_bench(k: DeviceKernels, work: list[tuple[BenchLayer, str]], cores: list[
         base = counters[cores[0]] if cores[0] == 1 else None
         for c in cores:
             m = Measurement(layer.index, layer.name, layer.describe(), pass_, spec.name, variant, c, macs[c],
-                            int(spec.macs(params)), counters[c], k.unit, len(parts), "; ".join(notes))
+                            spec.mac_count(params), counters[c], k.unit, len(parts), "; ".join(notes))
             if base and counters[c]:
                 m.speedup = base / counters[c]
             rep.results.append(m)

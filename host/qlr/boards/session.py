@@ -18,6 +18,7 @@ from qlr.boards.registry import Board, load_board
 from qlr.boards.runner import GVSOC_HELP, Device, LineSink, find_gvsoc, start
 from qlr.errors import QlrError
 from qlr.link import ExecTransport, Link, open_device_link
+from qlr.link.link import check_firmware_version
 
 # Seconds to wait for one response: GVSoC runs the firmware about 1000x slower than QEMU.
 LINK_TIMEOUT_S = 10.0
@@ -63,13 +64,15 @@ def resolve_gvsoc(board: Board, gvsoc: str | None) -> str | None:
 def board_session(board: str | Board, *, program: str = "server", variant: str = "", fault: str = "",
                   cores: int | None = None, gvsoc: str | None = None, rebuild: bool = True,
                   elf: str | Path | None = None, timeout: float | None = None, retries: int = 2,
-                  console: LineSink | None = None) -> Iterator[BoardSession]:
+                  console: LineSink | None = None, check_version: bool = True) -> Iterator[BoardSession]:
     """Yields a `BoardSession` with `program` running on `board` and its link open.
 
     rebuild: run SCons first (only what changed recompiles); otherwise use the firmware already
     in build/BOARD[-VARIANT][-fault-F]/. elf: start this ELF instead of `program`'s. fault: a
     firmware built with a fault injected on purpose (tests of the tests). timeout: seconds per
     response (default: `link_timeout`). console: gets every console line of the device.
+    check_version: refuse (QlrError) a firmware whose INFO version is not this host package's; the
+    two are built from one description of every command and op.
     When the block ends normally the firmware is asked to exit (unless `BoardSession.exit` was
     called); the link and the simulator are always closed."""
     b = load_board(board) if isinstance(board, str) else board
@@ -86,6 +89,8 @@ def board_session(board: str | Board, *, program: str = "server", variant: str =
         raise
     session = BoardSession(b, dev, link)
     try:
+        if check_version:
+            check_firmware_version(link.info())
         yield session
         if not session.exited:
             with contextlib.suppress(QlrError):  # a firmware that already stopped has nothing to say

@@ -13,7 +13,14 @@ from qlr.golden.batchnorm import batchnorm_train_f32_bw, batchnorm_train_f32_fw,
 from qlr.golden.conv2d import qlr_conv2d_f32_bw_input, qlr_conv2d_f32_bw_weight, qlr_conv2d_f32_fw
 from qlr.golden.dwconv2d import qlr_dwconv2d_f32_bw_input, qlr_dwconv2d_f32_bw_weight, qlr_dwconv2d_f32_fw
 from qlr.golden.elementwise import qlr_add_f32_bw, qlr_add_f32_fw, qlr_flatten_f32_bw, qlr_flatten_f32_fw
-from qlr.golden.int8 import qlr_add_u8, qlr_avgpool_u8, qlr_conv2d_s8, qlr_dwconv2d_s8, qlr_linear_s8, qlr_pwconv_s8
+from qlr.golden.int8 import (
+    qlr_add_u8,
+    qlr_avgpool_u8,
+    qlr_conv2d_u8s8,
+    qlr_dwconv2d_u8s8,
+    qlr_linear_u8s8,
+    qlr_pwconv_u8s8,
+)
 from qlr.golden.linear import qlr_linear_f32_bw_input, qlr_linear_f32_bw_weight, qlr_linear_f32_fw
 from qlr.golden.loss import qlr_softmax_xent_f32
 from qlr.golden.pool import (
@@ -28,11 +35,11 @@ from qlr.golden.sgd import qlr_sgd_f32
 __all__ = [
     "batchnorm_train_f32_bw", "batchnorm_train_f32_fw", "qlr_add_f32_bw", "qlr_add_f32_fw", "qlr_add_u8",
     "qlr_avgpool_f32_bw", "qlr_avgpool_f32_fw", "qlr_avgpool_u8", "qlr_batchnorm_f32_fw",
-    "qlr_conv2d_f32_bw_input", "qlr_conv2d_f32_bw_weight", "qlr_conv2d_f32_fw", "qlr_conv2d_s8",
-    "qlr_dwconv2d_f32_bw_input", "qlr_dwconv2d_f32_bw_weight", "qlr_dwconv2d_f32_fw", "qlr_dwconv2d_s8",
+    "qlr_conv2d_f32_bw_input", "qlr_conv2d_f32_bw_weight", "qlr_conv2d_f32_fw", "qlr_conv2d_u8s8",
+    "qlr_dwconv2d_f32_bw_input", "qlr_dwconv2d_f32_bw_weight", "qlr_dwconv2d_f32_fw", "qlr_dwconv2d_u8s8",
     "qlr_flatten_f32_bw", "qlr_flatten_f32_fw", "qlr_global_avgpool_f32_bw", "qlr_global_avgpool_f32_fw",
-    "qlr_linear_f32_bw_input", "qlr_linear_f32_bw_weight", "qlr_linear_f32_fw", "qlr_linear_s8",
-    "qlr_pwconv_f32_bw_input", "qlr_pwconv_f32_bw_weight", "qlr_pwconv_f32_fw", "qlr_pwconv_s8",
+    "qlr_linear_f32_bw_input", "qlr_linear_f32_bw_weight", "qlr_linear_f32_fw", "qlr_linear_u8s8",
+    "qlr_pwconv_f32_bw_input", "qlr_pwconv_f32_bw_weight", "qlr_pwconv_f32_fw", "qlr_pwconv_u8s8",
     "qlr_relu6_f32_bw", "qlr_relu6_f32_fw", "qlr_relu_f32_bw", "qlr_relu_f32_fw", "qlr_sgd_f32",
     "qlr_softmax_xent_f32",
 ]

@@ -39,7 +39,7 @@ from qlr.golden.requant import Requant, requantize
 _CHUNK_ELEMS = 1 << 22
 
 
-def conv2d_s8_accumulate(
+def conv2d_u8s8_accumulate(
     x: np.ndarray,
     w: np.ndarray,
     bias: np.ndarray | None = None,
@@ -49,7 +49,7 @@ def conv2d_s8_accumulate(
     stride: int | tuple[int, int] = 1,
     padding: Padding = 0,
 ) -> np.ndarray:
-    """The int32 accumulators (as int64) of `qlr_conv2d_s8`, before requantization: ``[N, Ho, Wo, Cout]``."""
+    """The int32 accumulators (as int64) of `qlr_conv2d_u8s8`, before requantization: ``[N, Ho, Wo, Cout]``."""
     x = check_u8(x, "conv2d input x", 4)
     w = check_s8(w, "conv2d weight w", 4)
     n, h, wd, cin = x.shape
@@ -82,7 +82,7 @@ def conv2d_s8_accumulate(
     return acc
 
 
-def qlr_conv2d_s8(
+def qlr_conv2d_u8s8(
     x: np.ndarray,
     w: np.ndarray,
     bias: np.ndarray | None,
@@ -100,7 +100,7 @@ def qlr_conv2d_s8(
     or per-layer requantization. ``padding``: int, ``(ph, pw)`` or ``(top, bottom, left, right)``;
     padded positions hold ``in_zp``. See the module docstring for the exact arithmetic.
     """
-    acc = conv2d_s8_accumulate(x, w, bias, in_zp=in_zp, w_zp=w_zp, stride=stride, padding=padding)
+    acc = conv2d_u8s8_accumulate(x, w, bias, in_zp=in_zp, w_zp=w_zp, stride=stride, padding=padding)
     rq.check_channels(acc.shape[-1])
     return requantize(acc, rq)
 
@@ -116,7 +116,7 @@ def _pw_weight(w: np.ndarray) -> np.ndarray:
     return w
 
 
-def pwconv_s8_accumulate(
+def pwconv_u8s8_accumulate(
     x: np.ndarray,
     w: np.ndarray,
     bias: np.ndarray | None = None,
@@ -125,14 +125,14 @@ def pwconv_s8_accumulate(
     w_zp: int | np.ndarray = 0,
     stride: int | tuple[int, int] = 1,
 ) -> np.ndarray:
-    """The accumulators of `qlr_pwconv_s8`: ``[N, Ho, Wo, Cout]`` int64 (values fit int32)."""
+    """The accumulators of `qlr_pwconv_u8s8`: ``[N, Ho, Wo, Cout]`` int64 (values fit int32)."""
     w2 = _pw_weight(w)
-    return conv2d_s8_accumulate(
+    return conv2d_u8s8_accumulate(
         x, w2[:, None, None, :], bias, in_zp=in_zp, w_zp=w_zp, stride=stride, padding=0
     )
 
 
-def qlr_pwconv_s8(
+def qlr_pwconv_u8s8(
     x: np.ndarray,
     w: np.ndarray,
     bias: np.ndarray | None,
@@ -142,17 +142,17 @@ def qlr_pwconv_s8(
     w_zp: int | np.ndarray = 0,
     stride: int | tuple[int, int] = 1,
 ) -> np.ndarray:
-    """int8 pointwise (1x1) convolution, no padding; same arithmetic as `qlr_conv2d_s8` with Kh = Kw = 1.
+    """int8 pointwise (1x1) convolution, no padding; same arithmetic as `qlr_conv2d_u8s8` with Kh = Kw = 1.
 
     ``w`` is ``[Cout, Cin]`` (or ``[Cout, 1, 1, Cin]``). The firmware treats it as a matrix product
     ``[N*H*W, Cin] x [Cin, Cout]``.
     """
-    acc = pwconv_s8_accumulate(x, w, bias, in_zp=in_zp, w_zp=w_zp, stride=stride)
+    acc = pwconv_u8s8_accumulate(x, w, bias, in_zp=in_zp, w_zp=w_zp, stride=stride)
     rq.check_channels(acc.shape[-1])
     return requantize(acc, rq)
 
 
-def conv2d_s8_fold_bias(
+def conv2d_u8s8_fold_bias(
     w: np.ndarray, bias: np.ndarray | None, *, in_zp: int = 0, w_zp: int | np.ndarray = 0
 ) -> np.ndarray:
     """Per-output-channel folded bias for the firmware's inner loop (int32 ``[Cout]``).

@@ -34,7 +34,7 @@ from qlr.golden.requant import Requant, requantize
 _CHUNK_ELEMS = 1 << 22
 
 
-def dwconv2d_s8_accumulate(
+def dwconv2d_u8s8_accumulate(
     x: np.ndarray,
     w: np.ndarray,
     bias: np.ndarray | None = None,
@@ -44,7 +44,7 @@ def dwconv2d_s8_accumulate(
     stride: int | tuple[int, int] = 1,
     padding: Padding = 0,
 ) -> np.ndarray:
-    """The int32 accumulators (as int64) of `qlr_dwconv2d_s8`: ``[N, Ho, Wo, C]``."""
+    """The int32 accumulators (as int64) of `qlr_dwconv2d_u8s8`: ``[N, Ho, Wo, C]``."""
     x = check_u8(x, "dwconv2d input x", 4)
     w = check_s8(w, "dwconv2d weight w", 3)
     n, h, wd, c = x.shape
@@ -74,7 +74,7 @@ def dwconv2d_s8_accumulate(
     return acc
 
 
-def qlr_dwconv2d_s8(
+def qlr_dwconv2d_u8s8(
     x: np.ndarray,
     w: np.ndarray,
     bias: np.ndarray | None,
@@ -90,12 +90,12 @@ def qlr_dwconv2d_s8(
     ``w`` is ``[Kh, Kw, C]``; ``w_zp`` a scalar or ``[C]``; ``padding`` an int, ``(ph, pw)`` or
     ``(top, bottom, left, right)``. See the module docstring for the exact arithmetic.
     """
-    acc = dwconv2d_s8_accumulate(x, w, bias, in_zp=in_zp, w_zp=w_zp, stride=stride, padding=padding)
+    acc = dwconv2d_u8s8_accumulate(x, w, bias, in_zp=in_zp, w_zp=w_zp, stride=stride, padding=padding)
     rq.check_channels(acc.shape[-1])
     return requantize(acc, rq)
 
 
-def dwconv2d_s8_fold_bias(
+def dwconv2d_u8s8_fold_bias(
     w: np.ndarray, bias: np.ndarray | None, *, in_zp: int = 0, w_zp: int | np.ndarray = 0
 ) -> np.ndarray:
     """Folded bias ``bias[c] - z_x * sum_{kh,kw} (w[kh,kw,c] - z_w[c])`` (int32 ``[C]``) for the firmware."""

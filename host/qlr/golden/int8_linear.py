@@ -26,7 +26,7 @@ from qlr.golden.int8_common import (
 from qlr.golden.requant import Requant, requantize
 
 
-def linear_s8_accumulate(
+def linear_u8s8_accumulate(
     x: np.ndarray,
     w: np.ndarray,
     bias: np.ndarray | None = None,
@@ -34,7 +34,7 @@ def linear_s8_accumulate(
     in_zp: int = 0,
     w_zp: int | np.ndarray = 0,
 ) -> np.ndarray:
-    """The int32 accumulators (as int64) of `qlr_linear_s8`: ``[N, Out]``."""
+    """The int32 accumulators (as int64) of `qlr_linear_u8s8`: ``[N, Out]``."""
     x = check_u8(x, "linear input x", 2)
     w = check_s8(w, "linear weight w", 2)
     out, inp = w.shape
@@ -49,7 +49,7 @@ def linear_s8_accumulate(
     return to_int64_exact(a) + b
 
 
-def qlr_linear_s8(
+def qlr_linear_u8s8(
     x: np.ndarray,
     w: np.ndarray,
     bias: np.ndarray | None,
@@ -59,6 +59,6 @@ def qlr_linear_s8(
     w_zp: int | np.ndarray = 0,
 ) -> np.ndarray:
     """int8 linear layer; returns uint8 ``[N, Out]``. See the module docstring for the arithmetic."""
-    acc = linear_s8_accumulate(x, w, bias, in_zp=in_zp, w_zp=w_zp)
+    acc = linear_u8s8_accumulate(x, w, bias, in_zp=in_zp, w_zp=w_zp)
     rq.check_channels(acc.shape[-1])
     return requantize(acc, rq)

@@ -12,9 +12,9 @@ from typing import Literal, overload
 import numpy as np
 
 from qlr.golden.int8_add import AddRequant, qlr_add_u8
-from qlr.golden.int8_conv import qlr_conv2d_s8, qlr_pwconv_s8
-from qlr.golden.int8_dwconv import qlr_dwconv2d_s8
-from qlr.golden.int8_linear import qlr_linear_s8
+from qlr.golden.int8_conv import qlr_conv2d_u8s8, qlr_pwconv_u8s8
+from qlr.golden.int8_dwconv import qlr_dwconv2d_u8s8
+from qlr.golden.int8_linear import qlr_linear_u8s8
 from qlr.golden.int8_pool import qlr_avgpool_u8
 from qlr.golden.requant import Requant
 from qlr.image.content import FrontParams, ImageContent
@@ -65,15 +65,15 @@ def run_front_end(content: ImageContent, x: np.ndarray, keep: bool = False) -> n
 
         try:
             if k == Kind.CONV2D:
-                y = qlr_conv2d_s8(a4, _weight(p), _params(p).bias, _requant(p, r), in_zp=r.in_zp, w_zp=r.w_zp, stride=r.stride,
+                y = qlr_conv2d_u8s8(a4, _weight(p), _params(p).bias, _requant(p, r), in_zp=r.in_zp, w_zp=r.w_zp, stride=r.stride,
                                   padding=r.padding)
             elif k == Kind.DWCONV2D:
-                y = qlr_dwconv2d_s8(a4, _weight(p), _params(p).bias, _requant(p, r), in_zp=r.in_zp, w_zp=r.w_zp,
+                y = qlr_dwconv2d_u8s8(a4, _weight(p), _params(p).bias, _requant(p, r), in_zp=r.in_zp, w_zp=r.w_zp,
                                     stride=r.stride, padding=r.padding)
             elif k == Kind.PWCONV:
-                y = qlr_pwconv_s8(a4, _weight(p), _params(p).bias, _requant(p, r), in_zp=r.in_zp, w_zp=r.w_zp)
+                y = qlr_pwconv_u8s8(a4, _weight(p), _params(p).bias, _requant(p, r), in_zp=r.in_zp, w_zp=r.w_zp)
             elif k == Kind.LINEAR:
-                y = qlr_linear_s8(a4.reshape(n, -1), _weight(p), _params(p).bias, _requant(p, r), in_zp=r.in_zp, w_zp=r.w_zp)
+                y = qlr_linear_u8s8(a4.reshape(n, -1), _weight(p), _params(p).bias, _requant(p, r), in_zp=r.in_zp, w_zp=r.w_zp)
             elif k == Kind.AVGPOOL:
                 y = qlr_avgpool_u8(a4, _requant(p, r), in_zp=r.in_zp, kernel=r.kernel, stride=r.stride, padding=r.padding)
             elif k == Kind.GLOBAL_AVGPOOL:

@@ -1,7 +1,7 @@
 """qlr kernel: run one kernel op on a board (or the golden model) on your own tensors, list the
 ops, and write the op reference (docs/kernels.md).
 
-  qlr kernel run --board qemu-rv32 --op pwconv_s8 --in in.npz --out out.npz [--cores 8] [--check]
+  qlr kernel run --board qemu-rv32 --op pwconv_u8s8 --in in.npz --out out.npz [--cores 8] [--check]
   qlr kernel list [--board qemu-rv32] [--json]
   qlr kernel docs [--write docs/kernels.md | --check docs/kernels.md]
 
@@ -142,7 +142,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         with board_session(args.board, gvsoc=args.gvsoc) as session:
             ops = DeviceKernels(session.link).list_ops()
     else:
-        ops = [{"name": s.name, "family": s.family, "nparam": len(s.params),
+        ops = [{"name": s.name, "family": s.family, "nparam": len(s.params), "params": [p.name for p in s.params],
                 "tensors": [t.name for t in s.tensors], "doc": s.doc} for s in all_ops().values()]
     if args.json:
         print(json.dumps(ops, indent=2))

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from qlr import golden as G
-from qlr.kernels.spec import Arrays, OpSpec, Param, Params, TensorSpec
+from qlr.kernels.spec import Arrays, Dims, OpSpec, Param, Params, TensorSpec, dims
 
 F32 = "float32"
 
@@ -32,13 +32,13 @@ def _f64(a: np.ndarray) -> np.ndarray:
 
 
 def _flag(name: str, doc: str) -> Param:
-    return Param(name, default=1 if name == "use_bias" else 0, doc=doc)
+    return Param(name, default=1 if name == "use_bias" else 0, doc=doc, min=0, max=1)
 
 
 USE_BIAS = ("use_bias", "1: use the bias tensor; 0: no bias (the tensor is ignored)")
 USE_BIAS_BW = ("use_bias", "1: compute db; 0: no bias (db is left untouched)")
 ACCUMULATE = ("accumulate", "0: dw, db = gradient; 1: dw, db += gradient (sum micro-batches)")
-CHUNK_ROWS = Param("chunk_rows", default=0,
+CHUNK_ROWS = Param("chunk_rows", default=0, min=0,
                    doc="im2col rows (output pixels) per chunk; 0 = as many as fit in L1 (else the free L2)")
 
 
@@ -46,31 +46,35 @@ CHUNK_ROWS = Param("chunk_rows", default=0,
 
 def _window_params(cname: str, cdoc: str, *, kernel_default: int | None = None) -> tuple[Param, ...]:
     return (
-        Param("n", doc="batch size N >= 1"),
-        Param("height", doc="input height H >= 1"),
-        Param("width", doc="input width W >= 1"),
-        Param(cname, doc=cdoc),
-        Param("kh", default=kernel_default, doc="window height >= 1"),
-        Param("kw", default=kernel_default, doc="window width >= 1"),
-        Param("sh", default=1, doc="vertical stride >= 1"),
-        Param("sw", default=1, doc="horizontal stride >= 1"),
-        Param("pad_top", default=0, doc="zero rows above the input"),
-        Param("pad_bottom", default=0, doc="zero rows below the input"),
-        Param("pad_left", default=0, doc="zero columns left of the input"),
-        Param("pad_right", default=0, doc="zero columns right of the input"),
+        Param("n", doc="batch size N", min=1),
+        Param("height", doc="input height H", min=1),
+        Param("width", doc="input width W", min=1),
+        Param(cname, doc=cdoc, min=1),
+        Param("kh", default=kernel_default, doc="window height", min=1, max=65535),
+        Param("kw", default=kernel_default, doc="window width", min=1, max=65535),
+        Param("sh", default=1, doc="vertical stride", min=1),
+        Param("sw", default=1, doc="horizontal stride", min=1),
+        Param("pad_top", default=0, doc="zero rows above the input", min=0, max=65535),
+        Param("pad_bottom", default=0, doc="zero rows below the input", min=0, max=65535),
+        Param("pad_left", default=0, doc="zero columns left of the input", min=0, max=65535),
+        Param("pad_right", default=0, doc="zero columns right of the input", min=0, max=65535),
     )
 
 
-def ho(p: Params) -> int:
+def ho(p: Dims) -> int:
     return (p["height"] + p["pad_top"] + p["pad_bottom"] - p["kh"]) // p["sh"] + 1
 
 
-def wo(p: Params) -> int:
+def wo(p: Dims) -> int:
     return (p["width"] + p["pad_left"] + p["pad_right"] - p["kw"]) // p["sw"] + 1
 
 
 def _stride(p: Params) -> tuple[int, int]:
     return (int(p["sh"]), int(p["sw"]))
+
+
+def _pair(p: Params, a: str, b: str) -> tuple[int, int]:
+    return (int(p[a]), int(p[b]))
 
 
 def _padding(p: Params) -> tuple[int, int, int, int]:
@@ -82,27 +86,28 @@ def _nhwc(a: np.ndarray, c: str) -> Params:
     return {"n": int(n), "height": int(h), "width": int(w), c: int(ch)}
 
 
-def _x_shape(c: str) -> Callable[[Params], tuple]:
+def _x_shape(c: str) -> Callable[[Dims], tuple[int, ...]]:
     return lambda p: (p["n"], p["height"], p["width"], p[c])
 
 
-def _y_shape(c: str) -> Callable[[Params], tuple]:
+def _y_shape(c: str) -> Callable[[Dims], tuple[int, ...]]:
     return lambda p: (p["n"], ho(p), wo(p), p[c])
 
 
 def _inputs_from(tensors: tuple[TensorSpec, ...]) -> Callable[[Params, np.random.Generator], Arrays]:
     def make(p: Params, rng: np.random.Generator) -> Arrays:
-        return {t.name: _rand(rng, tuple(int(d) for d in t.shape(p))) for t in tensors if t.role in ("in", "inout")}
+        return {t.name: _rand(rng, t.shape_for(p)) for t in tensors if t.role in ("in", "inout")}
     return make
 
 
 # ---- conv2d -------------------------------------------------------------------------------------
 
-CONV_W = lambda p: (p["cout"], p["kh"], p["kw"], p["cin"])
+def CONV_W(p: Dims) -> tuple[int, ...]:
+    return (p["cout"], p["kh"], p["kw"], p["cin"])
 
 
 def _conv_params(*extra: Param) -> tuple[Param, ...]:
-    return _window_params("cin", "input channels >= 1") + (Param("cout", doc="output channels >= 1"),) + extra
+    return _window_params("cin", "input channels >= 1") + (Param("cout", doc="output channels", min=1),) + extra
 
 
 def _conv_fw() -> OpSpec:
@@ -149,7 +154,7 @@ def _conv_bw_input() -> OpSpec:
         return d
 
     def golden(a: Arrays, p: Params) -> Arrays:
-        dx = G.qlr_conv2d_f32_bw_input(_f64(a["dy"]), _f64(a["w"]), (p["height"], p["width"]), stride=_stride(p),
+        dx = G.qlr_conv2d_f32_bw_input(_f64(a["dy"]), _f64(a["w"]), _pair(p, "height", "width"), stride=_stride(p),
                                        padding=_padding(p))
         return {"dx": dx.astype(np.float32)}
 
@@ -176,7 +181,7 @@ def _conv_bw_weight() -> OpSpec:
         return d
 
     def golden(a: Arrays, p: Params) -> Arrays:
-        dw, db = G.qlr_conv2d_f32_bw_weight(_f64(a["x"]), _f64(a["dy"]), (p["kh"], p["kw"]), stride=_stride(p),
+        dw, db = G.qlr_conv2d_f32_bw_weight(_f64(a["x"]), _f64(a["dy"]), _pair(p, "kh", "kw"), stride=_stride(p),
                                             padding=_padding(p))
         return _weight_grads(a, p, dw, db)
 
@@ -248,7 +253,7 @@ def _dw_bw_input() -> OpSpec:
         return d
 
     def golden(a: Arrays, p: Params) -> Arrays:
-        dx = G.qlr_dwconv2d_f32_bw_input(_f64(a["dy"]), _f64(a["w"]), (p["height"], p["width"]),
+        dx = G.qlr_dwconv2d_f32_bw_input(_f64(a["dy"]), _f64(a["w"]), _pair(p, "height", "width"),
                                          stride=_stride(p), padding=_padding(p))
         return {"dx": dx.astype(np.float32)}
 
@@ -274,7 +279,7 @@ def _dw_bw_weight() -> OpSpec:
         return d
 
     def golden(a: Arrays, p: Params) -> Arrays:
-        dw, db = G.qlr_dwconv2d_f32_bw_weight(_f64(a["x"]), _f64(a["dy"]), (p["kh"], p["kw"]), stride=_stride(p),
+        dw, db = G.qlr_dwconv2d_f32_bw_weight(_f64(a["x"]), _f64(a["dy"]), _pair(p, "kh", "kw"), stride=_stride(p),
                                               padding=_padding(p))
         return _weight_grads(a, p, dw, db)
 
@@ -289,10 +294,12 @@ def _dw_bw_weight() -> OpSpec:
 
 def _mm_ops(kind: str) -> list[OpSpec]:
     """pwconv (rows = n*height*width, NHWC tensors) or linear (rows = n, [n][features] tensors)."""
+    xs: Callable[[Dims], tuple[int, ...]]
+    ys: Callable[[Dims], tuple[int, ...]]
     if kind == "pwconv":
-        shape_p: tuple[Param, ...] = (Param("n", doc="batch size N >= 1"), Param("height", doc="H >= 1"),
-                                      Param("width", doc="W >= 1"), Param("cin", doc="input channels >= 1"),
-                                      Param("cout", doc="output channels >= 1"))
+        shape_p: tuple[Param, ...] = (Param("n", doc="batch size N", min=1), Param("height", doc="H", min=1),
+                                      Param("width", doc="W", min=1), Param("cin", doc="input channels", min=1),
+                                      Param("cout", doc="output channels", min=1))
         fin, fout = "cin", "cout"
         xs = lambda p: (p["n"], p["height"], p["width"], p["cin"])
         ys = lambda p: (p["n"], p["height"], p["width"], p["cout"])
@@ -306,8 +313,8 @@ def _mm_ops(kind: str) -> list[OpSpec]:
         rows = "n*height*width pixels"
         macs = lambda p: p["n"] * p["height"] * p["width"] * p["cin"] * p["cout"]
     else:
-        shape_p = (Param("n", doc="batch size N >= 1"), Param("in_features", doc=">= 1"),
-                   Param("out_features", doc=">= 1"))
+        shape_p = (Param("n", doc="batch size N", min=1), Param("in_features", min=1),
+                   Param("out_features", min=1))
         fin, fout = "in_features", "out_features"
         xs = lambda p: (p["n"], p["in_features"])
         ys = lambda p: (p["n"], p["out_features"])
@@ -391,11 +398,11 @@ def _pool_ops() -> list[OpSpec]:
             TensorSpec("dx", F32, "out", _x_shape("c"), "input gradient NHWC"))
 
     def fw_golden(a: Arrays, p: Params) -> Arrays:
-        y = G.qlr_avgpool_f32_fw(_f64(a["x"]), (p["kh"], p["kw"]), _stride(p), _padding(p))
+        y = G.qlr_avgpool_f32_fw(_f64(a["x"]), _pair(p, "kh", "kw"), _stride(p), _padding(p))
         return {"y": y.astype(np.float32)}
 
     def bw_golden(a: Arrays, p: Params) -> Arrays:
-        dx = G.qlr_avgpool_f32_bw(_f64(a["dy"]), (p["height"], p["width"]), (p["kh"], p["kw"]), _stride(p),
+        dx = G.qlr_avgpool_f32_bw(_f64(a["dy"]), _pair(p, "height", "width"), _pair(p, "kh", "kw"), _stride(p),
                                   _padding(p))
         return {"dx": dx.astype(np.float32)}
 
@@ -404,14 +411,14 @@ def _pool_ops() -> list[OpSpec]:
               TensorSpec("y", F32, "out", lambda p: (p["n"], 1, 1, p["c"]), "means over height x width"))
     g_bw_t = (TensorSpec("dy", F32, "in", lambda p: (p["n"], 1, 1, p["c"]), "output gradient"),
               TensorSpec("dx", F32, "out", _x_shape("c"), "input gradient: dy / (height*width) everywhere"))
-    g_params = (Param("n", doc="batch size N >= 1"), Param("height", doc="H >= 1"), Param("width", doc="W >= 1"),
-                Param("c", doc="channels >= 1"))
+    g_params = (Param("n", doc="batch size N", min=1), Param("height", doc="H", min=1),
+                Param("width", doc="W", min=1), Param("c", doc="channels", min=1))
 
     def g_fw_golden(a: Arrays, p: Params) -> Arrays:
         return {"y": G.qlr_global_avgpool_f32_fw(_f64(a["x"])).astype(np.float32)}
 
     def g_bw_golden(a: Arrays, p: Params) -> Arrays:
-        return {"dx": G.qlr_global_avgpool_f32_bw(_f64(a["dy"]), (p["height"], p["width"])).astype(np.float32)}
+        return {"dx": G.qlr_global_avgpool_f32_bw(_f64(a["dy"]), _pair(p, "height", "width")).astype(np.float32)}
 
     doc_pad = " (zero padding counted in the mean; padding must be smaller than the window)"
     return [
@@ -437,8 +444,9 @@ def _pool_ops() -> list[OpSpec]:
 
 # ---- activations --------------------------------------------------------------------------------
 
-def _act_ops(name: str, fw_f, bw_f, rule: str) -> list[OpSpec]:
-    count = (Param("count", doc="elements >= 1 (flatten any tensor)"),)
+def _act_ops(name: str, fw_f: Callable[[np.ndarray], np.ndarray],
+             bw_f: Callable[[np.ndarray, np.ndarray], np.ndarray], rule: str) -> list[OpSpec]:
+    count = (Param("count", doc="elements (flatten any tensor)", min=1),)
     vec = lambda p: (p["count"],)
     fw_t = (TensorSpec("x", F32, "in", vec, "input (any tensor, flattened)"),
             TensorSpec("y", F32, "out", vec, "output"))
@@ -447,10 +455,11 @@ def _act_ops(name: str, fw_f, bw_f, rule: str) -> list[OpSpec]:
 
     def act_inputs(p: Params, rng: np.random.Generator) -> Arrays:
         # Values around both kinks (0 and 6), including the kinks themselves.
-        x = rng.uniform(-2.0, 8.0, size=p["count"]).astype(np.float32)
+        count = int(p["count"])
+        x = rng.uniform(-2.0, 8.0, size=count).astype(np.float32)
         x[:: 7] = 0.0
         x[3:: 11] = 6.0
-        return {"x": x, "dy": _rand(rng, (p["count"],)), "y": fw_f(x).astype(np.float32)}
+        return {"x": x, "dy": _rand(rng, (count,)), "y": fw_f(x).astype(np.float32)}
 
     return [
         OpSpec(name=f"{name}_f32_fw", family="f32", params=count, tensors=fw_t,
@@ -485,13 +494,14 @@ def _xent() -> OpSpec:
         return {"dlogits": grad.astype(np.float32), "row_loss": rows.astype(np.float32),
                 "loss": np.array([loss], np.float32)}
 
-    def make_inputs(p: Params, rng: np.random.Generator) -> Arrays:
+    def make_inputs(params: Params, rng: np.random.Generator) -> Arrays:
+        p = dims(params)
         return {"logits": rng.uniform(-4.0, 4.0, size=(p["n"], p["classes"])).astype(np.float32),
                 "labels": rng.integers(0, p["classes"], size=p["n"]).astype(np.int32)}
 
     return OpSpec(
         name="softmax_xent_f32", family="f32",
-        params=(Param("n", doc="batch size >= 1"), Param("classes", doc="number of classes >= 1")),
+        params=(Param("n", doc="batch size", min=1), Param("classes", doc="number of classes", min=1)),
         tensors=tensors, derive=lambda a: ({"n": int(a["logits"].shape[0]), "classes": int(a["logits"].shape[1])}
                                            if "logits" in a else {}),
         golden=golden, macs=lambda p: p["n"] * p["classes"], make_inputs=make_inputs,
@@ -514,7 +524,7 @@ def _sgd() -> OpSpec:
 
     return OpSpec(
         name="sgd_f32", family="f32",
-        params=(Param("count", doc="elements >= 1"), Param("lr", "f32", doc="learning rate"),
+        params=(Param("count", doc="elements", min=1), Param("lr", "f32", doc="learning rate"),
                 Param("momentum", "f32", default=0.0, doc="momentum (no dampening, no Nesterov)"),
                 Param("weight_decay", "f32", default=0.0, doc="L2 decay added to the gradient")),
         tensors=tensors, derive=lambda a: {"count": int(a["w"].size)} if "w" in a else {}, golden=golden,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qlr.kernels.spec import Arrays, OpSpec, Param, Params, TensorSpec
+from qlr.kernels.spec import Arrays, Dims, OpSpec, Param, Params, TensorSpec, dims
 
 
 def _rand_f32(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -15,8 +15,11 @@ def _rand_f32(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
 # ---- matmul_f32_{nn,nt,tn} -----------------------------------------------------------------
 
 def _matmul(kind: str) -> OpSpec:
-    a_shape = (lambda p: (p["k"], p["m"])) if kind == "tn" else (lambda p: (p["m"], p["k"]))
-    b_shape = (lambda p: (p["n"], p["k"])) if kind == "nt" else (lambda p: (p["k"], p["n"]))
+    def a_shape(p: Dims) -> tuple[int, ...]:
+        return (p["k"], p["m"]) if kind == "tn" else (p["m"], p["k"])
+
+    def b_shape(p: Dims) -> tuple[int, ...]:
+        return (p["n"], p["k"]) if kind == "nt" else (p["k"], p["n"])
 
     def derive(a: Arrays) -> Params:
         A, B = a["a"], a["b"]
@@ -32,14 +35,15 @@ def _matmul(kind: str) -> OpSpec:
         c = prod + (a["c"] if p["accumulate"] else a["bias"][None, :])
         return {"c": c.astype(np.float32)}
 
-    def make_inputs(p: Params, rng: np.random.Generator) -> Arrays:
+    def make_inputs(params: Params, rng: np.random.Generator) -> Arrays:
+        p = dims(params)
         return {"a": _rand_f32(rng, a_shape(p)), "b": _rand_f32(rng, b_shape(p)),
                 "bias": _rand_f32(rng, (p["n"],)), "c": _rand_f32(rng, (p["m"], p["n"]))}
 
     return OpSpec(
         name=f"matmul_f32_{kind}", family="matmul",
-        params=(Param("m"), Param("n"), Param("k"),
-                Param("accumulate", default=0, doc="0: C = A*B + bias; 1: C += A*B")),
+        params=(Param("m", min=1), Param("n", min=1), Param("k", min=1),
+                Param("accumulate", default=0, doc="0: C = A*B + bias; 1: C += A*B", min=0, max=1)),
         tensors=(TensorSpec("a", "float32", "in", a_shape), TensorSpec("b", "float32", "in", b_shape),
                  TensorSpec("bias", "float32", "in", lambda p: (p["n"],)),
                  TensorSpec("c", "float32", "inout", lambda p: (p["m"], p["n"]))),

@@ -16,7 +16,7 @@ from dataclasses import replace
 from qlr.kernels import ops_f32
 from qlr.kernels.spec import OpSpec, Param
 
-L1_BUDGET = Param("l1_budget", default=0,
+L1_BUDGET = Param("l1_budget", default=0, min=0,
                   doc="bytes of one L1 tile set (the executor uses two, double-buffered); 0 = half of the free "
                       "L1; at most half of it. Smaller budgets mean more, smaller tiles, the same result")
 

@@ -1,12 +1,12 @@
-"""All op specs by name, gathered from the family modules (ops_s8, ops_f32, ops_matmul, ops_tiled)."""
+"""All op specs by name, gathered from the family modules (ops_int8, ops_f32, ops_matmul, ops_tiled)."""
 
 from __future__ import annotations
 
 from qlr.errors import QlrError
-from qlr.kernels import ops_f32, ops_matmul, ops_s8, ops_tiled
+from qlr.kernels import ops_f32, ops_int8, ops_matmul, ops_tiled
 from qlr.kernels.spec import OpSpec
 
-FAMILIES = (ops_s8, ops_f32, ops_matmul, ops_tiled)
+FAMILIES = (ops_int8, ops_f32, ops_matmul, ops_tiled)
 
 
 def all_ops() -> dict[str, OpSpec]:

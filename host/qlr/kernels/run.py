@@ -18,12 +18,11 @@ import numpy as np
 from qlr.errors import QlrError
 from qlr.kernels.spec import Arrays, OpSpec, Params
 from qlr.link import Link
-from qlr.link.errors import LinkDeviceError
+from qlr.link.commands import command, kernel_status_name
+from qlr.link.errors import LinkDeviceError, LinkProtocolError
 from qlr.link.link import info_int
 
-CMD_KERNEL_RUN = 0x40
-CMD_KERNEL_LIST = 0x41
-CMD_MEM_FILL = 0x42
+KERNEL_RUN, KERNEL_LIST, MEM_FILL = command("KERNEL_RUN"), command("KERNEL_LIST"), command("MEM_FILL")
 TENSOR_ALIGN = 64
 
 
@@ -73,6 +72,14 @@ def resolve_params(spec: OpSpec, arrays: Arrays, given: Params | None = None) ->
     return out
 
 
+def check_params(spec: OpSpec, params: Params) -> None:
+    """Every parameter within its range (the same ranges the firmware checks)."""
+    for p in spec.params:
+        bad = p.check(params[p.name])
+        if bad:
+            raise QlrError(f"op {spec.name}: {bad}")
+
+
 def complete_params(spec: OpSpec, given: Params) -> Params:
     """Every parameter of `spec`: the given value, else the default (entries `spec` does not take
     are dropped); a parameter with neither is a QlrError naming it. For calls without input arrays
@@ -91,7 +98,7 @@ def check_arrays(spec: OpSpec, arrays: Arrays, params: Params) -> Arrays:
     ready: Arrays = {}
     for t in spec.inputs():
         a = np.asarray(arrays[t.name])
-        shape = tuple(int(d) for d in t.shape(params))
+        shape = t.shape_for(params)
         if a.dtype != np.dtype(t.dtype):
             raise QlrError(f"op {spec.name}: array {t.name!r} is {a.dtype}, the op needs {t.dtype}")
         if a.shape != shape:
@@ -102,13 +109,14 @@ def check_arrays(spec: OpSpec, arrays: Arrays, params: Params) -> Arrays:
 
 def run_golden(spec: OpSpec, arrays: Arrays, params: Params | None = None) -> KernelResult:
     p = resolve_params(spec, arrays, params)
+    check_params(spec, p)
     ins = check_arrays(spec, arrays, p)
     outs = spec.golden({k: v.copy() for k, v in ins.items()}, p)
     shaped: Arrays = {}
     for t in spec.outputs():
         a = np.asarray(outs[t.name])
-        shaped[t.name] = a.astype(t.dtype, copy=False).reshape(t.shape(p))
-    return KernelResult(spec.name, p, shaped, macs=int(spec.macs(p)))
+        shaped[t.name] = a.astype(t.dtype, copy=False).reshape(t.shape_for(p))
+    return KernelResult(spec.name, p, shaped, macs=spec.mac_count(p))
 
 
 @dataclass
@@ -122,7 +130,7 @@ def layout(spec: OpSpec, params: Params, base: int = 0) -> Layout:
     off = base
     offsets, sizes = {}, {}
     for t in spec.tensors:
-        n = int(np.prod(t.shape(params), dtype=np.int64)) * np.dtype(t.dtype).itemsize
+        n = int(np.prod(t.shape_for(params), dtype=np.int64)) * np.dtype(t.dtype).itemsize
         offsets[t.name], sizes[t.name] = off, n
         off = (off + n + TENSOR_ALIGN - 1) // TENSOR_ALIGN * TENSOR_ALIGN
     return Layout(offsets, sizes, off)
@@ -132,7 +140,7 @@ def encode_run(spec: OpSpec, params: Params, lay: Layout, cores: int) -> bytes:
     name = spec.name.encode("ascii")
     if not 1 <= len(name) <= 31:
         raise QlrError(f"op name {spec.name!r} must be 1..31 ASCII characters")
-    head = struct.pack("<BBBB", len(name), cores, len(spec.params), len(spec.tensors))
+    head = KERNEL_RUN.request.pack(name_len=len(name), cores=cores, nparam=len(spec.params), ntensor=len(spec.tensors))
     name_pad = name + bytes(-len(name) % 4)
     words = struct.pack(f"<{len(spec.params)}i", *(p.encode(params[p.name]) for p in spec.params))
     tens = b"".join(struct.pack("<II", lay.offsets[t.name], lay.sizes[t.name]) for t in spec.tensors)
@@ -154,21 +162,27 @@ class DeviceKernels:
         self.l1_size = info_int(info, "l1_size")
 
     def list_ops(self) -> list[dict[str, Any]]:
+        """The firmware's ops (KERNEL_LIST until E_NOT_FOUND): name, parameter and tensor names."""
         ops = []
         for i in range(4096):
             try:
-                p = self.link.request(CMD_KERNEL_LIST, struct.pack("<I", i)).payload
+                p = self.link.request(KERNEL_LIST.code, KERNEL_LIST.request.pack(index=i)).payload
             except LinkDeviceError:
                 break
-            nparam, ntensor = p[0], p[1]
-            names = p[2:].split(b"\0")[: 1 + ntensor]
-            ops.append({"name": names[0].decode(), "nparam": nparam,
-                        "tensors": [n.decode() for n in names[1:]]})
+            f = KERNEL_LIST.unpack_reply(p)
+            names = p[KERNEL_LIST.reply.size:].split(b"\0")
+            want = 1 + f["nparam"] + f["ntensor"]
+            if len(names) != want + 1 or names[-1]:  # want strings, each NUL-terminated
+                raise LinkProtocolError(f"KERNEL_LIST {i}: reply holds {len(names) - 1} names, its counts say {want}")
+            text = [n.decode("utf-8", "replace") for n in names[:want]]
+            ops.append({"name": text[0], "nparam": f["nparam"], "params": text[1:1 + f["nparam"]],
+                        "tensors": text[1 + f["nparam"]:]})
         return ops
 
     def fill(self, offset: int, nbytes: int, seed: int, kind: str) -> None:
         k = {"bytes": 0, "f32": 1}[kind]
-        self.link.request(CMD_MEM_FILL, struct.pack("<IIIB3x", offset, nbytes, seed & 0xFFFFFFFF, k))
+        self.link.request(MEM_FILL.code, MEM_FILL.request.pack(offset=offset, bytes=nbytes, seed=seed & 0xFFFFFFFF,
+                                                                kind=k))
 
     def fill_inputs(self, spec: OpSpec, params: Params, seed: int) -> None:
         """Fills every input tensor of `spec` in place on the device (MEM_FILL: seeded bytes, or
@@ -181,16 +195,17 @@ class DeviceKernels:
 
     def run_in_place(self, spec: OpSpec, params: Params, *, cores: int = 1) -> tuple[int, int]:
         """KERNEL_RUN on the tensors already in the device's L2 window (laid out by `layout`):
-        (counter delta, MACs the device counted)."""
+        (counter delta, MACs the device counted). A refusal, or a kernel status other than
+        QLR_OK, raises QlrError naming the op, the board and the reason."""
         try:
-            resp = self.link.request(CMD_KERNEL_RUN, encode_run(spec, params, layout(spec, params), cores),
+            resp = self.link.request(KERNEL_RUN.code, encode_run(spec, params, layout(spec, params), cores),
                                      timeout=self.timeout, retries=0).payload
         except LinkDeviceError as e:
             raise QlrError(f"op {spec.name} on {self.board}: {e.device_message}") from None
-        status, counter, macs = struct.unpack("<IQQ", resp[:20])
-        if status != 0:
-            raise QlrError(f"op {spec.name} on {self.board}: kernel returned status {status}")
-        return counter, macs
+        r = KERNEL_RUN.unpack_reply(resp)
+        if r["status"] != 0:
+            raise QlrError(f"op {spec.name} on {self.board}: the kernel returned {kernel_status_name(r['status'])}")
+        return int(r["counter"]), int(r["macs"])
 
     def _fits(self, spec: OpSpec, lay: Layout) -> None:
         if self.l2_size and lay.total > self.l2_size:
@@ -223,6 +238,6 @@ class DeviceKernels:
         if read_outputs:
             for t in spec.outputs():
                 raw = self.link.mem_read("L2", lay.offsets[t.name], lay.sizes[t.name])
-                outs[t.name] = np.frombuffer(raw, dtype=t.dtype).reshape(t.shape(p)).copy()
+                outs[t.name] = np.frombuffer(raw, dtype=t.dtype).reshape(t.shape_for(p)).copy()
         return KernelResult(spec.name, p, outs, counter=counter, unit=self.unit, macs=macs, cores=cores,
                             board=self.board)

@@ -16,6 +16,7 @@ import enum
 import struct
 from dataclasses import dataclass, field
 
+from qlr.link.commands import BY_CODE
 from qlr.link.crc import crc32, header_check
 
 VERSION = 1
@@ -34,7 +35,8 @@ _HEAD = struct.Struct("<2sBBBBHH")  # sync, version, cmd, flags, status, seq, le
 
 
 class Command(enum.IntEnum):
-    """Command codes (header byte 3). 0x40..0x7F are left for applications."""
+    """The base command codes (header byte 3), as in qlr.link.commands (a test compares them).
+    0x40..0x7F are left for applications."""
 
     PING = 0x01
     INFO = 0x02
@@ -59,11 +61,9 @@ class Status(enum.IntEnum):
 
 
 def command_name(cmd: int) -> str:
-    """`PING`, `MEM_READ`, ... or `0x42` for a code this host does not know."""
-    try:
-        return Command(cmd).name
-    except ValueError:
-        return f"0x{cmd:02x}"
+    """`PING`, `KERNEL_RUN`, ... (qlr.link.commands), or `0x7e` for a code no command has."""
+    c = BY_CODE.get(cmd)
+    return c.name if c is not None else f"0x{cmd:02x}"
 
 
 def status_name(status: int) -> str:

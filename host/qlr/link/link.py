@@ -16,10 +16,11 @@ import collections
 import enum
 import os
 import random
-import struct
 import time
 from collections.abc import Callable, Mapping
 
+from qlr import __version__
+from qlr.link import commands as C
 from qlr.link.errors import LinkClosed, LinkDeviceError, LinkError, LinkProtocolError, LinkTimeout
 from qlr.link.frame import (
     MAX_FRAME,
@@ -34,9 +35,8 @@ from qlr.link.frame import (
 )
 from qlr.link.transport import ConsoleSink, Transport, open_transport
 
-MEM_HEADER = 8  # u8 level, 3 zero bytes, u32 offset
 IDLE_S = 0.2  # silence after which a partial frame in the decoder is abandoned (as the firmware)
-_INFO_FIXED = struct.Struct("<HHIIIIIIQ")  # 36 bytes, see docs/link-protocol.md
+MEM_HEADER = C.command("MEM_WRITE").request.size  # u8 level, 3 zero bytes, u32 offset
 
 
 class MemLevel(enum.IntEnum):
@@ -226,22 +226,21 @@ class Link:
 
     def info(self) -> dict[str, object]:
         """Board name, platform, firmware version, team size, memory sizes, counter unit."""
-        p = self.request(Command.INFO).payload
-        if len(p) < _INFO_FIXED.size:
-            raise LinkProtocolError(f"INFO payload is {len(p)} bytes, expected at least {_INFO_FIXED.size}")
-        proto, max_payload, team_max, l1, l2, l3, l2w, l3w, counter = _INFO_FIXED.unpack_from(p)
-        strings = p[_INFO_FIXED.size:].split(b"\0")
+        cmd = C.command("INFO")
+        p = self.request(cmd.code).payload
+        f = cmd.unpack_reply(p)
+        strings = p[cmd.reply.size:].split(b"\0")
         if len(strings) < 5:  # four NUL-terminated strings leave a fifth, empty, piece
-            raise LinkProtocolError(f"INFO payload has {len(strings) - 1} strings, expected 4")
+            raise LinkProtocolError(f"INFO: reply has {len(strings) - 1} strings, the protocol says 4")
         board, platform, firmware, unit = (s.decode("utf-8", "replace") for s in strings[:4])
-        if not 16 < max_payload <= MAX_PAYLOAD:
-            raise LinkProtocolError(f"INFO max_payload={max_payload} is outside 17..{MAX_PAYLOAD}")
-        self._max_payload = max_payload
+        if not 16 < f["max_payload"] <= MAX_PAYLOAD:
+            raise LinkProtocolError(f"INFO: max_payload={f['max_payload']} is outside 17..{MAX_PAYLOAD}")
+        self._max_payload = f["max_payload"]
         return {
-            "board": board, "platform": platform, "firmware": firmware, "protocol": proto,
-            "max_payload": max_payload, "team_max": team_max,
-            "l1_size": l1, "l2_size": l2, "l3_size": l3,
-            "l2_window": l2w, "l3_window": l3w, "counter": counter, "counter_unit": unit,
+            "board": board, "platform": platform, "firmware": firmware, "protocol": f["protocol"],
+            "max_payload": f["max_payload"], "team_max": f["team_max"],
+            "l1_size": f["l1_size"], "l2_size": f["l2_size"], "l3_size": f["l3_size"],
+            "l2_window": f["l2_window"], "l3_window": f["l3_window"], "counter": f["counter"], "counter_unit": unit,
         }
 
     @property
@@ -259,9 +258,11 @@ class Link:
 
     def _mem_request(self, cmd: Command, lvl: MemLevel, offset: int, n: int, extra: bytes,
                      timeout: float | None = None) -> Frame:
-        """A MEM_* request; device errors are re-raised naming the level and range."""
+        """A MEM_* request (`extra`: the payload after level and offset); device errors are
+        re-raised naming the level and range."""
+        head = C.command("MEM_WRITE").request.pack(level=int(lvl), offset=offset)
         try:
-            return self.request(cmd, struct.pack("<B3xI", lvl, offset) + extra, timeout=timeout)
+            return self.request(cmd, head + extra, timeout=timeout)
         except LinkDeviceError as e:
             raise LinkDeviceError(e.command, e.status, e.status_name,
                                   f"{e.device_message} ({lvl.name} offset 0x{offset:x}, {n} bytes)") from None
@@ -288,7 +289,7 @@ class Link:
         out = bytearray()
         for i in range(0, n, step):
             k = min(step, n - i)
-            got = self._mem_request(Command.MEM_READ, lvl, offset + i, k, struct.pack("<I", k)).payload
+            got = self._mem_request(Command.MEM_READ, lvl, offset + i, k, _length(k)).payload
             if len(got) != k:
                 raise LinkProtocolError(f"MEM_READ at {lvl.name}+{offset + i} returned {len(got)} bytes, asked {k}")
             out += got
@@ -302,10 +303,8 @@ class Link:
         self._check_range(offset, n)
         if timeout is None:
             timeout = self.timeout + n / 1e6  # generous: ~1 MB/s even on an emulator
-        p = self._mem_request(Command.MEM_CRC, lvl, offset, n, struct.pack("<I", n), timeout).payload
-        if len(p) != 4:
-            raise LinkProtocolError(f"MEM_CRC returned {len(p)} bytes, expected 4")
-        return struct.unpack("<I", p)[0]
+        p = self._mem_request(Command.MEM_CRC, lvl, offset, n, _length(n), timeout).payload
+        return int(C.command("MEM_CRC").unpack_reply(p)["crc"])
 
     def selftest(self, name: str | None = None, *, timeout: float = 120.0, retries: int = 1) -> dict[str, object]:
         """Runs a named self-test (None or "all": every one) and returns its counts; "ok" means
@@ -315,17 +314,33 @@ class Link:
         except UnicodeEncodeError:
             raise LinkError(f"self-test name {name!r} is not ASCII") from None
         p = self.request(Command.SELFTEST, raw, timeout=timeout, retries=retries).payload
-        if len(p) != 16:
-            raise LinkProtocolError(f"SELFTEST returned {len(p)} bytes, expected 16")
-        passed, failed, counter = struct.unpack("<IIQ", p)
-        return {"name": name or "all", "passed": passed, "failed": failed, "counter": counter,
-                "ok": failed == 0 and passed > 0}
+        f = C.command("SELFTEST").unpack_reply(p)
+        return {"name": name or "all", "passed": f["passed"], "failed": f["failed"], "counter": f["counter"],
+                "ok": f["failed"] == 0 and f["passed"] > 0}
 
     def exit(self, status: int = 0, *, timeout: float | None = None) -> None:
         """Asks the firmware to reply and then exit with `status` (one attempt, no retry)."""
         if not -(2**31) <= status < 2**31:
             raise LinkError(f"exit status {status} does not fit an i32")
-        self.request(Command.EXIT, struct.pack("<i", status), timeout=timeout, retries=0)
+        self.request(Command.EXIT, C.command("EXIT").request.pack(status=status), timeout=timeout, retries=0)
+
+
+def check_firmware_version(info: dict[str, object], host_version: str | None = None) -> None:
+    """Raises LinkError when the firmware's version (INFO) is not this host package's: the two
+    are built from one description of every command and op, so a firmware of another version
+    may lay them out differently."""
+    want = __version__ if host_version is None else host_version
+    got = str(info.get("firmware", ""))
+    if got != want:
+        raise LinkError(f"the firmware on {info.get('board', 'the board')} is version {got or '?'} and this host "
+                        f"is qlr {want}: rebuild the firmware from this tree (scons board=...) or use the host "
+                        "package it was built with")
+
+
+def _length(n: int) -> bytes:
+    """The u32 length that follows level and offset in MEM_READ and MEM_CRC."""
+    mem_read = C.command("MEM_READ").request
+    return mem_read.pack(level=0, offset=0, length=n)[mem_read.offset("length"):]
 
 
 def open_device_link(device: object, **kwargs: object) -> Link:

@@ -41,9 +41,9 @@ from tqdm import tqdm
 from qlr.errors import QlrError
 from qlr.golden.int8_add import AddRequant, add_requant, qlr_add_u8
 from qlr.golden.int8_common import check_accumulator_bound
-from qlr.golden.int8_conv import qlr_conv2d_s8, qlr_pwconv_s8
-from qlr.golden.int8_dwconv import qlr_dwconv2d_s8
-from qlr.golden.int8_linear import qlr_linear_s8
+from qlr.golden.int8_conv import qlr_conv2d_u8s8, qlr_pwconv_u8s8
+from qlr.golden.int8_dwconv import qlr_dwconv2d_u8s8
+from qlr.golden.int8_linear import qlr_linear_u8s8
 from qlr.golden.int8_pool import avgpool_requant, qlr_avgpool_u8
 from qlr.golden.requant import Requant, activation_range
 from qlr.model import run_forward
@@ -170,15 +170,15 @@ def run_qlayer(q: QLayer, xs: list[np.ndarray]) -> np.ndarray:
     a = q.attrs
     try:
         if q.kind == "conv2d":
-            return qlr_conv2d_s8(x, q.int8_weight(), q.bias, q.requant(), in_zp=q.in_zp, w_zp=q.w_zp, stride=a["stride"],
+            return qlr_conv2d_u8s8(x, q.int8_weight(), q.bias, q.requant(), in_zp=q.in_zp, w_zp=q.w_zp, stride=a["stride"],
                                  padding=a["padding"])
         if q.kind == "dwconv2d":
-            return qlr_dwconv2d_s8(x, q.int8_weight(), q.bias, q.requant(), in_zp=q.in_zp, w_zp=q.w_zp,
+            return qlr_dwconv2d_u8s8(x, q.int8_weight(), q.bias, q.requant(), in_zp=q.in_zp, w_zp=q.w_zp,
                                    stride=a["stride"], padding=a["padding"])
         if q.kind == "pwconv":
-            return qlr_pwconv_s8(x, q.int8_weight(), q.bias, q.requant(), in_zp=q.in_zp, w_zp=q.w_zp)
+            return qlr_pwconv_u8s8(x, q.int8_weight(), q.bias, q.requant(), in_zp=q.in_zp, w_zp=q.w_zp)
         if q.kind == "linear":
-            return qlr_linear_s8(x, q.int8_weight(), q.bias, q.requant(), in_zp=q.in_zp, w_zp=q.w_zp)
+            return qlr_linear_u8s8(x, q.int8_weight(), q.bias, q.requant(), in_zp=q.in_zp, w_zp=q.w_zp)
         if q.kind == "avgpool":
             return qlr_avgpool_u8(x, q.requant(), in_zp=q.in_zp, kernel=a["kernel"], stride=a["stride"], padding=a["padding"])
         if q.kind == "global_avgpool":

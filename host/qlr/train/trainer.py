@@ -2,7 +2,8 @@
 
 Inputs may be uint8 images (scaled with `qlr.data.to_float`, i.e. x / 255) or floating arrays.
 Labels are ints in [0, num_classes). Each epoch visits the training set once in a seeded random
-order (the last partial batch is used too). The learning rate follows a cosine schedule from
+order, cut into ceil(N / batch_size) batches of near-equal size (so no batch is a tiny
+remainder: BatchNorm's batch statistics over a handful of samples blow the gradients up). The learning rate follows a cosine schedule from
 `lr` to 0 over all steps (or stays constant with ``schedule="constant"``). SGD is `qlr_sgd_f32`
 (v = m*v + (g + wd*w); w -= lr*v) on every learnable parameter of the `trainable` layers.
 """
@@ -126,11 +127,12 @@ def train(net: Network, x: np.ndarray, y: np.ndarray, config: TrainConfig | None
     first_trainable = next((lay.name for lay in net.layers if lay.name in names), None)
     for epoch in range(cfg.epochs):
         order = rng.permutation(n)
+        batches = np.array_split(order, steps_per_epoch)
         run_loss, run_correct, seen = 0.0, 0, 0
         bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch",
                    disable=not cfg.progress, leave=True)
         for b in bar:
-            idx = order[b * cfg.batch_size : (b + 1) * cfg.batch_size]
+            idx = batches[b]
             xb, yb = as_input(x[idx]), y[idx]
             logits, tape = forward_train(net, xb, bn=cfg.bn)
             loss, dlogits = G.qlr_softmax_xent_f32(logits, yb)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import struct
 import time
 import zlib
 from typing import Any
@@ -37,15 +36,13 @@ from qlr.cl.state import CLState
 from qlr.errors import QlrError
 from qlr.image.content import encode_image
 from qlr.link import Link
+from qlr.link.commands import Command, command, kernel_status_name
 from qlr.link.errors import LinkDeviceError
 from qlr.link.link import info_int
 from qlr.quant.latent import pack_latents, unpack_latents
 
-CMD_CL_SETUP = 0x58
-CMD_CL_EVENT = 0x59
-CMD_CL_EVAL = 0x5A
+SETUP, EVENT, EVAL = command("CL_SETUP"), command("CL_EVENT"), command("CL_EVAL")
 PHASES = ("front", "lr_load", "forward", "backward", "update")
-EVENT_REPLY = struct.Struct("<6I3I4I5QIQQQQIQ")
 
 
 def session_plan_config(setup: SessionSetup, n_new: int, n_eval: int, micro_batch: int = 0,
@@ -81,7 +78,6 @@ class DeviceBackend:
         self._state: CLState | None = None
         self._test_key: str | None = None
         self.memory: dict[str, Any] = {}
-        self.q_lr = 8
         self.plan: MemoryPlan | None = None
         self.l2_budget = l2_budget
         self.micro_batch = micro_batch
@@ -89,11 +85,12 @@ class DeviceBackend:
 
     # ------------------------------------------------------------------ set-up
     def start(self, setup: SessionSetup) -> None:
-        if setup.qfe is None or setup.config.q_lr is None:
+        if setup.qfe is None:
             raise QlrError("--q-lr fp32 runs on the golden model only (the device front-end is int8)")
         self.setup = setup
         cfg = setup.config
-        self.q_lr = setup.config.q_lr
+        assert cfg.q_lr is not None  # an int8 front-end has an integer Q_LR
+        self.q_bits = int(cfg.q_lr)
         st = setup.state
         content = setup.image_content(st)
         image = encode_image(content)
@@ -131,13 +128,12 @@ class DeviceBackend:
         self._write("lr.scale", scale.tobytes())
         blob = encode_plan(plan)
         self._write("plan", blob)
-        payload = struct.pack("<IIfff4IIIII", plan.get("plan").offset, len(blob), cfg.lr, cfg.momentum,
-                              cfg.weight_decay, *st.rng, st.filled, st.updates, st.events, cores)
+        payload = SETUP.request.pack(plan=plan.get("plan").offset, plan_len=len(blob), lr=cfg.lr,
+                                     momentum=cfg.momentum, weight_decay=cfg.weight_decay, rng=st.rng,
+                                     filled=st.filled, updates=st.updates, events=st.events, cores=cores)
         self.cores_used = cores
-        r = self._request(CMD_CL_SETUP, payload, "CL_SETUP").payload
-        if len(r) < 16:
-            raise QlrError(f"CL_SETUP on {self.board}: reply of {len(r)} bytes, expected 16")
-        self.elems, row, ub, classes = struct.unpack_from("<4I", r)
+        r = SETUP.unpack_reply(self._request(SETUP, payload))
+        self.elems, row, ub = r["elems"], r["row_bytes"], r["ub"]
         if (row, ub) != (plan.lr_row_bytes, plan.ub):
             raise QlrError(f"CL_SETUP on {self.board}: the device uses rows of {row} B and micro-batches of {ub}, "
                            f"the plan {plan.lr_row_bytes} and {plan.ub}")
@@ -181,16 +177,17 @@ class DeviceBackend:
         level, off = self._level(name)
         return self.link.mem_read(level, off + at, n)
 
-    def _request(self, cmd: int, payload: bytes, name: str, timeout: float | None = None) -> Any:
+    def _request(self, cmd: Command, payload: bytes, timeout: float | None = None) -> bytes:
+        """The reply payload of `cmd`; a refusal raises QlrError naming the command and board."""
         try:
-            return self.link.request(cmd, payload, timeout=timeout or 3600.0, retries=0)
+            return bytes(self.link.request(cmd.code, payload, timeout=timeout or 3600.0, retries=0).payload)
         except LinkDeviceError as e:
-            raise QlrError(f"{name} on {self.board}: {e.device_message}") from None
+            raise QlrError(f"{cmd.name} on {self.board}: {e.device_message}") from None
 
     # ------------------------------------------------------------------ LR memory mirror
     def _lr_bytes(self, st: CLState) -> bytes:
         codes = st.lr_codes.reshape(st.n_lr, -1)[: st.filled]
-        return pack_latents(codes, self.q_lr).tobytes() if st.filled else b""
+        return pack_latents(codes, self.q_bits).tobytes() if st.filled else b""
 
     def _verify_lr(self, where: str) -> None:
         st = self._mirror
@@ -221,19 +218,18 @@ class DeviceBackend:
         self._write("data.images", x.tobytes())
         self._write("data.labels", y.astype("<u2").tobytes())
         t1 = time.perf_counter()
-        r = self._request(CMD_CL_EVENT, struct.pack("<I", n), "CL_EVENT").payload
+        r = EVENT.unpack_reply(self._request(EVENT, EVENT.request.pack(count=n)))
         t2 = time.perf_counter()
-        if len(r) < EVENT_REPLY.size:
-            raise QlrError(f"CL_EVENT on {self.board}: reply of {len(r)} bytes, expected {EVENT_REPLY.size}")
-        v = EVENT_REPLY.unpack_from(r)
-        status, cur, rep, iters, h, it_run = v[0:6]
-        filled, updates, events = v[6:9]
-        rng = v[9:13]
-        counters = v[13:18]
-        micro, rows_l3, data_l3, p_in, p_out, chunks, tiles = v[18:25]
+        status, cur, rep, iters, h, it_run = (r["status"], r["cur"], r["rep"], r["iterations"], r["h"],
+                                              r["iterations_run"])
+        filled, updates, events, rng, counters = r["filled"], r["updates"], r["events"], r["rng"], r["counters"]
+        micro, rows_l3, data_l3, chunks, tiles = (r["micro_batches"], r["rows_l3"], r["data_l3"], r["chunks"],
+                                                  r["tiles"])
+        p_in, p_out = r["params_l3_to_l2"], r["params_l2_to_l3"]
         if status != 0:
-            raise QlrError(f"event {i} failed on {self.board} with kernel status {status}; the device state is lost")
-        q = self.q_lr
+            raise QlrError(f"event {i} failed on {self.board} with {kernel_status_name(status)}; "
+                           "the device state is lost")
+        q = self.q_bits
         rows = np.frombuffer(self._read("data.latents", n * self.row_bytes), np.uint8).reshape(n, self.row_bytes)
         codes = unpack_latents(rows, q, self.elems).reshape((n,) + tuple(self.setup.latent_shape))
         codes = codes.astype(self.setup.codec.dtype, copy=False)
@@ -244,8 +240,7 @@ class DeviceBackend:
         for j, s in zip(new_index, slots):
             m.lr_codes[s] = codes[j]
             m.lr_labels[s] = int(y[j])
-        m.filled, m.updates, m.events = filled, updates, events
-        m.rng = (int(rng[0]), int(rng[1]), int(rng[2]), int(rng[3]))
+        m.filled, m.updates, m.events, m.rng = filled, updates, events, (int(rng[0]), int(rng[1]), int(rng[2]), int(rng[3]))
         self._verify_lr(f"event {i}")
         params, momentum = self._read_params()
         m.params, m.momentum = params, momentum
@@ -287,13 +282,10 @@ class DeviceBackend:
             self._write("eval.labels", y.astype("<u2").tobytes())
             self._test_key = key
         t0 = time.perf_counter()
-        r = self._request(CMD_CL_EVAL, struct.pack("<I", n), "CL_EVAL").payload
-        if len(r) < 24:
-            raise QlrError(f"CL_EVAL on {self.board}: reply of {len(r)} bytes, expected 24")
-        status, correct = struct.unpack_from("<II", r)
-        front, back = struct.unpack_from("<2Q", r, 8)
+        r = EVAL.unpack_reply(self._request(EVAL, EVAL.request.pack(count=n)))
+        status, correct, front, back = r["status"], r["correct"], r["front"], r["back"]
         if status != 0:
-            raise QlrError(f"evaluation failed on {self.board} with kernel status {status}")
+            raise QlrError(f"evaluation failed on {self.board} with {kernel_status_name(status)}")
         pred = np.frombuffer(self._read("eval.pred", 2 * n), "<u2").astype(np.int64)
         rep = EvalReport.from_predictions(pred, y, time.perf_counter() - t0, {"front": front, "back": back})
         if rep.correct != correct:

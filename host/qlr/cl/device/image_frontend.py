@@ -19,7 +19,6 @@ under QEMU) for the run alone.
 
 from __future__ import annotations
 
-import struct
 from typing import Any
 
 import numpy as np
@@ -27,29 +26,26 @@ import numpy as np
 from qlr.errors import QlrError
 from qlr.image.format import QlrImageError
 from qlr.link import Link, LinkDeviceError
+from qlr.link.commands import Command, command
 
-CMD_CL_IMAGE_OPEN = 0x50
-CMD_CL_FRONTEND = 0x51
-CMD_CL_LATENT_PACK = 0x52
-CMD_CL_LATENT_UNPACK = 0x53
+IMAGE_OPEN, FRONTEND = command("CL_IMAGE_OPEN"), command("CL_FRONTEND")
+LATENT_PACK, LATENT_UNPACK = command("CL_LATENT_PACK"), command("CL_LATENT_UNPACK")
 ALIGN = 64
-
-SUMMARY_FIELDS = (
-    "sections", "layers", "front", "back", "in_h", "in_w", "in_c", "latent_h", "latent_w", "latent_c",
-    "latent_elements", "classes", "lr_count", "lr_bits", "lr_scale_count", "lr_code_max_count",
-    "lr_row_bytes", "batches", "frontend_scratch", "size",
-)
+SUMMARY_FIELDS = tuple(f.name for f in IMAGE_OPEN.reply.fields)
 
 
 def _up(v: int) -> int:
     return (v + ALIGN - 1) // ALIGN * ALIGN
 
 
-def _request(link: Link, cmd: int, payload: bytes, what: str, timeout: float | None = None) -> bytes:
+def _request(link: Link, cmd: Command, payload: bytes, timeout: float | None = None) -> dict[str, Any]:
+    """Sends `cmd` and returns its reply's fields (a refusal or a malformed reply: QlrError
+    naming the command)."""
     try:
-        return link.request(cmd, payload, timeout=timeout).payload
+        p = link.request(cmd.code, payload, timeout=timeout).payload
     except LinkDeviceError as e:
-        raise QlrError(f"{what}: {e.device_message or e.status_name}") from None
+        raise QlrError(f"{cmd.name}: {e.device_message or e.status_name}") from None
+    return cmd.unpack_reply(p)
 
 
 def open_image(link: Link, image: bytes, offset: int = 0, *, timeout: float | None = None) -> dict[str, Any]:
@@ -64,12 +60,11 @@ def open_image(link: Link, image: bytes, offset: int = 0, *, timeout: float | No
     data = bytes(image)
     link.mem_write("L2", offset, data)
     try:
-        p = link.request(CMD_CL_IMAGE_OPEN, struct.pack("<II", offset, len(data)), timeout=timeout).payload
+        p = link.request(IMAGE_OPEN.code, IMAGE_OPEN.request.pack(offset=offset, size=len(data)),
+                         timeout=timeout).payload
     except LinkDeviceError as e:
         raise QlrImageError(f"the device rejected the image: {e.device_message or e.status_name}") from None
-    if len(p) != 4 * len(SUMMARY_FIELDS):
-        raise QlrError(f"CL_IMAGE_OPEN replied {len(p)} bytes, expected {4 * len(SUMMARY_FIELDS)}")
-    out: dict[str, Any] = dict(zip(SUMMARY_FIELDS, struct.unpack(f"<{len(SUMMARY_FIELDS)}I", p)))
+    out: dict[str, Any] = IMAGE_OPEN.unpack_reply(p)
     out["offset"] = offset
     return out
 
@@ -111,11 +106,9 @@ def run_frontend(
     off_out = _up(off_images + x.nbytes)
     off_scratch = _up(off_out + n * row)
     link.mem_write("L2", off_images, x.tobytes())
-    payload = struct.pack("<IIIIIBBBB", off_images, n, off_out, off_scratch, scratch, cores, q_bits, int(pack), 0)
-    p = _request(link, CMD_CL_FRONTEND, payload, "CL_FRONTEND", timeout)
-    if len(p) != 16:
-        raise QlrError(f"CL_FRONTEND replied {len(p)} bytes, expected 16")
-    counter, _prepare = struct.unpack("<QQ", p)
+    payload = FRONTEND.request.pack(images=off_images, count=n, out=off_out, scratch=off_scratch,
+                                    scratch_size=scratch, cores=cores, q_bits=q_bits, pack=int(pack))
+    counter = int(_request(link, FRONTEND, payload, timeout)["counter"])
     raw = np.frombuffer(link.mem_read("L2", off_out, n * row), dtype=np.uint8)
     if q_bits and pack:
         return raw.reshape(n, row).copy(), counter
@@ -129,10 +122,17 @@ def device_pack(link: Link, codes: np.ndarray, bits: int, offset: int = 0) -> np
     row = -(-e * bits // 8)
     off_out = _up(offset + c.nbytes)
     link.mem_write("L2", offset, c.tobytes())
-    p = _request(link, CMD_CL_LATENT_PACK, struct.pack("<IIIIB3x", offset, rows, e, off_out, bits), "CL_LATENT_PACK")
-    if struct.unpack_from("<I", p)[0] != row:
-        raise QlrError(f"CL_LATENT_PACK row size {struct.unpack_from('<I', p)[0]}, expected {row}")
+    r = _request(link, LATENT_PACK, LATENT_PACK.request.pack(codes=offset, rows=rows, elements=e, out=off_out,
+                                                            bits=bits))
+    if r["row_bytes"] != row:
+        raise QlrError(f"CL_LATENT_PACK row size {r['row_bytes']}, expected {row}")
     return np.frombuffer(link.mem_read("L2", off_out, rows * row), dtype=np.uint8).reshape(rows, row).copy()
+
+
+def _unpack_request(rows_at: int, rows: int, elements: int, out: int, bits: int, mode: int, *, first: int = 0,
+                    count: int = 0, scales: int = 0, scale_count: int = 0, channels: int = 0) -> bytes:
+    return LATENT_UNPACK.request.pack(rows_at=rows_at, rows=rows, elements=elements, out=out, first=first, count=count,
+                                      scales=scales, scale_count=scale_count, channels=channels, bits=bits, mode=mode)
 
 
 def device_unpack(link: Link, packed: np.ndarray, bits: int, elements: int, offset: int = 0) -> np.ndarray:
@@ -141,8 +141,7 @@ def device_unpack(link: Link, packed: np.ndarray, bits: int, elements: int, offs
     rows = pk.shape[0]
     off_out = _up(offset + pk.nbytes)
     link.mem_write("L2", offset, pk.tobytes())
-    _request(link, CMD_CL_LATENT_UNPACK,
-             struct.pack("<9IBB2x", offset, rows, elements, off_out, 0, 0, 0, 0, 0, bits, 0), "CL_LATENT_UNPACK")
+    _request(link, LATENT_UNPACK, _unpack_request(offset, rows, elements, off_out, bits, 0))
     return np.frombuffer(link.mem_read("L2", off_out, rows * elements), dtype=np.uint8).reshape(rows, elements).copy()
 
 
@@ -157,8 +156,7 @@ def device_dequantize(link: Link, packed: np.ndarray, bits: int, elements: int, 
     off_out = _up(off_scale + s.nbytes)
     link.mem_write("L2", offset, pk.tobytes())
     link.mem_write("L2", off_scale, s.tobytes())
-    _request(link, CMD_CL_LATENT_UNPACK,
-             struct.pack("<9IBB2x", offset, rows, elements, off_out, first, count, off_scale, s.size, channels, bits, 1),
-             "CL_LATENT_UNPACK")
+    _request(link, LATENT_UNPACK, _unpack_request(offset, rows, elements, off_out, bits, 1, first=first, count=count,
+                                                  scales=off_scale, scale_count=s.size, channels=channels))
     raw = link.mem_read("L2", off_out, rows * count * 4)
     return np.frombuffer(raw, dtype="<f4").reshape(rows, count).copy()
