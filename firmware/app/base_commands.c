@@ -1,6 +1,6 @@
 /*
  * The base commands every firmware that talks to the host serves: PING, INFO, EXIT, MEM_WRITE /
- * MEM_READ / MEM_CRC on the free L2 window and on L3, and SELFTEST. Payloads: qlr_commands.h,
+ * MEM_READ / MEM_CRC / MEM_LOAD on the free L2 window and on L3, and SELFTEST. Payloads: qlr_commands.h,
  * generated from host/qlr/link/commands.py (docs/commands.md). Every request field is checked
  * before use: a bad one gets an error response, never an access outside the window.
  */
@@ -17,6 +17,7 @@
 #endif
 
 #define SELFTEST_NAME_MAX 63u   /* longest self-test name accepted, without the NUL */
+#define MEM_LOAD_NAME_MAX 63u   /* longest MEM_LOAD file name, without the NUL */
 
 qlr_link_status_t qlr_cmd_ping(const qlr_frame_t *req, qlr_link_reply_t *reply)
 {
@@ -182,6 +183,84 @@ qlr_link_status_t qlr_cmd_mem_crc(const qlr_frame_t *req, qlr_link_reply_t *repl
     }
     const qlr_mem_crc_reply_t out = {.crc = crc};
     reply->len = qlr_mem_crc_reply_encode(reply->data, &out);
+    return QLR_LINK_OK;
+}
+
+/* A file name MEM_LOAD accepts: a plain name in the emulator's working directory. */
+static int plain_file_name(const uint8_t *p, size_t n)
+{
+    if (n == 0u || n > MEM_LOAD_NAME_MAX || p[0] == (uint8_t)'.') {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        int ok = (c >= (uint8_t)'a' && c <= (uint8_t)'z') || (c >= (uint8_t)'A' && c <= (uint8_t)'Z') ||
+                 (c >= (uint8_t)'0' && c <= (uint8_t)'9') || c == (uint8_t)'.' || c == (uint8_t)'_' ||
+                 c == (uint8_t)'-';
+        if (!ok) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+qlr_link_status_t qlr_cmd_mem_load(const qlr_frame_t *req, qlr_link_reply_t *reply)
+{
+    qlr_mem_load_request_t q;
+    mem_range_t r;
+    qlr_link_status_t st = qlr_mem_load_request_decode(req, &q, reply);
+    if (st == QLR_LINK_OK) {
+        st = mem_range(q.level, q.offset, q.length, &r, reply);
+    }
+    if (st != QLR_LINK_OK) {
+        return st;
+    }
+    const uint8_t *raw = req->payload + QLR_MEM_LOAD_REQUEST_SIZE;
+    size_t name_len = req->len - QLR_MEM_LOAD_REQUEST_SIZE;
+    if (!plain_file_name(raw, name_len)) {
+        reply->message = "file name must be 1..63 bytes of [A-Za-z0-9._-], not starting with '.'";
+        return QLR_LINK_E_ARGUMENT;
+    }
+    char name[MEM_LOAD_NAME_MAX + 1u];
+    memcpy(name, raw, name_len);
+    name[name_len] = '\0';
+    int h = qlr_host_file_open(name, q.position);
+    if (h == -1) {
+        reply->message = "this board has no host file channel (use MEM_WRITE)";
+        return QLR_LINK_E_UNSUPPORTED;
+    }
+    if (h < 0) {
+        reply->message = "cannot open the file at that position";
+        return QLR_LINK_E_NOT_FOUND;
+    }
+    uint32_t crc = 0;
+    size_t done = 0;
+    while (done < r.count) {
+        /* L2: straight into the window; L3: through the reply buffer (it bounces MEM_CRC too). */
+        size_t n = r.count - done;
+        uint8_t *dst = r.l2 != NULL ? r.l2 + done : reply->data;
+        if (r.l2 == NULL && n > reply->max) {
+            n = reply->max;
+        }
+        long got = qlr_host_file_read(h, dst, n);
+        if (got <= 0) {
+            break;
+        }
+        if (r.l2 == NULL && qlr_l3_write(r.off + (uint32_t)done, dst, (size_t)got) != 0) {
+            qlr_host_file_close(h);
+            reply->message = "L3 write refused";
+            return QLR_LINK_E_DEVICE;
+        }
+        crc = qlr_crc32(crc, dst, (size_t)got);
+        done += (size_t)got;
+    }
+    qlr_host_file_close(h);
+    if (done != r.count) {
+        reply->message = "the file ended before `length` bytes";
+        return QLR_LINK_E_NOT_FOUND;
+    }
+    const qlr_mem_load_reply_t out = {.crc = crc};
+    reply->len = qlr_mem_load_reply_encode(reply->data, &out);
     return QLR_LINK_OK;
 }
 

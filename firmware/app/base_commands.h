@@ -14,6 +14,7 @@ qlr_link_status_t qlr_cmd_exit(const qlr_frame_t *req, qlr_link_reply_t *reply);
 qlr_link_status_t qlr_cmd_mem_write(const qlr_frame_t *req, qlr_link_reply_t *reply);
 qlr_link_status_t qlr_cmd_mem_read(const qlr_frame_t *req, qlr_link_reply_t *reply);
 qlr_link_status_t qlr_cmd_mem_crc(const qlr_frame_t *req, qlr_link_reply_t *reply);
+qlr_link_status_t qlr_cmd_mem_load(const qlr_frame_t *req, qlr_link_reply_t *reply);
 qlr_link_status_t qlr_cmd_selftest(const qlr_frame_t *req, qlr_link_reply_t *reply);
 
 #define QLR_BASE_COMMANDS                                     \
@@ -23,6 +24,7 @@ qlr_link_status_t qlr_cmd_selftest(const qlr_frame_t *req, qlr_link_reply_t *rep
     {.cmd = QLR_CMD_MEM_WRITE, .fn = qlr_cmd_mem_write}, \
     {.cmd = QLR_CMD_MEM_READ, .fn = qlr_cmd_mem_read},   \
     {.cmd = QLR_CMD_MEM_CRC, .fn = qlr_cmd_mem_crc},     \
+    {.cmd = QLR_CMD_MEM_LOAD, .fn = qlr_cmd_mem_load},   \
     {.cmd = QLR_CMD_SELFTEST, .fn = qlr_cmd_selftest}
 
 /* Serves `cmds` until EXIT or the channel closes; prints the banner and the end; never returns

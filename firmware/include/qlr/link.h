@@ -52,6 +52,7 @@ typedef enum {
     QLR_LINK_E_RANGE = 5,    /* offset/length outside the level's window */
     QLR_LINK_E_NOT_FOUND = 6, /* no self-test of that name */
     QLR_LINK_E_DEVICE = 7,   /* the platform refused (e.g. an L3 transfer failed) */
+    QLR_LINK_E_UNSUPPORTED = 8, /* the board cannot do this (e.g. no host file channel) */
 } qlr_link_status_t;
 
 /* ---- CRC32 ------------------------------------------------------------------------------ */

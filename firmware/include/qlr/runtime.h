@@ -97,6 +97,15 @@ int qlr_vprintf(const char *fmt, va_list ap);
 int qlr_link_read(void *buf, size_t max, int timeout_ms);
 void qlr_link_write(const void *buf, size_t len);
 
+/* Files of the host, where the board has a host file channel (semihosting on the emulators):
+ * the bulk path of MEM_LOAD. Names are plain file names in the emulator's working directory.
+ * qlr_host_file_open returns a handle >= 0 positioned at byte `pos`, -1 when the board has no
+ * host file channel, -2 when the file cannot be opened or positioned. qlr_host_file_read returns
+ * the bytes read (fewer only at the end of the file), or -1 on an error. dst must be in L2. */
+int qlr_host_file_open(const char *name, uint32_t pos);
+long qlr_host_file_read(int handle, void *dst, size_t n);
+void qlr_host_file_close(int handle);
+
 /* Ends the program with `status` (0 = success). Never returns. */
 void qlr_exit(int status) __attribute__((noreturn));
 

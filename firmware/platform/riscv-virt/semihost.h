@@ -6,7 +6,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#define SEMIHOST_SYS_OPEN 0x01
+#define SEMIHOST_SYS_CLOSE 0x02
 #define SEMIHOST_SYS_WRITE0 0x04
+#define SEMIHOST_SYS_READ 0x06
+#define SEMIHOST_SYS_SEEK 0x0A
 #define SEMIHOST_SYS_EXIT_EXTENDED 0x20
 #define SEMIHOST_ADP_STOPPED_APPLICATION_EXIT 0x20026
 
@@ -39,6 +43,37 @@ static inline void semihost_write_text(const char *s, size_t n)
         s += k;
         n -= k;
     }
+}
+
+/* qlr_host_file_open/read (qlr/runtime.h) on semihosting: SYS_OPEN "rb" then SYS_SEEK. */
+void qlr_host_file_close(int handle);
+static inline int semihost_file_open(const char *name, uint32_t pos)
+{
+    long open_args[3] = {(long)name, 1 /* "rb" */, (long)strlen(name)};
+    long fd = semihost_call(SEMIHOST_SYS_OPEN, open_args);
+    if (fd < 0) {
+        return -2;
+    }
+    long seek_args[2] = {fd, (long)pos};
+    if (pos != 0u && semihost_call(SEMIHOST_SYS_SEEK, seek_args) != 0) {
+        qlr_host_file_close((int)fd); /* the platform's close (GVSoC's is not the standard one) */
+        return -2;
+    }
+    return (int)fd;
+}
+
+/* SYS_READ returns the bytes NOT read: n - that is what arrived (0 at the end of the file). */
+static inline long semihost_file_read(int fd, void *dst, size_t n)
+{
+    long args[3] = {fd, (long)dst, (long)n};
+    long left = semihost_call(SEMIHOST_SYS_READ, args);
+    return left < 0 || (size_t)left > n ? -1 : (long)(n - (size_t)left);
+}
+
+static inline void semihost_file_close(int fd)
+{
+    long args[1] = {fd};
+    semihost_call(SEMIHOST_SYS_CLOSE, args);
 }
 
 #endif

@@ -149,6 +149,11 @@ class Device:
         if spawn:
             self._spawn()
 
+    @property
+    def workdir(self) -> Path | None:
+        """The emulator's working directory (its semihosting files), if the runner made one."""
+        return self._workdir
+
     def _spawn(self) -> None:
         try:
             self.proc = subprocess.Popen(
@@ -302,8 +307,11 @@ def start(board: Board | str, elf: str | Path, *, cores: int | None = None, link
         if "-smp" in argv and cores is not None:
             argv[argv.index("-smp") + 1] = str(cores + 1)  # one controller hart + the workers
         url = None
+        workdir = None
         serial_arg = b.runner.get("serial_arg", "-serial")
         if link:
+            # QEMU's working directory: where its semihosting opens the files of MEM_LOAD.
+            workdir = Path(tempfile.mkdtemp(prefix="qlr-run-"))
             port = free_tcp_port()
             # wait=on: QEMU does not start the CPU before the host has connected, so nothing the
             # firmware sends is lost.
@@ -311,7 +319,7 @@ def start(board: Board | str, elf: str | Path, *, cores: int | None = None, link
             url = f"socket://127.0.0.1:{port}"
         else:
             argv += [serial_arg, "null"]
-        return Device(b, elf, argv, url, on_line, None)
+        return Device(b, elf, argv, url, on_line, workdir)
     if kind == "gvsoc":
         exe = find_gvsoc(gvsoc)
         if exe is None:

@@ -44,6 +44,16 @@ BASE = (
     Command(0x12, "MEM_CRC", Layout(MEM_HEADER + (u32("length", "bytes, any"),)),
             Layout((u32("crc", "CRC-32 (zlib) of the range"),)),
             "CRC-32 of a range of the L2 or L3 window, computed on the device.", "firmware/app/base_commands.c"),
+    Command(0x13, "MEM_LOAD",
+            Layout(MEM_HEADER + (u32("length", "bytes to load, any"), u32("position", "byte position in the file")),
+                   tail="the file name: 1..63 bytes of [A-Za-z0-9._-], not starting with '.'"),
+            Layout((u32("crc", "CRC-32 (zlib) of the bytes loaded"),)),
+            "Load `length` bytes of a file in the emulator's working directory (semihosting) into the L2 "
+            "or L3 window: the bulk path of the emulators, megabytes per second instead of the serial "
+            "link's kilobytes. E_UNSUPPORTED on a board without a host file channel (real boards, the "
+            "host board); E_NOT_FOUND when the file cannot be opened or ends early (GVSoC ends the "
+            "simulation on a semihosting open that fails: the host names only files it wrote).",
+            "firmware/app/base_commands.c"),
     Command(0x20, "SELFTEST", Layout(tail="test name: printable ASCII without spaces, <= 63 bytes; empty = all"),
             Layout((u32("passed"), u32("failed"), u64("counter", "counter ticks of the run"))),
             "Run the runtime self-test (all of it, or one test by name).", "firmware/app/base_commands.c"),

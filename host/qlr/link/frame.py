@@ -44,6 +44,7 @@ class Command(enum.IntEnum):
     MEM_WRITE = 0x10
     MEM_READ = 0x11
     MEM_CRC = 0x12
+    MEM_LOAD = 0x13
     SELFTEST = 0x20
 
 
@@ -58,6 +59,7 @@ class Status(enum.IntEnum):
     E_RANGE = 5
     E_NOT_FOUND = 6
     E_DEVICE = 7
+    E_UNSUPPORTED = 8
 
 
 def command_name(cmd: int) -> str:

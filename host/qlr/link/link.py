@@ -17,7 +17,9 @@ import enum
 import os
 import random
 import time
+import zlib
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from qlr import __version__
 from qlr.link import commands as C
@@ -37,6 +39,7 @@ from qlr.link.transport import ConsoleSink, Transport, open_transport
 
 IDLE_S = 0.2  # silence after which a partial frame in the decoder is abandoned (as the firmware)
 MEM_HEADER = C.command("MEM_WRITE").request.size  # u8 level, 3 zero bytes, u32 offset
+BULK_MIN = 4096  # writes from this size go through MEM_LOAD where the board reads host files
 
 
 class MemLevel(enum.IntEnum):
@@ -100,6 +103,9 @@ class Link:
         self._partial_line = ""
         self._seq = random.randrange(0x10000) if seq is None else seq & 0xFFFF
         self._max_payload: int | None = None
+        # The emulator's working directory when the board reads host files (MEM_LOAD): bulk
+        # writes of at least BULK_MIN bytes go through a file there (qlr.link.bulk).
+        self.bulk_dir: Path | None = None
 
     @classmethod
     def open(cls, url: str, *, timeout: float = 2.0, retries: int = 3,
@@ -273,12 +279,42 @@ class Link:
         lvl = parse_level(level)
         data = bytes(data)
         self._check_range(offset, len(data))
+        if self.bulk_dir is not None and len(data) >= BULK_MIN and self._mem_load(lvl, offset, data):
+            if progress:
+                progress(len(data))
+            return
         step = self.max_payload - MEM_HEADER
         for i in range(0, len(data), step):
             part = data[i:i + step]
             self._mem_request(Command.MEM_WRITE, lvl, offset + i, len(part), part)
             if progress:
                 progress(len(part))
+
+    def _mem_load(self, lvl: MemLevel, offset: int, data: bytes) -> bool:
+        """`data` through a file in `bulk_dir` and MEM_LOAD; False (and no more tries) when the
+        firmware has no host file channel. The device's CRC of what it loaded must be ours."""
+        assert self.bulk_dir is not None
+        name = f"bulk-{os.getpid()}-{self._seq:04x}.bin"
+        path = self.bulk_dir / name
+        path.write_bytes(data)
+        head = C.command("MEM_LOAD").request.pack(level=int(lvl), offset=offset, length=len(data), position=0)
+        try:
+            reply = self.request(Command.MEM_LOAD, head + name.encode("ascii"),
+                                 timeout=self.timeout + len(data) / 2e6)  # >= 2 MB/s on every emulator
+        except LinkDeviceError as e:
+            if e.status in (Status.E_UNSUPPORTED, Status.E_COMMAND):
+                self.bulk_dir = None
+                return False
+            raise LinkDeviceError(e.command, e.status, e.status_name,
+                                  f"{e.device_message} ({lvl.name} offset 0x{offset:x}, {len(data)} bytes from "
+                                  f"{path})") from None
+        finally:
+            path.unlink(missing_ok=True)
+        crc = int(C.command("MEM_LOAD").unpack_reply(reply.payload)["crc"])
+        if crc != zlib.crc32(data):
+            raise LinkProtocolError(f"MEM_LOAD of {len(data)} bytes at {lvl.name}+0x{offset:x}: the device "
+                                    f"loaded CRC 0x{crc:08x}, the data has 0x{zlib.crc32(data):08x}")
+        return True
 
     def mem_read(self, level: int | str, offset: int, n: int,
                  progress: Callable[[int], None] | None = None) -> bytes:
@@ -354,7 +390,11 @@ def open_device_link(device: object, **kwargs: object) -> Link:
     if url.startswith("semihost:") and proc is not None:
         kwargs.setdefault("alive", lambda: proc.poll() is None)
     # The keyword arguments are Link.open's and its transport's (checked when they are called).
-    return Link.open(url, **kwargs)  # type: ignore[arg-type]
+    link = Link.open(url, **kwargs)  # type: ignore[arg-type]
+    workdir = getattr(device, "workdir", None)
+    if isinstance(workdir, Path):
+        link.bulk_dir = workdir  # the emulator reads host files there (MEM_LOAD)
+    return link
 
 
 def info_int(info: Mapping[str, object], key: str) -> int:

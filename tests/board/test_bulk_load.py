@@ -1,0 +1,97 @@
+"""The emulators' bulk path (MEM_LOAD, docs/commands.md): `Link.mem_write` of 4 KiB or more goes
+through a file in the emulator's working directory that the firmware reads by semihosting, on
+every board that has the channel (qemu-rv32, qemu-m4, pulp-open); boards without it (the host
+board, real boards) answer E_UNSUPPORTED and the same call falls back to MEM_WRITE frames. The
+bytes land exactly (CRC and read-back, with fences), and every bad request is refused."""
+
+from __future__ import annotations
+
+import random
+import struct
+import time
+import zlib
+
+import pytest
+
+from qlr.link import Command, LinkDeviceError, Status
+
+HOST_FILES = {"qemu-rv32", "qemu-m4", "pulp-open"}  # boards whose emulator reads host files
+
+
+@pytest.fixture
+def session(device):
+    with device.session("server") as s:
+        yield s.link
+
+
+def pattern(n: int, seed: int) -> bytes:
+    return random.Random(seed).randbytes(n)
+
+
+@pytest.mark.parametrize("level", ["L2", "L3"])
+def test_bulk_writes_land_exactly(device, session, level):
+    link = session
+    window = link.info()[f"{level.lower()}_window"]
+    n = min(window // 2, 300_001)  # odd: no multiple of any chunk
+    off = 13
+    fence = pattern(16, 7)
+    link.mem_write(level, off - 8, fence[:8])
+    link.mem_write(level, off + n, fence[8:])
+    data = pattern(n, n)
+    before = link.stats.requests
+    t0 = time.perf_counter()
+    link.mem_write(level, off, data)
+    seconds = time.perf_counter() - t0
+    requests = link.stats.requests - before
+    print(f"{device.board} {level}: {n} bytes in {seconds:.3f} s ({n / seconds / 1e6:.2f} MB/s), "
+          f"{requests} request(s)")
+    if device.board in HOST_FILES:
+        assert link.bulk_dir is not None and requests == 1, "the emulator's bulk path was not used"
+        assert not list(link.bulk_dir.glob("bulk-*")), "the bulk file was left behind"
+    else:
+        assert link.bulk_dir is None and requests >= n // 1016, "a board without host files must use frames"
+    assert link.mem_crc(level, off, n) == zlib.crc32(data)
+    assert link.mem_read(level, off - 8, 8) == fence[:8] and link.mem_read(level, off + n, 8) == fence[8:]
+    assert link.mem_read(level, off + n - 2000, 2000) == data[-2000:]
+
+
+def load(link, level: int, off: int, length: int, name: bytes, position: int = 0) -> bytes:
+    head = struct.pack("<B3xIII", level, off, length, position)
+    return link.request(Command.MEM_LOAD, head + name).payload
+
+
+def test_mem_load_requests_are_checked(device, session):
+    link = session
+    if device.board not in HOST_FILES:
+        with pytest.raises(LinkDeviceError) as e:
+            load(link, 1, 0, 16, b"any.bin")
+        assert e.value.status == Status.E_UNSUPPORTED
+        return
+    d = link.bulk_dir
+    data = pattern(5000, 3)
+    (d / "part.bin").write_bytes(data)
+    # a slice from a position: the CRC is the slice's, and so are the bytes
+    reply = load(link, 1, 64, 1234, b"part.bin", position=777)
+    assert struct.unpack("<I", reply)[0] == zlib.crc32(data[777:777 + 1234])
+    assert link.mem_read(1, 64, 1234) == data[777:777 + 1234]
+    window = link.info()["l2_window"]
+    bad = [
+        (dict(name=b"../part.bin"), Status.E_ARGUMENT), (dict(name=b".part"), Status.E_ARGUMENT),
+        (dict(name=b"a/b"), Status.E_ARGUMENT), (dict(name=b""), Status.E_ARGUMENT),
+        (dict(name=b"x" * 64), Status.E_ARGUMENT), (dict(name=b"p\x00rt"), Status.E_ARGUMENT),
+        # GVSoC ends the simulation on a semihosting open that fails (docs/commands.md, MEM_LOAD)
+        *([] if device.board == "pulp-open" else [(dict(name=b"missing.bin"), Status.E_NOT_FOUND)]),
+        (dict(name=b"part.bin", length=5001), Status.E_NOT_FOUND),          # the file ends early
+        (dict(name=b"part.bin", position=4000, length=1001), Status.E_NOT_FOUND),
+        (dict(name=b"part.bin", off=window - 10), Status.E_RANGE),
+        (dict(name=b"part.bin", level=3), Status.E_LEVEL),
+    ]
+    for kw, status in bad:
+        args = {"level": 1, "off": 0, "length": 16, "position": 0} | kw
+        with pytest.raises(LinkDeviceError) as e:
+            load(link, args["level"], args["off"], args["length"], args["name"], args["position"])
+        assert e.value.status == status, kw
+    with pytest.raises(LinkDeviceError) as e:
+        link.request(Command.MEM_LOAD, b"\x01\x00\x00")  # shorter than the fixed part
+    assert e.value.status == Status.E_LENGTH
+    link.ping(b"still serving")
