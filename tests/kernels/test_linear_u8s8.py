@@ -14,8 +14,9 @@ CASES = [
     (3, 33, 11, 3, -2, 1, "relu"),
     (7, 1, 3, 128, 5, "c", "none"),
     (1, 64, 50, 0, 0, "c", "none"),
+    (1, 101, 23, 9, -1, "c", "none"),  # one row: PULP's 1x4 blocks, 3 channels and 1 tap left
 ]
-SLOW_CASES = [CASES[1], CASES[3]]
+SLOW_CASES = [CASES[1], CASES[3], CASES[4]]
 
 
 def _params(case) -> dict:

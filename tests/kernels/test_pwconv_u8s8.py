@@ -1,7 +1,8 @@
 """int8 pointwise conv on every board against the golden model, bit-exact: odd pixel counts (the
-2-pixel blocks leave one), odd channel counts (the 2-channel blocks leave one), input lengths
-that leave 1..3 taps after the 4-tap SIMD steps, strides 1 and 2, both zero points, per-layer and
-per-channel requantization, ReLU/ReLU6, saturation; split by pixels and by channels."""
+2-pixel blocks leave one), odd channel counts (the 2-channel blocks leave one; PULP's 4-channel
+blocks leave 1..3), input lengths that leave 1..3 taps after the 4-tap SIMD steps (and rows at
+every alignment), strides 1 and 2, both zero points, per-layer and per-channel requantization,
+ReLU/ReLU6, saturation; split by pixels and by channels."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ CASES = [
     (1, 1, 1, 13, 7, (1, 1), 0, 3, "c", "none"),          # one pixel: split by channels
     (1, 11, 1, 1, 8, (1, 1), 250, 0, "c", "relu"),        # in_c 1: no SIMD step at all
     (1, 4, 5, 32, 9, (1, 2), 0, 0, 1, "none"),
+    (1, 5, 3, 23, 14, (1, 1), 7, -3, "c", "none"),      # 4-channel blocks + 2 left, 1x4 last pixel
+    (1, 1, 2, 20, 37, (1, 1), 0, 4, "c", "relu"),       # 2 pixels: channels split, blocks and tails per core
 ]
-SLOW_CASES = [CASES[1], CASES[2], CASES[4]]
+SLOW_CASES = [CASES[1], CASES[2], CASES[4], CASES[5], CASES[6]]
 
 
 def _params(case) -> dict:

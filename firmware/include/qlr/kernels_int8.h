@@ -32,7 +32,9 @@
  * its own slice).
  *
  * Cortex-M4 (__ARM_FEATURE_DSP): the dot products use SMLAD / SMLABB on SXTB16/UXTB16-widened
- * operands; every other target runs the portable C beside them. Same results on every path.
+ * operands; PULP Xpulpv2 (QLR_ISA_XPULPV2, pulp-open): pointwise, linear and conv2d use
+ * pv.sdotusp.b in hardware loops (qlr/pulp/); every other target runs the portable C beside
+ * them. Same results on every path.
  */
 #ifndef QLR_KERNELS_INT8_H
 #define QLR_KERNELS_INT8_H

@@ -21,6 +21,15 @@
 #define QLR_INT8_DSP 0
 #endif
 
+/* The PULP Xpulpv2 paths (pulp-open's cluster cores: 4-way SIMD dot products, hardware loops,
+ * post-increment loads; qlr/pulp/), selected by the board's -DQLR_ISA_XPULPV2; -DQLR_INT8_PORTABLE
+ * runs the portable C there instead. */
+#if defined(QLR_ISA_XPULPV2) && !defined(QLR_INT8_PORTABLE)
+#define QLR_INT8_XPULP 1
+#else
+#define QLR_INT8_XPULP 0
+#endif
+
 #if defined(__GNUC__)
 #define QLR_INT8_INLINE static inline __attribute__((always_inline))
 #else
