@@ -72,11 +72,11 @@ def test_records_must_fill_the_reply_exactly():
 
 
 def test_packing_names_unknown_and_missing_fields():
-    cmd = BY_CODE[0x5A]  # CL_EVAL
-    with pytest.raises(LinkError, match=r"unknown \['predictons'\], missing \['predictions'\]"):
-        cmd.request.pack(images=0, labels=0, count=1, predictons=0)
+    cmd = BY_CODE[0x13]  # MEM_LOAD
+    with pytest.raises(LinkError, match=r"unknown \['positon'\], missing \['position'\]"):
+        cmd.request.pack(level=1, offset=0, length=1, positon=0)
     with pytest.raises(LinkError, match="do not fit"):
-        cmd.request.pack(images=-1, labels=0, count=1, predictions=0)
+        cmd.request.pack(level=1, offset=-1, length=1, position=0)
 
 
 def test_docs_commands_md_is_up_to_date():

@@ -14,6 +14,7 @@ makes the firmware build or a test fail until both sides agree.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -34,7 +35,8 @@ HANDLERS = sorted({REPO / c.source for c in C.COMMANDS})
 def _compile(sources: list[Path], gen: Path) -> subprocess.CompletedProcess:
     gen.mkdir(exist_ok=True)
     return subprocess.run(["gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", f"-I{FW / 'include'}",
-                           f"-I{FW / 'app'}", f"-I{gen}", *map(str, sources)], capture_output=True, text=True)
+                           f"-I{FW / 'app'}", f"-I{gen}", *map(str, sources)], capture_output=True, text=True,
+                          env={**os.environ, "LC_ALL": "C"})  # ASCII quotes in the diagnostics
 
 
 def _write_ops(gen: Path) -> None:
@@ -118,7 +120,7 @@ def unused_fields(commands: tuple) -> list[str]:
     out = []
     for c in commands:
         text = (REPO / c.source).read_text()
-        read = set(re.findall(r"\bq\.(\w+)", text))
+        read = set(re.findall(r"\bq(?:\.|->)(\w+)", text))
         set_ = set(re.findall(r"\.(\w+)(?:\[\w+\])? = ", text))
         out += [f"{c.name}.{f.name}" for f in c.request.fields if f.type != "pad" and f.name not in read]
         replies = c.reply.fields + (c.reply.records.fields if c.reply.records else ())

@@ -21,6 +21,8 @@ from tqdm import tqdm
 from qlr import REPO_ROOT
 from qlr.bench import layers as L
 from qlr.bench import report
+from qlr.bench.event import event_cost
+from qlr.bench.event import table as event_table
 from qlr.bench.run import BenchReport, plan, run_bench
 from qlr.boards.registry import load_board
 from qlr.boards.runner import GVSOC_OPTION_HELP
@@ -50,6 +52,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed for one kernel run")
     p.add_argument("--seed", type=int, default=1, help="seed of the inputs filled on the device")
     p.add_argument("--no-build", action="store_true", help="use the firmware already built")
+    p.add_argument("--event", metavar="RUN.json", default=None,
+                   help="do not measure kernels: one learning event's cost by phase, from a device run's record "
+                        "(qlr learn --board B --record RUN.json), in the board's counter and in seconds at the "
+                        "paper's clock, beside the paper's figures")
+    p.add_argument("--event-index", type=int, default=None, metavar="N",
+                   help="with --event: the event to report (default: the last recorded)")
 
 
 def parse_filters(op: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -92,6 +100,8 @@ def git_commit() -> str:
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.event:
+        return _event(args)
     if args.from_json:
         try:
             rep = report.from_json(json.loads(Path(args.from_json).read_text()))
@@ -131,6 +141,24 @@ def main(args: argparse.Namespace) -> int:
                     "commit": commit, "firmware": str(k.info.get("firmware", "")),
                     "command": "qlr bench " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["bench"] else sys.argv[1:])}
     return _output(rep, args)
+
+
+def _event(args: argparse.Namespace) -> int:
+    try:
+        record = json.loads(Path(args.event).read_text())
+    except OSError as e:
+        raise QlrError(f"--event {args.event}: cannot read it ({e.strerror})") from None
+    except ValueError as e:
+        raise QlrError(f"--event {args.event}: not JSON ({e})") from None
+    if not isinstance(record, dict):
+        raise QlrError(f"--event {args.event}: not a qlr run record (qlr learn --record)")
+    cost = event_cost(record, args.event_index, args.event)
+    if args.json:
+        print(json.dumps(cost.as_dict(), indent=1))
+    else:
+        print(f"learning event {cost.event} of {args.event} on {cost.board}")
+        print(event_table(cost, markdown=args.markdown))
+    return 0
 
 
 def _output(rep: BenchReport, args: argparse.Namespace) -> int:
