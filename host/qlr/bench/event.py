@@ -112,21 +112,23 @@ def event_cost(record: Mapping[str, Any], event: int | None = None, path: str = 
     where = f"{path}: event {i}"
     counters = e.get("counters")
     if not isinstance(counters, Mapping) or not all(p in counters for p in PHASES):
-        board = record.get("run", {}).get("board", "?")
+        board = record.get("board", "?")
         raise QlrError(f"{where} has no per-phase counters: it ran on board {board!r}; "
                        "only device runs (qlr learn --board B) record them")
-    run = record.get("run", {})
-    net = record.get("model", {}).get("network", {}) if isinstance(record.get("model"), Mapping) else {}
-    learn = run.get("learn", {}) if isinstance(run.get("learn"), Mapping) else {}
-    config = {"width": net.get("width"), "input_shape": net.get("input_shape"),
-              "lr_layer": learn.get("lr_layer", run.get("lr_layer")), "n_lr": learn.get("n_lr", run.get("n_lr")),
-              "q_lr": learn.get("q_lr", run.get("q_lr")), "mb": learn.get("mb", run.get("mb"))}
-    mix = e.get("mix") if isinstance(e.get("mix"), Mapping) else {}
-    iterations = int(mix.get("iterations", 0)) if mix else 0
-    if not iterations:
-        iterations = len(e.get("losses") or []) or 1
+    run = record.get("run") if isinstance(record.get("run"), Mapping) else {}
+    cl = run.get("cl") if isinstance(run.get("cl"), Mapping) else {}
+    model = record.get("model") if isinstance(record.get("model"), Mapping) else {}
+    net = model.get("network") if isinstance(model.get("network"), Mapping) else {}
+    config = {"width": net.get("width"), "input_shape": net.get("input_shape"), "lr_layer": cl.get("lr_layer"),
+              "n_lr": cl.get("n_lr"), "q_lr": cl.get("q_lr"), "mb": cl.get("mb"), "epochs": cl.get("epochs")}
+    # iterations: mini-batches per epoch (the event's mix); the phases' counters cover all epochs
+    per_epoch = _int(e, "iterations", where)
+    epochs = cl.get("epochs")
+    if not isinstance(epochs, int) or epochs < 1:
+        raise QlrError(f"{path}: run.cl.epochs is {epochs!r}, not a positive count")
+    iterations = per_epoch * epochs
     return EventCost(
-        board=str(run.get("board", "?")), unit=str(counters.get("unit", "?")), event=i,
+        board=str(record.get("board", run.get("board", "?"))), unit=str(counters.get("unit", "?")), event=i,
         n_new=_int(e, "n_new", where), iterations=iterations,
         micro_batches=_int(counters, "micro_batches", where), cores=_int(counters, "cores", where),
         phases={p: _int(counters, p, where) for p in PHASES},
