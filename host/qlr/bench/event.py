@@ -6,8 +6,9 @@ micro-batches run, and the bytes moved between the memory levels. This module tu
 figures into a table: each phase's counter, its share, its cost per unit of work (per new image
 for the front-end, per mini-batch for the rest), the bytes per level, and the total, converted
 to seconds at the clock the paper used for that kind of board: cycles of pulp-open at VEGA's
-375 MHz; instructions of the Cortex-M4 boards at the STM32L476's 80 MHz (one instruction per
-cycle assumed: a lower bound of the real time, since the M4's VFMA alone takes 3 cycles).
+375 MHz; instructions of qemu-m4 at the STM32L476's 80 MHz (one instruction per cycle assumed: a
+lower bound of the real time, since the M4's VFMA alone takes 3 cycles). qemu-rv32's count is
+of all harts together and is not converted.
 
 The paper's figures (Ravaglia et al. 2021, per learning event, MobileNet-V1 1.0 @ 128, N_LR 1500)
 are printed beside them, marked as another configuration when the run's is not the paper's.
@@ -19,14 +20,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from qlr.cl.device.backend import PHASES as COUNTER_KEYS
 from qlr.errors import QlrError
 
+# The device backend's counter keys (front, lr_load, ...) and how the table names them.
 PHASES = ("front-end", "LR load", "forward", "backward", "update")
+LABEL = dict(zip(COUNTER_KEYS, PHASES, strict=True))
 
-# (counter unit, board) -> (Hz, what the conversion means)
+# board -> (Hz, what the conversion means). qemu-rv32 counts the instructions of all its harts
+# together, which has no clock to convert at: its table stays in instructions.
 CLOCKS: dict[str, tuple[float, str]] = {
-    "cycles": (375e6, "cycles at VEGA's 375 MHz"),
-    "instructions": (80e6, "instructions at the STM32L476's 80 MHz, 1 per cycle (a lower bound)"),
+    "pulp-open": (375e6, "cycles at VEGA's 375 MHz"),
+    "qemu-m4": (80e6, "instructions at the STM32L476's 80 MHz, 1 per cycle (a lower bound)"),
+    "stm32l476": (80e6, "cycles at the STM32L476's 80 MHz"),
 }
 
 # Per learning event, MobileNet-V1 1.0 @ 128x128, N_LR 1500 (../shared/REFERENCE.md).
@@ -71,7 +77,7 @@ class EventCost:
         """The counter in seconds at the paper's clock for this unit; ns are seconds already."""
         if self.unit == "ns":
             return counter / 1e9
-        clock = CLOCKS.get(self.unit)
+        clock = CLOCKS.get(self.board)
         return counter / clock[0] if clock else None
 
     def is_paper_config(self) -> bool:
@@ -88,7 +94,12 @@ class EventCost:
                 "total": {"counter": self.total, "seconds": self.seconds(self.total)},
                 "bytes": self.bytes, "config": self.config, "paper_config": self.is_paper_config(),
                 "paper": PAPER.get(int(self.config.get("lr_layer", 0))),
-                "clock": CLOCKS.get(self.unit, (None, "real time"))[1]}
+                "clock": self.clock_note()}
+
+    def clock_note(self) -> str:
+        if self.unit == "ns":
+            return "real time (the host board)"
+        return CLOCKS[self.board][1] if self.board in CLOCKS else f"none: {self.unit} of all cores together"
 
 
 def _int(entry: Mapping[str, Any], key: str, where: str) -> int:
@@ -111,7 +122,7 @@ def event_cost(record: Mapping[str, Any], event: int | None = None, path: str = 
     e = events[i]
     where = f"{path}: event {i}"
     counters = e.get("counters")
-    if not isinstance(counters, Mapping) or not all(p in counters for p in PHASES):
+    if not isinstance(counters, Mapping) or not all(k in counters for k in COUNTER_KEYS):
         board = record.get("board", "?")
         raise QlrError(f"{where} has no per-phase counters: it ran on board {board!r}; "
                        "only device runs (qlr learn --board B) record them")
@@ -131,7 +142,7 @@ def event_cost(record: Mapping[str, Any], event: int | None = None, path: str = 
         board=str(record.get("board", run.get("board", "?"))), unit=str(counters.get("unit", "?")), event=i,
         n_new=_int(e, "n_new", where), iterations=iterations,
         micro_batches=_int(counters, "micro_batches", where), cores=_int(counters, "cores", where),
-        phases={p: _int(counters, p, where) for p in PHASES},
+        phases={LABEL[k]: _int(counters, k, where) for k in COUNTER_KEYS},
         bytes={k: _int(counters, k, where) for k, _ in BYTE_FIELDS if k in counters}, config=config)
 
 
@@ -160,7 +171,7 @@ def table(c: EventCost, markdown: bool = False) -> str:
         out += ["  ".join(v.rjust(w) if k else v.ljust(w) for k, (v, w) in enumerate(zip(r, widths))) for r in rows]
     out.append("")
     out.append(f"{c.n_new} new images, {c.iterations} mini-batches ({c.micro_batches} micro-batches), "
-               f"{c.cores} cores; seconds: {CLOCKS.get(c.unit, (0.0, 'real time'))[1]}")
+               f"{c.cores} cores; seconds: {c.clock_note()}")
     for k, what in BYTE_FIELDS:
         if k in c.bytes:
             out.append(f"  {what}: {c.bytes[k]:,} bytes")
