@@ -1,6 +1,6 @@
 /*
  * The base commands every firmware that talks to the host serves: PING, INFO, EXIT, MEM_WRITE /
- * MEM_READ / MEM_CRC / MEM_LOAD on the free L2 window and on L3, and SELFTEST. Payloads: qlr_commands.h,
+ * MEM_READ / MEM_CRC / MEM_LOAD / MEM_STORE on the free L2 window and on L3, and SELFTEST. Payloads: qlr_commands.h,
  * generated from host/qlr/link/commands.py (docs/commands.md). Every request field is checked
  * before use: a bad one gets an error response, never an access outside the window.
  */
@@ -261,6 +261,65 @@ qlr_link_status_t qlr_cmd_mem_load(const qlr_frame_t *req, qlr_link_reply_t *rep
     }
     const qlr_mem_load_reply_t out = {.crc = crc};
     reply->len = qlr_mem_load_reply_encode(reply->data, &out);
+    return QLR_LINK_OK;
+}
+
+qlr_link_status_t qlr_cmd_mem_store(const qlr_frame_t *req, qlr_link_reply_t *reply)
+{
+    qlr_mem_store_request_t q;
+    mem_range_t r;
+    qlr_link_status_t st = qlr_mem_store_request_decode(req, &q, reply);
+    if (st == QLR_LINK_OK) {
+        st = mem_range(q.level, q.offset, q.length, &r, reply);
+    }
+    if (st != QLR_LINK_OK) {
+        return st;
+    }
+    const uint8_t *raw = req->payload + QLR_MEM_STORE_REQUEST_SIZE;
+    size_t name_len = req->len - QLR_MEM_STORE_REQUEST_SIZE;
+    if (!plain_file_name(raw, name_len)) {
+        reply->message = "file name must be 1..63 bytes of [A-Za-z0-9._-], not starting with '.'";
+        return QLR_LINK_E_ARGUMENT;
+    }
+    char name[MEM_LOAD_NAME_MAX + 1u];
+    memcpy(name, raw, name_len);
+    name[name_len] = '\0';
+    int h = qlr_host_file_create(name);
+    if (h == -1) {
+        reply->message = "this board has no host file channel (use MEM_READ)";
+        return QLR_LINK_E_UNSUPPORTED;
+    }
+    if (h < 0) {
+        reply->message = "cannot create the file";
+        return QLR_LINK_E_DEVICE;
+    }
+    uint32_t crc = 0;
+    for (size_t done = 0; done < r.count;) {
+        /* L2: straight from the window; L3: through the reply buffer. */
+        size_t n = r.count - done;
+        const uint8_t *src = reply->data;
+        if (r.l2 != NULL) {
+            src = r.l2 + done;
+        } else {
+            n = n > reply->max ? reply->max : n;
+            if (qlr_l3_read(reply->data, r.off + (uint32_t)done, n) != 0) {
+                qlr_host_file_close(h);
+                reply->message = "L3 read refused";
+                return QLR_LINK_E_DEVICE;
+            }
+            src = reply->data;
+        }
+        if (qlr_host_file_write(h, src, n) != 0) {
+            qlr_host_file_close(h);
+            reply->message = "the file write failed";
+            return QLR_LINK_E_DEVICE;
+        }
+        crc = qlr_crc32(crc, src, n);
+        done += n;
+    }
+    qlr_host_file_close(h);
+    const qlr_mem_store_reply_t out = {.crc = crc};
+    reply->len = qlr_mem_store_reply_encode(reply->data, &out);
     return QLR_LINK_OK;
 }
 

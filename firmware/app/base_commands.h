@@ -15,6 +15,7 @@ qlr_link_status_t qlr_cmd_mem_write(const qlr_frame_t *req, qlr_link_reply_t *re
 qlr_link_status_t qlr_cmd_mem_read(const qlr_frame_t *req, qlr_link_reply_t *reply);
 qlr_link_status_t qlr_cmd_mem_crc(const qlr_frame_t *req, qlr_link_reply_t *reply);
 qlr_link_status_t qlr_cmd_mem_load(const qlr_frame_t *req, qlr_link_reply_t *reply);
+qlr_link_status_t qlr_cmd_mem_store(const qlr_frame_t *req, qlr_link_reply_t *reply);
 qlr_link_status_t qlr_cmd_selftest(const qlr_frame_t *req, qlr_link_reply_t *reply);
 
 #define QLR_BASE_COMMANDS                                     \
@@ -25,6 +26,7 @@ qlr_link_status_t qlr_cmd_selftest(const qlr_frame_t *req, qlr_link_reply_t *rep
     {.cmd = QLR_CMD_MEM_READ, .fn = qlr_cmd_mem_read},   \
     {.cmd = QLR_CMD_MEM_CRC, .fn = qlr_cmd_mem_crc},     \
     {.cmd = QLR_CMD_MEM_LOAD, .fn = qlr_cmd_mem_load},   \
+    {.cmd = QLR_CMD_MEM_STORE, .fn = qlr_cmd_mem_store}, \
     {.cmd = QLR_CMD_SELFTEST, .fn = qlr_cmd_selftest}
 
 /* Serves `cmds` until EXIT or the channel closes; prints the banner and the end; never returns

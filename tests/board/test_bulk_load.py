@@ -95,3 +95,47 @@ def test_mem_load_requests_are_checked(device, session):
         link.request(Command.MEM_LOAD, b"\x01\x00\x00")  # shorter than the fixed part
     assert e.value.status == Status.E_LENGTH
     link.ping(b"still serving")
+
+
+@pytest.mark.parametrize("level", ["L2", "L3"])
+def test_bulk_reads_return_exactly_the_window(device, session, level):
+    """`Link.mem_read` of 4 KiB or more comes back through MEM_STORE and a file on the emulators,
+    through frames elsewhere; either way the bytes are the window's."""
+    link = session
+    window = link.info()[f"{level.lower()}_window"]
+    n = min(window // 2, 200_003)
+    data = pattern(n, 11)
+    link.mem_write(level, 5, data)
+    before = link.stats.requests
+    t0 = time.perf_counter()
+    got = link.mem_read(level, 5, n)
+    seconds = time.perf_counter() - t0
+    requests = link.stats.requests - before
+    print(f"{device.board} {level}: read {n} bytes in {seconds:.3f} s, {requests} request(s)")
+    assert got == data
+    if device.board in HOST_FILES:
+        assert requests == 1 and not list(link.bulk_dir.glob("bulk-*")), "the emulator's bulk path was not used"
+    else:
+        assert requests >= n // 1024
+
+
+def test_mem_store_requests_are_checked(device, session):
+    link = session
+    head = struct.pack("<B3xII", 1, 0, 16)
+    if device.board not in HOST_FILES:
+        with pytest.raises(LinkDeviceError) as e:
+            link.request(Command.MEM_STORE, head + b"out.bin")
+        assert e.value.status == Status.E_UNSUPPORTED
+        return
+    window = link.info()["l2_window"]
+    link.mem_write(1, 0, b"0123456789abcdef")
+    reply = link.request(Command.MEM_STORE, head + b"out.bin").payload
+    assert (link.bulk_dir / "out.bin").read_bytes() == b"0123456789abcdef"
+    assert struct.unpack("<I", reply)[0] == zlib.crc32(b"0123456789abcdef")
+    for payload, status in [(head + b"../out.bin", Status.E_ARGUMENT), (head + b"", Status.E_ARGUMENT),
+                            (struct.pack("<B3xII", 1, window - 8, 16) + b"o.bin", Status.E_RANGE),
+                            (struct.pack("<B3xII", 7, 0, 16) + b"o.bin", Status.E_LEVEL), (b"\x01", Status.E_LENGTH)]:
+        with pytest.raises(LinkDeviceError) as e:
+            link.request(Command.MEM_STORE, payload)
+        assert e.value.status == status, payload
+    assert not (link.bulk_dir / "o.bin").exists()

@@ -105,6 +105,11 @@ void qlr_link_write(const void *buf, size_t len);
 int qlr_host_file_open(const char *name, uint32_t pos);
 long qlr_host_file_read(int handle, void *dst, size_t n);
 void qlr_host_file_close(int handle);
+/* A new file for writing (an existing one is emptied): a handle >= 0, -1 without a host file
+ * channel, -2 when it cannot be created. qlr_host_file_write returns 0 when all n bytes were
+ * written, -1 otherwise. src must be in L2. */
+int qlr_host_file_create(const char *name);
+int qlr_host_file_write(int handle, const void *src, size_t n);
 
 /* Ends the program with `status` (0 = success). Never returns. */
 void qlr_exit(int status) __attribute__((noreturn));

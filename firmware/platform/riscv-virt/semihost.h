@@ -9,6 +9,7 @@
 #define SEMIHOST_SYS_OPEN 0x01
 #define SEMIHOST_SYS_CLOSE 0x02
 #define SEMIHOST_SYS_WRITE0 0x04
+#define SEMIHOST_SYS_WRITE 0x05
 #define SEMIHOST_SYS_READ 0x06
 #define SEMIHOST_SYS_SEEK 0x0A
 #define SEMIHOST_SYS_EXIT_EXTENDED 0x20
@@ -68,6 +69,21 @@ static inline long semihost_file_read(int fd, void *dst, size_t n)
     long args[3] = {fd, (long)dst, (long)n};
     long left = semihost_call(SEMIHOST_SYS_READ, args);
     return left < 0 || (size_t)left > n ? -1 : (long)(n - (size_t)left);
+}
+
+/* SYS_OPEN "wb": a new (or emptied) file. */
+static inline int semihost_file_create(const char *name)
+{
+    long open_args[3] = {(long)name, 5 /* "wb" */, (long)strlen(name)};
+    long fd = semihost_call(SEMIHOST_SYS_OPEN, open_args);
+    return fd < 0 ? -2 : (int)fd;
+}
+
+/* SYS_WRITE returns the bytes NOT written. */
+static inline int semihost_file_write(int fd, const void *src, size_t n)
+{
+    long args[3] = {fd, (long)src, (long)n};
+    return semihost_call(SEMIHOST_SYS_WRITE, args) == 0 ? 0 : -1;
 }
 
 static inline void semihost_file_close(int fd)

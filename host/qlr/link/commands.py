@@ -54,6 +54,14 @@ BASE = (
             "host board); E_NOT_FOUND when the file cannot be opened or ends early (GVSoC ends the "
             "simulation on a semihosting open that fails: the host names only files it wrote).",
             "firmware/app/base_commands.c"),
+    Command(0x14, "MEM_STORE",
+            Layout(MEM_HEADER + (u32("length", "bytes to store, any"),),
+                   tail="the file name: 1..63 bytes of [A-Za-z0-9._-], not starting with '.'"),
+            Layout((u32("crc", "CRC-32 (zlib) of the bytes stored"),)),
+            "Write `length` bytes of the L2 or L3 window to a new file (replaced if it exists) in the "
+            "emulator's working directory (semihosting): the bulk read path of the emulators. "
+            "E_UNSUPPORTED on a board without a host file channel; E_DEVICE when the file cannot be "
+            "created or written.", "firmware/app/base_commands.c"),
     Command(0x20, "SELFTEST", Layout(tail="test name: printable ASCII without spaces, <= 63 bytes; empty = all"),
             Layout((u32("passed"), u32("failed"), u64("counter", "counter ticks of the run"))),
             "Run the runtime self-test (all of it, or one test by name).", "firmware/app/base_commands.c"),

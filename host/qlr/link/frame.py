@@ -45,6 +45,7 @@ class Command(enum.IntEnum):
     MEM_READ = 0x11
     MEM_CRC = 0x12
     MEM_LOAD = 0x13
+    MEM_STORE = 0x14
     SELFTEST = 0x20
 
 

@@ -316,11 +316,43 @@ class Link:
                                     f"loaded CRC 0x{crc:08x}, the data has 0x{zlib.crc32(data):08x}")
         return True
 
+    def _mem_store(self, lvl: MemLevel, offset: int, n: int) -> bytes | None:
+        """`n` bytes through MEM_STORE and a file in `bulk_dir`; None (and no more tries) when
+        the firmware has no host file channel. The file must hold exactly the CRC the device sent."""
+        assert self.bulk_dir is not None
+        name = f"bulk-{os.getpid()}-{self._seq:04x}.out"
+        path = self.bulk_dir / name
+        head = C.command("MEM_STORE").request.pack(level=int(lvl), offset=offset, length=n)
+        try:
+            reply = self.request(Command.MEM_STORE, head + name.encode("ascii"), timeout=self.timeout + n / 2e6)
+            crc = int(C.command("MEM_STORE").unpack_reply(reply.payload)["crc"])
+            data = path.read_bytes()
+        except LinkDeviceError as e:
+            if e.status in (Status.E_UNSUPPORTED, Status.E_COMMAND):
+                self.bulk_dir = None
+                return None
+            raise LinkDeviceError(e.command, e.status, e.status_name,
+                                  f"{e.device_message} ({lvl.name} offset 0x{offset:x}, {n} bytes to {path})") from None
+        except OSError as e:
+            raise LinkError(f"MEM_STORE of {n} bytes at {lvl.name}+0x{offset:x}: cannot read {path} ({e.strerror})") from None
+        finally:
+            path.unlink(missing_ok=True)
+        if len(data) != n or zlib.crc32(data) != crc:
+            raise LinkProtocolError(f"MEM_STORE of {n} bytes at {lvl.name}+0x{offset:x}: the file holds {len(data)} "
+                                    f"bytes with CRC 0x{zlib.crc32(data):08x}, the device sent 0x{crc:08x}")
+        return data
+
     def mem_read(self, level: int | str, offset: int, n: int,
                  progress: Callable[[int], None] | None = None) -> bytes:
         """Reads `n` bytes at `offset` of the level's window, in chunks of max_payload."""
         lvl = parse_level(level)
         self._check_range(offset, n)
+        if self.bulk_dir is not None and n >= BULK_MIN:
+            got = self._mem_store(lvl, offset, n)
+            if got is not None:
+                if progress:
+                    progress(n)
+                return got
         step = self.max_payload
         out = bytearray()
         for i in range(0, n, step):

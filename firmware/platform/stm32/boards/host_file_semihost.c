@@ -8,6 +8,7 @@
 
 #define SEMIHOST_SYS_OPEN 0x01
 #define SEMIHOST_SYS_CLOSE 0x02
+#define SEMIHOST_SYS_WRITE 0x05
 #define SEMIHOST_SYS_READ 0x06
 #define SEMIHOST_SYS_SEEK 0x0A
 
@@ -40,6 +41,20 @@ long qlr_host_file_read(int handle, void *dst, size_t n)
     uint32_t args[3] = {(uint32_t)handle, (uint32_t)(uintptr_t)dst, (uint32_t)n};
     int32_t left = semihost(SEMIHOST_SYS_READ, args);
     return left < 0 || (size_t)left > n ? -1L : (long)(n - (size_t)left);
+}
+
+int qlr_host_file_create(const char *name)
+{
+    uint32_t open_args[3] = {(uint32_t)(uintptr_t)name, 5u /* "wb" */, (uint32_t)strlen(name)};
+    int32_t fd = semihost(SEMIHOST_SYS_OPEN, open_args);
+    return fd < 0 ? -2 : fd;
+}
+
+/* SYS_WRITE returns the bytes NOT written. */
+int qlr_host_file_write(int handle, const void *src, size_t n)
+{
+    uint32_t args[3] = {(uint32_t)handle, (uint32_t)(uintptr_t)src, (uint32_t)n};
+    return semihost(SEMIHOST_SYS_WRITE, args) == 0 ? 0 : -1;
 }
 
 void qlr_host_file_close(int handle)
