@@ -28,7 +28,7 @@ import numpy as np
 from qlr.boards.registry import load_board
 from qlr.boards.session import board_session
 from qlr.cl.device.image_frontend import open_image
-from qlr.cl.event import EvalReport, EventReport
+from qlr.cl.event import Diverged, EvalReport, EventReport, diverged_message, non_finite
 from qlr.cl.plan import MemoryPlan, PlanConfig, Window, board_windows, encode_plan, plan_for
 from qlr.cl.policy import Mix
 from qlr.cl.session import SessionSetup
@@ -121,22 +121,7 @@ class DeviceBackend:
         self.ub = plan.ub
         self.image_bytes = int(np.prod(setup.front.input_shape))
         self.row_bytes = plan.lr_row_bytes
-        t0 = time.perf_counter()
-        open_image(self.link, image, offset=plan.get("image").offset)
-        self.upload_seconds = time.perf_counter() - t0
-        scale = np.asarray(setup.codec.scale, dtype="<f4").ravel()
-        self._write("lr.scale", scale.tobytes())
-        blob = encode_plan(plan)
-        self._write("plan", blob)
-        payload = SETUP.request.pack(plan=plan.get("plan").offset, plan_len=len(blob), lr=cfg.lr,
-                                     momentum=cfg.momentum, weight_decay=cfg.weight_decay, rng=st.rng,
-                                     filled=st.filled, updates=st.updates, events=st.events, cores=cores)
         self.cores_used = cores
-        r = SETUP.unpack_reply(self._request(SETUP, payload))
-        self.elems, row, ub = r["elems"], r["row_bytes"], r["ub"]
-        if (row, ub) != (plan.lr_row_bytes, plan.ub):
-            raise QlrError(f"CL_SETUP on {self.board}: the device uses rows of {row} B and micro-batches of {ub}, "
-                           f"the plan {plan.lr_row_bytes} and {plan.ub}")
         self.keys = list(setup.param_keys())
         self._pos = setup.param_positions()
         self.memory = {"board": self.board, "l1_window": plan.budget("L1"), "l2_used": plan.used("L2"),
@@ -145,6 +130,33 @@ class DeviceBackend:
                        "data_level": plan.data_level, "stage_bytes": plan.stage_bytes,
                        "streamed": {a.name: a.size for a in plan.streamed},
                        "traffic_bytes_per_event": plan.traffic}
+        t0 = time.perf_counter()
+        self._load(st, image)
+        self.upload_seconds = time.perf_counter() - t0
+        self._params_from_device = False
+
+    def _load(self, st: CLState, image: bytes | None = None) -> None:
+        """Puts the session's state `st` on the device: the image packed from it (its parameters and
+        LR slots), the LR scales, the plan, CL_SETUP with its counters and RNG words, and its
+        momentum; the host's mirror becomes `st`. Used at the start and to roll the device back
+        (a diverged event) or to restore it after a reset."""
+        assert self.setup is not None and self.plan is not None
+        plan, cfg = self.plan, self.setup.config
+        if image is None:
+            image = encode_image(self.setup.image_content(st))
+        open_image(self.link, image, offset=plan.get("image").offset)
+        scale = np.asarray(self.setup.codec.scale, dtype="<f4").ravel()
+        self._write("lr.scale", scale.tobytes())
+        blob = encode_plan(plan)
+        self._write("plan", blob)
+        payload = SETUP.request.pack(plan=plan.get("plan").offset, plan_len=len(blob), lr=cfg.lr,
+                                     momentum=cfg.momentum, weight_decay=cfg.weight_decay, rng=st.rng,
+                                     filled=st.filled, updates=st.updates, events=st.events, cores=self.cores_used)
+        r = SETUP.unpack_reply(self._request(SETUP, payload))
+        self.elems, row, ub = r["elems"], r["row_bytes"], r["ub"]
+        if (row, ub) != (plan.lr_row_bytes, plan.ub):
+            raise QlrError(f"CL_SETUP on {self.board}: the device uses rows of {row} B and micro-batches of {ub}, "
+                           f"the plan {plan.lr_row_bytes} and {plan.ub}")
         # Momentum (non-zero when resuming) goes to the device; parameters came with the image.
         for key in self.keys:
             m = np.ascontiguousarray(st.momentum[key], dtype="<f4")
@@ -153,8 +165,8 @@ class DeviceBackend:
                     raise QlrError(f"resumed momentum of {key} is not zero, but this session has no momentum buffers")
                 self._write(self._name("opt", key), m.tobytes())
         self._mirror = st.copy()
-        self._params_from_device = False
         self._state = None
+        self._test_key = None  # the test images are written again before the next evaluation
         self._verify_lr("start")
 
     def _name(self, prefix: str, key: str) -> str:
@@ -236,13 +248,24 @@ class DeviceBackend:
         losses = np.frombuffer(self._read("event.losses", 4 * it_run), "<f4").astype(np.float32)
         new_index = np.frombuffer(self._read("event.new_index", 4 * h), "<u4").astype(np.int64)
         slots = np.frombuffer(self._read("event.slots", 4 * h), "<u4").astype(np.int64)
+        params, momentum = self._read_params()
+        bad = non_finite(losses, params, momentum)
+        if bad is not None:
+            # Roll the device back to the state before the event (the host's mirror, untouched so
+            # far): the image packed from it, CL_SETUP, momentum, as at the start.
+            self._load(self._mirror)
+            back, _ = self._read_params()
+            if any(not np.array_equal(back[k], self._mirror.params[k]) for k in self.keys):
+                raise QlrError(f"event {i} diverged on {self.board} ({bad}) and the roll-back failed: the device's "
+                               "weights differ from the state before the event")
+            self._params_from_device = True
+            raise Diverged(diverged_message(i, bad, self.board), i)
         m = self._mirror
         for j, s in zip(new_index, slots):
             m.lr_codes[s] = codes[j]
             m.lr_labels[s] = int(y[j])
         m.filled, m.updates, m.events, m.rng = filled, updates, events, (int(rng[0]), int(rng[1]), int(rng[2]), int(rng[3]))
         self._verify_lr(f"event {i}")
-        params, momentum = self._read_params()
         m.params, m.momentum = params, momentum
         self._params_from_device = True
         self._state = None
