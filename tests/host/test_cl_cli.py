@@ -16,9 +16,9 @@ from qlr.cl.record import checkpoint_path
 from qlr.cl.state import load_checkpoint
 from qlr.cl.testing import synthetic_images
 from qlr.cli import main
-from qlr.errors import QlrError
 from qlr.data import Dataset, save_dataset
 from qlr.data.synthetic import imu_dataset
+from qlr.errors import QlrError
 
 
 @pytest.fixture(scope="module")
