@@ -58,6 +58,7 @@ class Status(enum.IntEnum):
     E_RANGE = 5
     E_NOT_FOUND = 6
     E_DEVICE = 7
+    IN_PROGRESS = 8  # not an answer: a progress frame of a request still running
 
 
 def command_name(cmd: int) -> str:

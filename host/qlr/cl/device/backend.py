@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import sys
 import time
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -37,12 +39,14 @@ from qlr.errors import QlrError
 from qlr.image.content import encode_image
 from qlr.link import Link
 from qlr.link.commands import Command, command, kernel_status_name
-from qlr.link.errors import LinkDeviceError
+from qlr.link.errors import LinkDeviceError, LinkReset
+from qlr.link.faults import NoisyTransport
 from qlr.link.link import info_int
 from qlr.quant.latent import pack_latents, unpack_latents
 
 SETUP, EVENT, EVAL = command("CL_SETUP"), command("CL_EVENT"), command("CL_EVAL")
 PHASES = ("front", "lr_load", "forward", "backward", "update")
+SILENCE_S = 30.0  # the longest silence of a CL command (between progress frames) before a retry
 
 
 def session_plan_config(setup: SessionSetup, n_new: int, n_eval: int, micro_batch: int = 0,
@@ -65,7 +69,7 @@ class DeviceBackend:
 
     def __init__(self, board: str, *, cores: int | None = None, gvsoc: str | None = None,
                  rebuild: bool = True, fault: str = "", l2_budget: int | None = None, micro_batch: int = 0,
-                 stream_all: bool = False) -> None:
+                 stream_all: bool = False, link_noise: float = 0.0) -> None:
         self.name = board
         self.board = board
         self.cores = cores
@@ -82,6 +86,9 @@ class DeviceBackend:
         self.l2_budget = l2_budget
         self.micro_batch = micro_batch
         self.stream_all = stream_all
+        self.recoveries = 0
+        self.link_noise = link_noise
+        self.log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)
 
     # ------------------------------------------------------------------ set-up
     def start(self, setup: SessionSetup) -> None:
@@ -103,11 +110,14 @@ class DeviceBackend:
             whole["L2"] = Window("L2", min(whole["L2"].size, self.l2_budget))
         plan_for(content, pcfg, board, whole, image_bytes=len(image))  # refuses what cannot fit even whole levels
         self._link = self._stack.enter_context(board_session(self.board, program="cl", gvsoc=self.gvsoc,
-                                                             rebuild=self.rebuild, fault=self.fault)).link
+                                                             rebuild=self.rebuild, fault=self.fault,
+                                                             retries=8)).link
+        if self.link_noise:
+            self._link.transport = NoisyTransport(self._link.transport, self.link_noise, seed=12)
         info = self.link.info()
         self.team = info_int(info, "team_max")
         self.unit = str(info["counter_unit"])
-        cores = self.cores or self.team
+        cores = self.team if self.cores is None else self.cores  # --cores 0 is refused below, not "all"
         if not 1 <= cores <= self.team:
             raise QlrError(f"--cores must be 1..{self.team} on {self.board}")
         # The firmware's free windows, from its own linker symbols (what `qlr memreport` reads from
@@ -190,9 +200,13 @@ class DeviceBackend:
         return self.link.mem_read(level, off + at, n)
 
     def _request(self, cmd: Command, payload: bytes, timeout: float | None = None) -> bytes:
-        """The reply payload of `cmd`; a refusal raises QlrError naming the command and board."""
+        """The reply payload of `cmd`; a refusal raises QlrError naming the command and board.
+
+        The timeout bounds silence, not work: the firmware sends a progress frame per mini-batch
+        (and per 16 front-end images), and every request is retried (the firmware answers a
+        repeat from its reply cache, never running it twice)."""
         try:
-            return bytes(self.link.request(cmd.code, payload, timeout=timeout or 3600.0, retries=0).payload)
+            return bytes(self.link.request(cmd.code, payload, timeout=timeout or SILENCE_S, retries=3).payload)
         except LinkDeviceError as e:
             raise QlrError(f"{cmd.name} on {self.board}: {e.device_message}") from None
 
@@ -201,8 +215,8 @@ class DeviceBackend:
         codes = st.lr_codes.reshape(st.n_lr, -1)[: st.filled]
         return pack_latents(codes, self.q_bits).tobytes() if st.filled else b""
 
-    def _verify_lr(self, where: str) -> None:
-        st = self._mirror
+    def _verify_lr(self, where: str, st: CLState | None = None) -> None:
+        st = self._mirror if st is None else st
         if st.filled == 0:
             return
         rows = self._lr_bytes(st)
@@ -220,6 +234,37 @@ class DeviceBackend:
 
     # ------------------------------------------------------------------ the event
     def event(self, i: int, images: np.ndarray, labels: np.ndarray) -> EventReport:
+        """Learning event i; a device that rebooted during it (its boot identifier changed) is
+        given the state before the event again (the start path) and the event is repeated once,
+        which gives the result of an undisturbed run (the event depends only on that state)."""
+        for attempt in range(2):
+            try:
+                return self._event(i, images, labels)
+            except Diverged:
+                raise
+            except QlrError as e:
+                if attempt or not self._rebooted(e):
+                    raise
+                self._recover(f"event {i}")
+        raise AssertionError("unreachable")
+
+    def _rebooted(self, e: Exception) -> bool:
+        if isinstance(e, LinkReset):
+            return True
+        try:
+            self.link.check_boot()
+        except LinkReset:
+            return True
+        return False
+
+    def _recover(self, where: str) -> None:
+        self.log(f"qlr learn: the device on {self.board} rebooted during {where}; restoring the state before it "
+                 "and repeating it")
+        self.recoveries += 1
+        self._load(self._mirror)
+        self._params_from_device = True
+
+    def _event(self, i: int, images: np.ndarray, labels: np.ndarray) -> EventReport:
         assert self.setup is not None
         x = np.ascontiguousarray(images, dtype=np.uint8)
         n = len(x)
@@ -260,13 +305,15 @@ class DeviceBackend:
                                "weights differ from the state before the event")
             self._params_from_device = True
             raise Diverged(diverged_message(i, bad, self.board), i)
-        m = self._mirror
+        m = self._mirror.copy()  # committed only once the device's LR memory is proved equal to it
         for j, s in zip(new_index, slots):
             m.lr_codes[s] = codes[j]
             m.lr_labels[s] = int(y[j])
         m.filled, m.updates, m.events, m.rng = filled, updates, events, (int(rng[0]), int(rng[1]), int(rng[2]), int(rng[3]))
-        self._verify_lr(f"event {i}")
+        self._verify_lr(f"event {i}", m)
+        self.link.check_boot(f"event {i}")  # what was read back came from the device that ran the event
         m.params, m.momentum = params, momentum
+        self._mirror = m
         self._params_from_device = True
         self._state = None
         t3 = time.perf_counter()
@@ -278,7 +325,8 @@ class DeviceBackend:
                       "counter_total": int(sum(counters)), "cores": self.cores_used, "micro_batches": micro,
                       "ub": self.ub, "lr_rows_l3_bytes": rows_l3, "data_l3_bytes": data_l3,
                       "params_l3_to_l2_bytes": p_in, "params_l2_to_l3_bytes": p_out, "param_chunks": chunks,
-                      "l1_tiles": tiles})
+                      "l1_tiles": tiles, "link_retries": self.link.stats.retries,
+                      "link_progress": self.link.stats.progress, "recoveries": self.recoveries})
 
     def _read_params(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         assert self.setup is not None
@@ -294,6 +342,17 @@ class DeviceBackend:
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, images: np.ndarray, labels: np.ndarray) -> EvalReport:
+        """The accuracy on a test set (a device that rebooted meanwhile is restored, as in `event`)."""
+        for attempt in range(2):
+            try:
+                return self._evaluate(images, labels)
+            except QlrError as e:
+                if attempt or not self._rebooted(e):
+                    raise
+                self._recover("an evaluation")
+        raise AssertionError("unreachable")
+
+    def _evaluate(self, images: np.ndarray, labels: np.ndarray) -> EvalReport:
         x = np.ascontiguousarray(images, dtype=np.uint8)
         y = np.asarray(labels)
         n = len(x)
@@ -339,4 +398,5 @@ def make_backend(board: str, args: Any = None) -> DeviceBackend:
     return DeviceBackend(board, cores=getattr(args, "cores", None), gvsoc=getattr(args, "gvsoc", None),
                          fault=getattr(args, "fault", "") or "", l2_budget=getattr(args, "l2_budget", None),
                          micro_batch=getattr(args, "micro_batch", None) or 0,
-                         stream_all=bool(getattr(args, "stream_all", False)))
+                         stream_all=bool(getattr(args, "stream_all", False)),
+                         link_noise=float(getattr(args, "link_noise", 0.0) or 0.0))
