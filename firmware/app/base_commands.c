@@ -57,7 +57,8 @@ qlr_link_status_t qlr_cmd_info(const qlr_frame_t *req, qlr_link_reply_t *reply)
                                 .team_max = (uint32_t)info.team_max, .l1_size = info.l1_size,
                                 .l2_size = info.l2_size, .l3_size = info.l3_size,
                                 .l2_window = (uint32_t)qlr_mem_region(QLR_MEM_L2).size,
-                                .l3_window = (uint32_t)qlr_mem_region(QLR_MEM_L3).size, .counter = qlr_counter()};
+                                .l3_window = (uint32_t)qlr_mem_region(QLR_MEM_L3).size, .counter = qlr_counter(),
+                                .boot_id = qlr_link_boot_id()};
     reply->len = qlr_info_reply_encode(reply->data, &r);
     put_string(reply, info.board);
     put_string(reply, info.platform);

@@ -24,6 +24,14 @@ typedef struct {
 #define WANT(name_, need_, l3_, optional_, out_)                                                       \
     {.name = (name_), .need = (need_), .allow_l3 = (l3_), .optional = (optional_), .out = (out_)}
 
+/* Tells the host the event is still running (cl->progress: the link's progress frame). */
+static void progress(const qlr_cl_t *cl)
+{
+    if (cl->progress != NULL) {
+        cl->progress();
+    }
+}
+
 static const char *bind_all(const want_t *w, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
@@ -274,6 +282,9 @@ static qlr_status_t front_end(qlr_cl_t *cl, uint32_t n_new, qlr_cl_event_report_
         }
         int l3 = cl->data_latents.level == QLR_MEM_L3;
         uint8_t *dst = l3 ? cl->codes : cl->data_latents.ptr + (size_t)i * row;
+        if ((i & 15u) == 15u) {
+            progress(cl);
+        }
         qlr_status_t st = cl->front(cl->front_ctx, image, dst, cl->cfg.cores);
         if (st != QLR_OK) {
             return st;
@@ -341,6 +352,7 @@ static qlr_status_t train_epoch(qlr_cl_t *cl, const qlr_cl_mix_t *mix, uint32_t 
             return st;
         }
         cl->losses[*it_all] = loss;
+        progress(cl);
     }
     qlr_copy_wait(&job[0]);
     qlr_copy_wait(&job[1]);
@@ -440,6 +452,7 @@ qlr_status_t qlr_cl_evaluate(qlr_cl_t *cl, uint32_t n, uint32_t *correct, uint64
     uint16_t *truth = (uint16_t *)(void *)cl->batch_labels; /* [ub] u16 fit in [mb] int32 */
     for (uint32_t s = 0; s < n; s += c->ub) {
         uint32_t b = n - s < c->ub ? n - s : c->ub;
+        progress(cl);
         uint64_t a = qlr_counter();
         for (uint32_t j = 0; j < b; j++) {
             if (qlr_l3_read(cl->fe_input, cl->eval_images.offset + (s + j) * cl->image_bytes, cl->image_bytes) != 0) {

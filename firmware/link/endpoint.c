@@ -18,8 +18,31 @@ static struct {
     uint16_t last_seq;
     uint8_t last_cmd;
     uint32_t last_crc;
+    uint32_t boot_id;
+    int busy;          /* a handler is running the request busy_seq/busy_cmd */
+    uint16_t busy_seq;
+    uint8_t busy_cmd;
+    uint32_t progress;
     uint8_t rx[128];
 } ep;
+
+void qlr_link_progress(void)
+{
+    if (!ep.busy) {
+        return;
+    }
+    uint8_t frame[QLR_LINK_HEADER_SIZE + 4u + QLR_LINK_CRC_SIZE];
+    ep.progress++;
+    qlr_link_put_u32(frame + QLR_LINK_HEADER_SIZE, ep.progress);
+    size_t n = qlr_frame_finish(frame, ep.busy_cmd, QLR_LINK_FLAG_RESPONSE, (uint8_t)QLR_LINK_IN_PROGRESS,
+                                ep.busy_seq, 4u);
+    qlr_link_write(frame, n);
+}
+
+uint32_t qlr_link_boot_id(void)
+{
+    return ep.boot_id;
+}
 
 /* Answers one frame. Returns 1 when a handler asked to exit (status in *exit_status). */
 static int dispatch(const qlr_link_command_t *cmds, size_t ncmds, const qlr_frame_t *req,
@@ -39,12 +62,20 @@ static int dispatch(const qlr_link_command_t *cmds, size_t ncmds, const qlr_fram
     reply.data = ep.tx + QLR_LINK_HEADER_SIZE;
     reply.max = QLR_LINK_MAX_PAYLOAD;
 
+    if (ep.boot_id == 0u) {
+        ep.boot_id = req->crc != 0u ? req->crc : 1u;
+    }
     qlr_link_status_t status = QLR_LINK_E_COMMAND;
     reply.message = "unknown command";
     for (size_t i = 0; i < ncmds; i++) {
         if (cmds[i].cmd == req->cmd) {
             reply.message = NULL;
+            ep.busy = 1;
+            ep.busy_seq = req->seq;
+            ep.busy_cmd = req->cmd;
+            ep.progress = 0;
             status = cmds[i].fn(req, &reply);
+            ep.busy = 0;
             break;
         }
     }

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
 
 from qlr import __version__
 from qlr.errors import QlrError
@@ -50,6 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _sigterm_as_interrupt() -> signal.Handlers | Callable[[int, FrameType | None], Any] | int | None:
+    """SIGTERM raises KeyboardInterrupt in the main thread, so a killed command unwinds like an
+    interrupted one: emulators it started are stopped and a run record ends in `killed`. Returns
+    the previous handler (None outside the main thread, where signals cannot be handled)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -65,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         module.add_arguments(sub_parser)
         rest = argv[argv.index(name) + 1 :]
         args = sub_parser.parse_args(rest)
+        previous = _sigterm_as_interrupt()
         try:
             return int(module.main(args) or 0)
         except QlrError as e:
@@ -73,5 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             print(f"qlr {name}: interrupted", file=sys.stderr)
             return 130
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
     parser.parse_args(argv)  # prints help / version, or an error for an unknown command
     return 2

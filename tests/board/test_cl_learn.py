@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
+from qlr.cl.record import checkpoint_path
+from qlr.cl.state import load_checkpoint
 from qlr.cli import main as qlr_main
 
 
@@ -41,3 +44,44 @@ def test_broken_firmware_fails_the_check_at_event_0(device, tiny, capsys, fault,
     assert rc == 1
     assert "golden-twin check failed: event 0" in err, err[-2000:]
     assert tensor in err
+
+
+@pytest.mark.parametrize("device", ["host", "qemu-rv32"], indirect=True)
+def test_diverging_device_stops_with_status_diverged_and_a_finite_checkpoint(device, tiny, capsys, tmp_path):
+    """--lr 1e30: the device's losses and weights turn NaN in event 0; the backend rolls the device
+    back (and reads its weights back to prove it), the record says diverged, the exit status is 1,
+    and the checkpoint is the finite state before the event, which --resume accepts."""
+    record = str(tmp_path / "run.json")
+    args = [a for a in learn(tiny, device.board, "--lr", "1e30", "--record", record) if a != "--check"]
+    assert qlr_main(args) == 1
+    err = capsys.readouterr().err
+    assert f"event 0 diverged on {device.board}" in err and "is kept" in err, err[-2000:]
+    rec = json.load(open(record))
+    assert rec["status"] == "diverged" and rec["diverged"]["event"] == 0 and rec["events"] == []
+    st, _ = load_checkpoint(checkpoint_path(record))
+    assert st.events == 0 and all(np.all(np.isfinite(v)) for v in st.arrays().values() if v.dtype.kind == "f")
+    assert qlr_main(args + ["--resume"]) == 1
+    err = capsys.readouterr().err
+    assert "resuming" in err and "event 0 diverged" in err
+
+
+@pytest.mark.parametrize("device", ["host"], indirect=True)
+def test_noisy_link_session_ends_like_a_clean_one(device, tiny, capsys, tmp_path, monkeypatch):
+    """1e-4 of the bytes flipped, dropped or duplicated both ways (qlr.link.faults): requests are
+    retried (the firmware answers repeats from its reply cache) and the session's record and
+    checkpoint equal a clean run's. The CL commands' progress frames are seen. A 1 s response
+    timeout (instead of the board's default) keeps the lost frames' cost low."""
+    monkeypatch.setattr("qlr.boards.session.LINK_TIMEOUT_S", 1.0)
+    runs = {}
+    for name, extra in (("clean", []), ("noisy", ["--link-noise", "1e-4"])):
+        record = str(tmp_path / f"{name}.json")
+        assert qlr_main(learn(tiny, device.board, "--record", record, *extra)) == 0, capsys.readouterr().err[-2000:]
+        capsys.readouterr()
+        runs[name] = (json.load(open(record)), load_checkpoint(checkpoint_path(record))[0])
+    (clean, a), (noisy, b) = runs["clean"], runs["noisy"]
+    assert noisy["status"] == "done" and [e["check"] for e in noisy["events"]] == ["ok", "ok"]
+    assert [e["accuracy"] for e in noisy["events"]] == [e["accuracy"] for e in clean["events"]]
+    for k, v in a.arrays().items():
+        assert np.array_equal(v, b.arrays()[k]), k
+    assert noisy["events"][-1]["counters"]["link_retries"] > 0
+    assert clean["events"][-1]["counters"]["link_progress"] > 0

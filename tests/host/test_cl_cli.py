@@ -18,6 +18,7 @@ from qlr.cl.testing import synthetic_images
 from qlr.cli import main
 from qlr.data import Dataset, save_dataset
 from qlr.data.synthetic import imu_dataset
+from qlr.errors import QlrError
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +78,7 @@ def test_killed_run_resumes_to_the_same_result(data, capsys, monkeypatch):
     monkeypatch.setattr(GoldenBackend, "event", killed)
     assert main(learn_args(data, "part.json")) == 130
     part = json.load(open(data / "part.json"))
-    assert part["status"] == "running" and len(part["events"]) == 2
+    assert part["status"] == "killed" and len(part["events"]) == 2
     monkeypatch.setattr(GoldenBackend, "event", real_event)
     capsys.readouterr()
     assert main(learn_args(data, "part.json", "--resume")) == 0
@@ -89,6 +90,31 @@ def test_killed_run_resumes_to_the_same_result(data, capsys, monkeypatch):
     b, _ = load_checkpoint(checkpoint_path(str(data / "part.json")))
     for k, v in a.arrays().items():
         assert np.array_equal(v, b.arrays()[k]), k
+
+
+def test_diverged_run_stops_keeps_the_last_good_checkpoint_and_resumes(data, capsys):
+    assert main(learn_args(data, "d.json", "--lr", "1e30")) == 1
+    err = capsys.readouterr().err
+    assert "event 0 diverged on golden" in err and "lower --lr" in err and len(err.strip().splitlines()) == 1
+    rec = json.load(open(data / "d.json"))
+    assert rec["status"] == "diverged" and rec["diverged"]["event"] == 0 and rec["events"] == []
+    st, _ = load_checkpoint(checkpoint_path(str(data / "d.json")))
+    assert st.events == 0 and all(np.all(np.isfinite(v)) for v in st.arrays().values() if v.dtype.kind == "f")
+    # --resume accepts the checkpoint (same run), and stops at the same event again
+    assert main(learn_args(data, "d.json", "--lr", "1e30", "--resume")) == 1
+    err = capsys.readouterr().err
+    assert "resuming" in err and "event 0 diverged" in err
+
+
+def test_failed_run_records_failed(data, capsys, monkeypatch):
+    def broken(self, i, images, labels):
+        raise QlrError("the device fell off the table")
+
+    monkeypatch.setattr(GoldenBackend, "event", broken)
+    assert main(learn_args(data, "f.json")) == 1
+    assert "fell off the table" in capsys.readouterr().err
+    rec = json.load(open(data / "f.json"))
+    assert rec["status"] == "failed" and "fell off the table" in rec["error"]
 
 
 def test_rerun_restarts_with_a_message_and_corruption_is_refused(data, capsys):

@@ -4,10 +4,12 @@ state, and training lowers the loss."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from qlr.cl.event import GoldenTwin, front_latents
+from qlr.cl.event import Diverged, GoldenTwin, front_latents
 from qlr.cl.testing import synthetic_images, tiny_setup
 from qlr.image import decode_image, encode_image
 from qlr.image.execute import run_front_end
@@ -155,3 +157,21 @@ def test_fp32_mode_uses_the_fp32_front_end():
     assert codes.dtype == np.float32
     assert np.array_equal(codes, run_forward(setup.front, x.astype(np.float32) * np.float32(1 / 255)))
     assert front_latents(setup, x).dtype == np.float32
+
+
+def test_a_diverging_event_rolls_the_twin_back_to_the_state_before_it():
+    setup, _ = tiny_setup(lr_layer=23, n_lr=48, q_lr=6, epochs=2, mb=16, lr=1e30)
+    x, y = synthetic_images(40, seed=11)
+    twin = GoldenTwin(setup)
+    before = twin.state()
+    with pytest.raises(Diverged, match="event 0 diverged on golden") as e:
+        twin.event(x, y)
+    assert e.value.event == 0
+    after = twin.state()
+    for k, v in before.arrays().items():
+        assert np.array_equal(v, after.arrays()[k]), k
+    assert (after.filled, after.updates, after.events, after.rng) == (before.filled, before.updates, 0, before.rng)
+    # and the twin still works from there (the back-end is bound to the restored arrays)
+    twin.config = dataclasses.replace(twin.config, lr=0.05)
+    rep = twin.event(x, y)
+    assert np.all(np.isfinite(rep.losses)) and twin.state().events == 1

@@ -25,6 +25,7 @@ from qlr.link import (
     LinkDeviceError,
     LinkError,
     LinkProtocolError,
+    LinkReset,
     LinkTimeout,
     MemLevel,
     SemihostTransport,
@@ -52,6 +53,9 @@ class FakeDevice(Transport):
         self.before: list[bytes] = []  # bytes to send before this response
         self.split = False  # deliver the output one byte per read
         self.closed = False
+        self.boot = 7  # INFO's boot_id
+        self.busy: list[int] = []  # this request runs for N x 0.2 s, with a progress frame every 0.2 s
+        self.timed: list[tuple[float, bytes]] = []  # (when, bytes) delivered from then on
 
     def respond(self, cmd: int, seq: int, payload: bytes, status: int = 0) -> bytes:
         return encode_frame(cmd, seq, payload, flags=1, status=status)
@@ -60,7 +64,8 @@ class FakeDevice(Transport):
         if cmd == Command.PING:
             return 0, payload
         if cmd == Command.INFO:
-            fixed = struct.pack("<HHIIIIIIQ", 1, self.max_payload, 1, 0, len(self.mem), 0, len(self.mem), 0, 99)
+            fixed = struct.pack("<HHIIIIIIQI", 1, self.max_payload, 1, 0, len(self.mem), 0, len(self.mem), 0, 99,
+                                self.boot)
             return 0, fixed + b"fake\0py\0t\0ticks\0"
         if cmd in (Command.MEM_READ, Command.MEM_WRITE):
             _lvl, off = struct.unpack_from("<B3xI", payload)
@@ -82,9 +87,17 @@ class FakeDevice(Transport):
                 self.outbox += self.before.pop(0)
             if self.lose and self.lose.pop(0):
                 continue
+            if self.busy:
+                now, n = time.monotonic(), self.busy.pop(0)
+                self.timed += [(now + 0.2 * (k + 1), self.respond(f.cmd, f.seq, struct.pack("<I", k + 1),
+                                                                  Status.IN_PROGRESS)) for k in range(n)]
+                self.timed.append((now + 0.2 * (n + 1), self.respond(f.cmd, f.seq, payload, status)))
+                continue
             self.outbox += self.respond(f.cmd, f.seq, payload, status)
 
     def read(self, timeout: float) -> bytes:
+        while self.timed and self.timed[0][0] <= time.monotonic():
+            self.outbox += self.timed.pop(0)[1]
         if not self.outbox:
             time.sleep(min(timeout, 0.005))
             return b""
@@ -116,6 +129,26 @@ def test_lost_response_is_retried_with_the_same_bytes():
     assert len(dev.requests) == 2 and dev.requests[0] == dev.requests[1]
     assert dev.decoder.stats.dropped == 1040  # the zero bytes sent before the retry
     assert link.stats.retries == 1 and link.stats.requests == 1
+
+
+def test_progress_frames_make_the_timeout_bound_silence_not_work():
+    link, dev = fake_link(timeout=0.5, retries=0)
+    dev.busy = [6]  # 1.4 s of work, never 0.5 s of silence
+    assert link.ping(b"slow") >= 1.0
+    assert link.stats.progress == 6 and link.stats.retries == 0 and len(dev.requests) == 1
+
+
+def test_a_device_that_rebooted_is_named_not_timed_out():
+    link, dev = fake_link(timeout=0.05, retries=1)
+    assert link.info()["boot_id"] == 7 and link.boot_id == 7
+    dev.lose = [True, True]  # the request is lost in the reset ...
+    dev.boot = 8  # ... and the device comes back as a new boot
+    with pytest.raises(LinkReset, match=r"rebooted \(boot id 00000007 -> 00000008\): PING got no response"):
+        link.ping(b"x")
+    link.check_boot()  # the same boot as the INFO just asked: nothing to say
+    dev.boot = 7
+    with pytest.raises(LinkReset):
+        link.check_boot()
 
 
 def test_no_response_times_out_after_all_attempts():
@@ -192,7 +225,7 @@ def test_memory_errors_name_the_range():
 def test_bad_info_payload_is_a_protocol_error():
     link, dev = fake_link()
     dev.handle = lambda cmd, payload: (0, b"short")
-    with pytest.raises(LinkProtocolError, match="INFO: reply is 5 bytes, the protocol says at least 36"):
+    with pytest.raises(LinkProtocolError, match="INFO: reply is 5 bytes, the protocol says at least 40"):
         link.info()
 
 

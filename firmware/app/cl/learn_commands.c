@@ -186,6 +186,7 @@ static const char *configure(qlr_cl_t *cl, const qlr_image_t *img, const qlr_cl_
     }
     cl->front = front_hook;
     cl->front_ctx = cl;
+    cl->progress = qlr_link_progress;
     return bad;
 }
 

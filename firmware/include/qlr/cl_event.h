@@ -66,6 +66,8 @@ typedef struct {
     uint32_t filled, updates, events;
     qlr_cl_front_fn front;
     void *front_ctx;
+    void (*progress)(void); /* called now and then during an event (NULL: nothing); the CL firmware's
+                                link progress frames */
     qlr_cl_backend_t bk;
     /* buffers of the plan */
     const float *scale;               /* "lr.scale": 1 or C values */

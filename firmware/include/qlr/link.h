@@ -52,7 +52,8 @@ typedef enum {
     QLR_LINK_E_RANGE = 5,    /* offset/length outside the level's window */
     QLR_LINK_E_NOT_FOUND = 6, /* no self-test of that name */
     QLR_LINK_E_DEVICE = 7,   /* the platform refused (e.g. an L3 transfer failed) */
-    QLR_LINK_E_UNSUPPORTED = 8, /* the board cannot do this (e.g. no host file channel) */
+    QLR_LINK_IN_PROGRESS = 8, /* not an answer: the request is still running (a progress frame) */
+    QLR_LINK_E_UNSUPPORTED = 9, /* the board cannot do this (e.g. no host file channel) */
 } qlr_link_status_t;
 
 /* ---- CRC32 ------------------------------------------------------------------------------ */
@@ -152,6 +153,16 @@ typedef struct {
  * handler again. Uses about 3 kB of static state. */
 #define QLR_LINK_CLOSED (-1000)
 int qlr_link_serve(const qlr_link_command_t *cmds, size_t ncmds);
+
+/* Called by a long-running handler (through a hook: the learning event calls it per mini-batch):
+ * sends a progress frame (status QLR_LINK_IN_PROGRESS, the running request's seq and command,
+ * a u32 count of progress frames as payload) so that the host's timeout bounds silence, not
+ * work. Does nothing outside a handler. */
+void qlr_link_progress(void);
+
+/* This boot's identifier: the frame CRC of the first request served since boot (never 0), or 0
+ * before any. Reported by INFO; a host that sees it change knows the device reset. */
+uint32_t qlr_link_boot_id(void);
 
 /* Little-endian field helpers for handlers. */
 static inline uint32_t qlr_link_get_u32(const uint8_t *p)

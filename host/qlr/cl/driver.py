@@ -16,13 +16,16 @@ twin on the host. Every other board runs the CL firmware through
        states and accuracies]
       the record gets the event's entry; checkpoint + record written
       a mismatch stops the run (status check-failed, `CheckFailed` with the messages)
-  status done, final accuracy
+      a diverged event (non-finite loss, weights or momentum) stops the run: the backend has
+      rolled back to the state before it, the record says status diverged and names the event,
+      the checkpoint stays the one after the last good event (`Diverged`, exit status 1)
+  status done, final accuracy (any other error: failed; an interrupt or SIGTERM: killed)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NoReturn, Protocol, runtime_checkable
 
 import numpy as np
 from tqdm import tqdm
@@ -30,7 +33,7 @@ from tqdm import tqdm
 from qlr.boards import load_board
 from qlr.cl.check import DEFAULT, Tolerance, compare_evals, compare_events, compare_states
 from qlr.cl.device.backend import make_backend as make_device_backend
-from qlr.cl.event import EvalReport, EventReport, GoldenTwin
+from qlr.cl.event import Diverged, EvalReport, EventReport, GoldenTwin
 from qlr.cl.protocol import Stream
 from qlr.cl.record import RunRecord
 from qlr.cl.session import SessionSetup
@@ -123,18 +126,37 @@ class Session:
         self.check, self.progress, self.tol, self.log, self.on_event = check, progress, tol, log, on_event
         self.twin: GoldenTwin | None = GoldenTwin(setup) if check else None
 
-    def _fail(self, msgs: list[str]) -> None:
+    def _fail(self, msgs: list[str]) -> NoReturn:
         self.record.finish("check-failed", mismatches=msgs)
         raise CheckFailed(msgs)
 
     def run(self) -> dict[str, Any]:
+        """Runs the stream; the record always ends in a final status: done, check-failed,
+        diverged (`Diverged`: the backend rolled back, the last good checkpoint stays), failed
+        (any other error) or killed (KeyboardInterrupt, SIGTERM through qlr.cli)."""
+        try:
+            return self._run()
+        except (CheckFailed, Diverged):
+            raise  # their status is recorded where they are raised
+        except KeyboardInterrupt:
+            self.record.finish("killed")
+            raise
+        except BaseException as e:
+            self.record.finish("failed", error=str(e) or type(e).__name__)
+            raise
+
+    def _diverged(self, e: Diverged, i: int) -> NoReturn:
+        self.record.finish("diverged", diverged={"event": i, "message": str(e)})
+        raise e
+
+    def _run(self) -> dict[str, Any]:
         b, setup, stream, rec = self.backend, self.setup, self.stream, self.record
         test_x, test_y = stream.test
-        b.start(setup)
-        memory = getattr(b, "memory", None)
-        if memory:  # where the device put the session (the memory plan's summary)
-            rec.data["memory"] = dict(memory)
         try:
+            b.start(setup)
+            memory = getattr(b, "memory", None)
+            if memory:  # where the device put the session (the memory plan's summary)
+                rec.data["memory"] = dict(memory)
             if self.twin is not None:
                 msgs = compare_states("start", setup.state, b.state(), self.tol)
                 if msgs:
@@ -154,13 +176,19 @@ class Session:
                 x, y = stream.event(i)
                 if self.twin is not None:
                     self.twin.set_state(b.state())
-                rep = b.event(i, x, y)
+                try:
+                    rep = b.event(i, x, y)
+                except Diverged as e:
+                    self._diverged(e, i)
                 ev = b.evaluate(test_x, test_y)
                 entry = {**rep.summary(), "event": i, "accuracy": ev.accuracy, "per_class": ev.per_class,
                          "eval_seconds": ev.seconds, "eval_counters": ev.counters}
                 msgs = []
                 if self.twin is not None:
-                    ref = self.twin.event(x, y, event=i)
+                    try:
+                        ref = self.twin.event(x, y, event=i)
+                    except Diverged as e:  # the backend did not, the twin did: a check failure
+                        self._fail([f"event {i}: the golden twin diverged, {b.name} did not: {e}"])
                     ref_ev = self.twin.evaluate(test_x, test_y)
                     msgs = (compare_events(i, ref, rep, self.tol)
                             + compare_states(i, self.twin.state(), b.state(), self.tol, weights=False)

@@ -39,7 +39,30 @@ from qlr.train.backprop import backward, forward_train
 
 
 class Diverged(QlrError):
-    """The loss became NaN or infinite."""
+    """A learning event produced a non-finite loss, weight or momentum (so a non-finite gradient:
+    SGD carries it into the weights). The backend that raises it has rolled its state back to
+    the state before the event; ``event`` is the event's index."""
+
+    def __init__(self, message: str, event: int | None = None) -> None:
+        super().__init__(message)
+        self.event = event
+
+
+def non_finite(losses: np.ndarray, params: dict[str, np.ndarray], momentum: dict[str, np.ndarray]) -> str | None:
+    """What is not finite after an event ("loss of iteration 3", "weights of fc.weight"), or None."""
+    bad = np.flatnonzero(~np.isfinite(np.asarray(losses, dtype=np.float64)))
+    if bad.size:
+        return f"loss of iteration {int(bad[0])} is {float(losses[bad[0]])}"
+    for what, tensors in (("weights", params), ("momentum (gradients)", momentum)):
+        for key, v in tensors.items():
+            if not np.all(np.isfinite(v)):
+                return f"{what} of {key} hold NaN or infinity"
+    return None
+
+
+def diverged_message(event: int, where: str, backend: str) -> str:
+    return (f"event {event} diverged on {backend}: {where}; the state before event {event} is kept "
+            "(lower --lr)")
 
 
 class BackEnd:
@@ -209,8 +232,17 @@ class GoldenTwin:
         plan = plan_event(rng, len(codes), st.filled, cfg.n_lr, st.updates, cfg.epochs, cfg.mb)
         x_new = self.codec.decode(codes)
         x_mem = self.codec.decode(st.lr_codes[: st.filled])
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected in _train
-            losses = self._train(plan, x_new, x_mem, labels, st, ev)
+        before = st.copy()
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is detected in _train
+                losses = self._train(plan, x_new, x_mem, labels, st, ev)
+            bad = non_finite(np.zeros(0), st.params, st.momentum)
+            if bad is not None:
+                raise Diverged(diverged_message(ev, bad, "golden"), ev)
+        except Diverged:
+            self._state = before  # roll back: the weights were updated in place
+            self.back.bind(before.params)
+            raise
         t1 = time.perf_counter()
         upd = plan.update
         assert upd is not None
@@ -239,7 +271,7 @@ class GoldenTwin:
             yb = np.concatenate([labels[new], st.lr_labels[rp]]) if len(rp) else labels[new]
             loss = self.back.train_step(xb, yb, st.momentum, cfg.lr, cfg.momentum, cfg.weight_decay)
             if not np.isfinite(loss):
-                raise Diverged(f"event {ev}: training diverged at epoch {e}, iteration {t} (loss {loss}); lower --lr")
+                raise Diverged(diverged_message(ev, f"loss {loss} at epoch {e}, iteration {t}", "golden"), ev)
             losses.append(loss)
         return losses
 

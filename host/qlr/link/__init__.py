@@ -11,13 +11,13 @@ request/response with timeouts, retries and resynchronisation, over a pyserial U
 The wire format is in docs/link-protocol.md; firmware/link/ is the C twin.
 """
 
-from qlr.link.errors import LinkClosed, LinkDeviceError, LinkError, LinkProtocolError, LinkTimeout
+from qlr.link.errors import LinkClosed, LinkDeviceError, LinkError, LinkProtocolError, LinkReset, LinkTimeout
 from qlr.link.frame import MAX_PAYLOAD, Command, Decoder, Frame, Status, encode_frame
 from qlr.link.link import Link, MemLevel, open_device_link, parse_level
 from qlr.link.transport import ExecTransport, SemihostTransport, SerialTransport, Transport, open_transport
 
 __all__ = [
     "Command", "Decoder", "ExecTransport", "Frame", "Link", "LinkClosed", "LinkDeviceError",
-    "LinkError", "LinkProtocolError", "LinkTimeout", "MAX_PAYLOAD", "MemLevel", "SemihostTransport",
+    "LinkError", "LinkProtocolError", "LinkReset", "LinkTimeout", "MAX_PAYLOAD", "MemLevel", "SemihostTransport",
     "SerialTransport", "Status", "Transport", "encode_frame", "open_device_link", "open_transport", "parse_level",
 ]

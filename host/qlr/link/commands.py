@@ -29,7 +29,9 @@ BASE = (
                     u32("team_max", "worker cores"), u32("l1_size", "L1 free for the application, bytes"),
                     u32("l2_size", "L2 free for the application, bytes"), u32("l3_size", "L3 size, bytes"),
                     u32("l2_window", "bytes of the L2 window of MEM_*"),
-                    u32("l3_window", "bytes of the L3 window of MEM_*"), u64("counter", "qlr_counter() now")),
+                    u32("l3_window", "bytes of the L3 window of MEM_*"), u64("counter", "qlr_counter() now"),
+                    u32("boot_id", "this boot's identifier: the frame CRC of the first request served since "
+                        "boot; a change means the device reset")),
                    tail="four NUL-terminated strings: board, platform, firmware version (the qlr package "
                         "version it was built from), counter unit; receivers ignore anything after them"),
             "What the firmware is and what it has. The host compares the firmware version with its own "

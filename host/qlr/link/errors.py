@@ -31,3 +31,13 @@ class LinkDeviceError(LinkError):
         self.device_message = message
         detail = f": {message}" if message else ""
         super().__init__(f"device refused {command} with {status_name} ({status}){detail}")
+
+
+class LinkReset(LinkError):
+    """The device rebooted (its boot identifier in INFO changed) while the host was talking to it:
+    whatever state it held is gone."""
+
+    def __init__(self, message: str, before: int, after: int) -> None:
+        self.before = before
+        self.after = after
+        super().__init__(message)

@@ -60,7 +60,8 @@ class Status(enum.IntEnum):
     E_RANGE = 5
     E_NOT_FOUND = 6
     E_DEVICE = 7
-    E_UNSUPPORTED = 8
+    IN_PROGRESS = 8  # not an answer: a progress frame of a request still running
+    E_UNSUPPORTED = 9
 
 
 def command_name(cmd: int) -> str:

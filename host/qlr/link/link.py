@@ -23,7 +23,7 @@ from pathlib import Path
 
 from qlr import __version__
 from qlr.link import commands as C
-from qlr.link.errors import LinkClosed, LinkDeviceError, LinkError, LinkProtocolError, LinkTimeout
+from qlr.link.errors import LinkClosed, LinkDeviceError, LinkError, LinkProtocolError, LinkReset, LinkTimeout
 from qlr.link.frame import (
     MAX_FRAME,
     MAX_PAYLOAD,
@@ -71,6 +71,7 @@ class LinkStats:
         self.retries = 0  # requests sent again after a timeout
         self.stale = 0  # frames received that answered nothing in flight
         self.timeouts = 0  # requests that got no answer at all
+        self.progress = 0  # progress frames (a long request still running)
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
@@ -98,14 +99,16 @@ class Link:
         self.retries = retries
         self.decoder = Decoder()
         self.stats = LinkStats()
+        self.timeout_of_request = timeout
         self.console_sink = console
         self.console: collections.deque[str] = collections.deque(maxlen=2000)
         self._partial_line = ""
         self._seq = random.randrange(0x10000) if seq is None else seq & 0xFFFF
         self._max_payload: int | None = None
         # The emulator's working directory when the board reads host files (MEM_LOAD): bulk
-        # writes of at least BULK_MIN bytes go through a file there (qlr.link.bulk).
+        # writes of at least BULK_MIN bytes go through a file there (MEM_LOAD, MEM_STORE).
         self.bulk_dir: Path | None = None
+        self.boot_id: int | None = None  # the device's boot identifier from the first INFO
 
     @classmethod
     def open(cls, url: str, *, timeout: float = 2.0, retries: int = 3,
@@ -169,6 +172,7 @@ class Link:
                 # device may be stuck on (noise that looked like a long header) without relying
                 # on its idle timer, so the retried request is parsed from a clean state.
                 self.transport.write(bytes(MAX_FRAME) + data if attempt else data)
+                self.timeout_of_request = timeout
                 response = self._await(cmd, seq, time.monotonic() + timeout)
             except LinkClosed as e:
                 raise LinkClosed(self._with_console(f"{name}: {e}")) from None
@@ -179,6 +183,8 @@ class Link:
                     raise LinkDeviceError(name, response.status, status_name(response.status), message)
                 return response
         self.stats.timeouts += 1
+        if cmd != Command.INFO:
+            self.check_boot(f"{name} got no response")  # a device that rebooted says so
         raise LinkTimeout(self._with_console(
             f"no response to {name} (seq {seq}) on {self.transport.url} after {1 + retries} "
             f"attempt(s) of {timeout:g} s; is the command server running there?"))
@@ -199,6 +205,10 @@ class Link:
             self._pump_console()
             for f in frames:
                 if f.is_response and f.seq == seq and f.cmd == cmd:
+                    if f.status == Status.IN_PROGRESS:  # still running: the timeout bounds silence
+                        self.stats.progress += 1
+                        deadline = time.monotonic() + self.timeout_of_request
+                        continue
                     return f
                 self.stats.stale += 1
             if left <= 0:
@@ -242,12 +252,33 @@ class Link:
         if not 16 < f["max_payload"] <= MAX_PAYLOAD:
             raise LinkProtocolError(f"INFO: max_payload={f['max_payload']} is outside 17..{MAX_PAYLOAD}")
         self._max_payload = f["max_payload"]
+        if self.boot_id is None:
+            self.boot_id = int(f["boot_id"])
         return {
             "board": board, "platform": platform, "firmware": firmware, "protocol": f["protocol"],
             "max_payload": f["max_payload"], "team_max": f["team_max"],
             "l1_size": f["l1_size"], "l2_size": f["l2_size"], "l3_size": f["l3_size"],
             "l2_window": f["l2_window"], "l3_window": f["l3_window"], "counter": f["counter"], "counter_unit": unit,
+            "boot_id": f["boot_id"],
         }
+
+    def check_boot(self, what: str = "") -> None:
+        """Asks INFO (briefly) whether the device rebooted since the first INFO; raises LinkReset
+        if its boot identifier changed. Silent when the device does not answer or no INFO was
+        asked before (nothing to compare). After a LinkReset the new boot is the one compared."""
+        if self.boot_id is None:
+            return
+        before = self.boot_id
+        try:
+            p = self.request(Command.INFO, timeout=min(self.timeout, 2.0), retries=1).payload
+            now = int(C.command("INFO").unpack_reply(p)["boot_id"])
+        except LinkError:
+            return
+        if now != before:
+            self.boot_id = now  # told once: the caller restores the device's state
+            raise LinkReset(self._with_console(
+                f"the device on {self.transport.url} rebooted (boot id {before:08x} -> {now:08x})"
+                + (f": {what}" if what else "") + "; its state is gone"), before, now)
 
     @property
     def max_payload(self) -> int:

@@ -23,6 +23,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--stream-all", action="store_true",
                    help="expert: keep every tensor that can stream in L3 (measures L3 traffic; exercises every "
                         "streaming path)")
+    g.add_argument("--link-noise", type=_rate, default=0.0, metavar="RATE",
+                   help="test: flip, drop or duplicate each byte on the link with this probability, both ways "
+                        "(e.g. 1e-4); the session must end with the result of a clean run")
+
+
+def _rate(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a probability: {text!r}") from None
+    if not 0.0 <= v < 0.1:
+        raise argparse.ArgumentTypeError(f"a noise rate must be in [0, 0.1), got {text!r}")
+    return v
 
 
 def _bytes(text: str) -> int:

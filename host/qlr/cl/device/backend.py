@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import sys
 import time
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -28,7 +30,7 @@ import numpy as np
 from qlr.boards.registry import load_board
 from qlr.boards.session import board_session
 from qlr.cl.device.image_frontend import open_image
-from qlr.cl.event import EvalReport, EventReport
+from qlr.cl.event import Diverged, EvalReport, EventReport, diverged_message, non_finite
 from qlr.cl.plan import MemoryPlan, PlanConfig, Window, board_windows, encode_plan, plan_for
 from qlr.cl.policy import Mix
 from qlr.cl.session import SessionSetup
@@ -37,12 +39,14 @@ from qlr.errors import QlrError
 from qlr.image.content import encode_image
 from qlr.link import Link
 from qlr.link.commands import Command, command, kernel_status_name
-from qlr.link.errors import LinkDeviceError
+from qlr.link.errors import LinkDeviceError, LinkReset
+from qlr.link.faults import NoisyTransport
 from qlr.link.link import info_int
 from qlr.quant.latent import pack_latents, unpack_latents
 
 SETUP, EVENT, EVAL = command("CL_SETUP"), command("CL_EVENT"), command("CL_EVAL")
 PHASES = ("front", "lr_load", "forward", "backward", "update")
+SILENCE_S = 30.0  # the longest silence of a CL command (between progress frames) before a retry
 
 
 def session_plan_config(setup: SessionSetup, n_new: int, n_eval: int, micro_batch: int = 0,
@@ -65,7 +69,7 @@ class DeviceBackend:
 
     def __init__(self, board: str, *, cores: int | None = None, gvsoc: str | None = None,
                  rebuild: bool = True, fault: str = "", l2_budget: int | None = None, micro_batch: int = 0,
-                 stream_all: bool = False) -> None:
+                 stream_all: bool = False, link_noise: float = 0.0) -> None:
         self.name = board
         self.board = board
         self.cores = cores
@@ -82,6 +86,9 @@ class DeviceBackend:
         self.l2_budget = l2_budget
         self.micro_batch = micro_batch
         self.stream_all = stream_all
+        self.recoveries = 0
+        self.link_noise = link_noise
+        self.log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)
 
     # ------------------------------------------------------------------ set-up
     def start(self, setup: SessionSetup) -> None:
@@ -103,11 +110,14 @@ class DeviceBackend:
             whole["L2"] = Window("L2", min(whole["L2"].size, self.l2_budget))
         plan_for(content, pcfg, board, whole, image_bytes=len(image))  # refuses what cannot fit even whole levels
         self._link = self._stack.enter_context(board_session(self.board, program="cl", gvsoc=self.gvsoc,
-                                                             rebuild=self.rebuild, fault=self.fault)).link
+                                                             rebuild=self.rebuild, fault=self.fault,
+                                                             retries=8)).link
+        if self.link_noise:
+            self._link.transport = NoisyTransport(self._link.transport, self.link_noise, seed=12)
         info = self.link.info()
         self.team = info_int(info, "team_max")
         self.unit = str(info["counter_unit"])
-        cores = self.cores or self.team
+        cores = self.team if self.cores is None else self.cores  # --cores 0 is refused below, not "all"
         if not 1 <= cores <= self.team:
             raise QlrError(f"--cores must be 1..{self.team} on {self.board}")
         # The firmware's free windows, from its own linker symbols (what `qlr memreport` reads from
@@ -121,22 +131,7 @@ class DeviceBackend:
         self.ub = plan.ub
         self.image_bytes = int(np.prod(setup.front.input_shape))
         self.row_bytes = plan.lr_row_bytes
-        t0 = time.perf_counter()
-        open_image(self.link, image, offset=plan.get("image").offset)
-        self.upload_seconds = time.perf_counter() - t0
-        scale = np.asarray(setup.codec.scale, dtype="<f4").ravel()
-        self._write("lr.scale", scale.tobytes())
-        blob = encode_plan(plan)
-        self._write("plan", blob)
-        payload = SETUP.request.pack(plan=plan.get("plan").offset, plan_len=len(blob), lr=cfg.lr,
-                                     momentum=cfg.momentum, weight_decay=cfg.weight_decay, rng=st.rng,
-                                     filled=st.filled, updates=st.updates, events=st.events, cores=cores)
         self.cores_used = cores
-        r = SETUP.unpack_reply(self._request(SETUP, payload))
-        self.elems, row, ub = r["elems"], r["row_bytes"], r["ub"]
-        if (row, ub) != (plan.lr_row_bytes, plan.ub):
-            raise QlrError(f"CL_SETUP on {self.board}: the device uses rows of {row} B and micro-batches of {ub}, "
-                           f"the plan {plan.lr_row_bytes} and {plan.ub}")
         self.keys = list(setup.param_keys())
         self._pos = setup.param_positions()
         self.memory = {"board": self.board, "l1_window": plan.budget("L1"), "l2_used": plan.used("L2"),
@@ -145,6 +140,33 @@ class DeviceBackend:
                        "data_level": plan.data_level, "stage_bytes": plan.stage_bytes,
                        "streamed": {a.name: a.size for a in plan.streamed},
                        "traffic_bytes_per_event": plan.traffic}
+        t0 = time.perf_counter()
+        self._load(st, image)
+        self.upload_seconds = time.perf_counter() - t0
+        self._params_from_device = False
+
+    def _load(self, st: CLState, image: bytes | None = None) -> None:
+        """Puts the session's state `st` on the device: the image packed from it (its parameters and
+        LR slots), the LR scales, the plan, CL_SETUP with its counters and RNG words, and its
+        momentum; the host's mirror becomes `st`. Used at the start and to roll the device back
+        (a diverged event) or to restore it after a reset."""
+        assert self.setup is not None and self.plan is not None
+        plan, cfg = self.plan, self.setup.config
+        if image is None:
+            image = encode_image(self.setup.image_content(st))
+        open_image(self.link, image, offset=plan.get("image").offset)
+        scale = np.asarray(self.setup.codec.scale, dtype="<f4").ravel()
+        self._write("lr.scale", scale.tobytes())
+        blob = encode_plan(plan)
+        self._write("plan", blob)
+        payload = SETUP.request.pack(plan=plan.get("plan").offset, plan_len=len(blob), lr=cfg.lr,
+                                     momentum=cfg.momentum, weight_decay=cfg.weight_decay, rng=st.rng,
+                                     filled=st.filled, updates=st.updates, events=st.events, cores=self.cores_used)
+        r = SETUP.unpack_reply(self._request(SETUP, payload))
+        self.elems, row, ub = r["elems"], r["row_bytes"], r["ub"]
+        if (row, ub) != (plan.lr_row_bytes, plan.ub):
+            raise QlrError(f"CL_SETUP on {self.board}: the device uses rows of {row} B and micro-batches of {ub}, "
+                           f"the plan {plan.lr_row_bytes} and {plan.ub}")
         # Momentum (non-zero when resuming) goes to the device; parameters came with the image.
         for key in self.keys:
             m = np.ascontiguousarray(st.momentum[key], dtype="<f4")
@@ -153,8 +175,8 @@ class DeviceBackend:
                     raise QlrError(f"resumed momentum of {key} is not zero, but this session has no momentum buffers")
                 self._write(self._name("opt", key), m.tobytes())
         self._mirror = st.copy()
-        self._params_from_device = False
         self._state = None
+        self._test_key = None  # the test images are written again before the next evaluation
         self._verify_lr("start")
 
     def _name(self, prefix: str, key: str) -> str:
@@ -178,9 +200,13 @@ class DeviceBackend:
         return self.link.mem_read(level, off + at, n)
 
     def _request(self, cmd: Command, payload: bytes, timeout: float | None = None) -> bytes:
-        """The reply payload of `cmd`; a refusal raises QlrError naming the command and board."""
+        """The reply payload of `cmd`; a refusal raises QlrError naming the command and board.
+
+        The timeout bounds silence, not work: the firmware sends a progress frame per mini-batch
+        (and per 16 front-end images), and every request is retried (the firmware answers a
+        repeat from its reply cache, never running it twice)."""
         try:
-            return bytes(self.link.request(cmd.code, payload, timeout=timeout or 3600.0, retries=0).payload)
+            return bytes(self.link.request(cmd.code, payload, timeout=timeout or SILENCE_S, retries=3).payload)
         except LinkDeviceError as e:
             raise QlrError(f"{cmd.name} on {self.board}: {e.device_message}") from None
 
@@ -189,8 +215,8 @@ class DeviceBackend:
         codes = st.lr_codes.reshape(st.n_lr, -1)[: st.filled]
         return pack_latents(codes, self.q_bits).tobytes() if st.filled else b""
 
-    def _verify_lr(self, where: str) -> None:
-        st = self._mirror
+    def _verify_lr(self, where: str, st: CLState | None = None) -> None:
+        st = self._mirror if st is None else st
         if st.filled == 0:
             return
         rows = self._lr_bytes(st)
@@ -208,6 +234,37 @@ class DeviceBackend:
 
     # ------------------------------------------------------------------ the event
     def event(self, i: int, images: np.ndarray, labels: np.ndarray) -> EventReport:
+        """Learning event i; a device that rebooted during it (its boot identifier changed) is
+        given the state before the event again (the start path) and the event is repeated once,
+        which gives the result of an undisturbed run (the event depends only on that state)."""
+        for attempt in range(2):
+            try:
+                return self._event(i, images, labels)
+            except Diverged:
+                raise
+            except QlrError as e:
+                if attempt or not self._rebooted(e):
+                    raise
+                self._recover(f"event {i}")
+        raise AssertionError("unreachable")
+
+    def _rebooted(self, e: Exception) -> bool:
+        if isinstance(e, LinkReset):
+            return True
+        try:
+            self.link.check_boot()
+        except LinkReset:
+            return True
+        return False
+
+    def _recover(self, where: str) -> None:
+        self.log(f"qlr learn: the device on {self.board} rebooted during {where}; restoring the state before it "
+                 "and repeating it")
+        self.recoveries += 1
+        self._load(self._mirror)
+        self._params_from_device = True
+
+    def _event(self, i: int, images: np.ndarray, labels: np.ndarray) -> EventReport:
         assert self.setup is not None
         x = np.ascontiguousarray(images, dtype=np.uint8)
         n = len(x)
@@ -236,14 +293,27 @@ class DeviceBackend:
         losses = np.frombuffer(self._read("event.losses", 4 * it_run), "<f4").astype(np.float32)
         new_index = np.frombuffer(self._read("event.new_index", 4 * h), "<u4").astype(np.int64)
         slots = np.frombuffer(self._read("event.slots", 4 * h), "<u4").astype(np.int64)
-        m = self._mirror
+        params, momentum = self._read_params()
+        bad = non_finite(losses, params, momentum)
+        if bad is not None:
+            # Roll the device back to the state before the event (the host's mirror, untouched so
+            # far): the image packed from it, CL_SETUP, momentum, as at the start.
+            self._load(self._mirror)
+            back, _ = self._read_params()
+            if any(not np.array_equal(back[k], self._mirror.params[k]) for k in self.keys):
+                raise QlrError(f"event {i} diverged on {self.board} ({bad}) and the roll-back failed: the device's "
+                               "weights differ from the state before the event")
+            self._params_from_device = True
+            raise Diverged(diverged_message(i, bad, self.board), i)
+        m = self._mirror.copy()  # committed only once the device's LR memory is proved equal to it
         for j, s in zip(new_index, slots):
             m.lr_codes[s] = codes[j]
             m.lr_labels[s] = int(y[j])
         m.filled, m.updates, m.events, m.rng = filled, updates, events, (int(rng[0]), int(rng[1]), int(rng[2]), int(rng[3]))
-        self._verify_lr(f"event {i}")
-        params, momentum = self._read_params()
+        self._verify_lr(f"event {i}", m)
+        self.link.check_boot(f"event {i}")  # what was read back came from the device that ran the event
         m.params, m.momentum = params, momentum
+        self._mirror = m
         self._params_from_device = True
         self._state = None
         t3 = time.perf_counter()
@@ -255,7 +325,8 @@ class DeviceBackend:
                       "counter_total": int(sum(counters)), "cores": self.cores_used, "micro_batches": micro,
                       "ub": self.ub, "lr_rows_l3_bytes": rows_l3, "data_l3_bytes": data_l3,
                       "params_l3_to_l2_bytes": p_in, "params_l2_to_l3_bytes": p_out, "param_chunks": chunks,
-                      "l1_tiles": tiles})
+                      "l1_tiles": tiles, "link_retries": self.link.stats.retries,
+                      "link_progress": self.link.stats.progress, "recoveries": self.recoveries})
 
     def _read_params(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         assert self.setup is not None
@@ -271,6 +342,17 @@ class DeviceBackend:
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, images: np.ndarray, labels: np.ndarray) -> EvalReport:
+        """The accuracy on a test set (a device that rebooted meanwhile is restored, as in `event`)."""
+        for attempt in range(2):
+            try:
+                return self._evaluate(images, labels)
+            except QlrError as e:
+                if attempt or not self._rebooted(e):
+                    raise
+                self._recover("an evaluation")
+        raise AssertionError("unreachable")
+
+    def _evaluate(self, images: np.ndarray, labels: np.ndarray) -> EvalReport:
         x = np.ascontiguousarray(images, dtype=np.uint8)
         y = np.asarray(labels)
         n = len(x)
@@ -316,4 +398,5 @@ def make_backend(board: str, args: Any = None) -> DeviceBackend:
     return DeviceBackend(board, cores=getattr(args, "cores", None), gvsoc=getattr(args, "gvsoc", None),
                          fault=getattr(args, "fault", "") or "", l2_budget=getattr(args, "l2_budget", None),
                          micro_batch=getattr(args, "micro_batch", None) or 0,
-                         stream_all=bool(getattr(args, "stream_all", False)))
+                         stream_all=bool(getattr(args, "stream_all", False)),
+                         link_noise=float(getattr(args, "link_noise", 0.0) or 0.0))
