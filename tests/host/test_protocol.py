@@ -103,7 +103,7 @@ def test_the_generated_header_compiles_and_agrees_with_the_host(tmp_path):
 def test_base_command_codes_and_link_status_agree_with_the_description():
     assert {c.name: c.code for c in BASE} == {c.name: int(c) for c in FrameCommand}
     text = (INCLUDE / "qlr" / "link.h").read_text()
-    c_status = {m.group(1): int(m.group(2)) for m in re.finditer(r"QLR_LINK_(OK|E_\w+) = (\d+)", text)}
+    c_status = {m.group(1): int(m.group(2)) for m in re.finditer(r"QLR_LINK_(OK|E_\w+|IN_PROGRESS) = (\d+)", text)}
     assert c_status == {s.name: int(s) for s in Status}
 
 
