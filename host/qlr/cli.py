@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import signal
 import sys
 import threading
@@ -68,6 +69,23 @@ def _sigterm_as_interrupt() -> signal.Handlers | Callable[[int, FrameType | None
     return signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
+# Options that name a file a command writes: checked before any work, so that a run does not
+# end, minutes later, in a folder that does not exist.
+OUTPUT_OPTIONS = ("out", "record", "plot")
+
+
+def _missing_output_folder(args: argparse.Namespace) -> str | None:
+    for dest in OUTPUT_OPTIONS:
+        value = getattr(args, dest, None)
+        if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
+            continue
+        folder = os.path.dirname(os.path.abspath(os.fspath(value)))
+        if not os.path.isdir(folder):
+            return (f"--{dest} {os.fspath(value)}: the folder {folder} does not exist "
+                    f"(create it first: mkdir -p {folder})")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -83,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         module.add_arguments(sub_parser)
         rest = argv[argv.index(name) + 1 :]
         args = sub_parser.parse_args(rest)
+        missing = _missing_output_folder(args)
+        if missing:
+            print(f"qlr {name}: error: {missing}", file=sys.stderr)
+            return 1
         previous = _sigterm_as_interrupt()
         try:
             return int(module.main(args) or 0)

@@ -283,6 +283,29 @@ def _format(template: list[str], **values: str) -> list[str]:
     return [t.format(**values) for t in template]
 
 
+# ELF e_machine of each platform's firmware (the host board runs native executables).
+ELF_MACHINES = {"riscv-virt": (243, "RISC-V"), "pulp": (243, "RISC-V"), "stm32": (40, "ARM")}
+ELF_MACHINE_NAMES = {3: "x86", 40: "ARM", 62: "x86-64", 183: "AArch64", 243: "RISC-V"}
+
+
+def check_elf_machine(board: Board, elf: Path) -> None:
+    """Refuses a file that is not an ELF, or an ELF of another ISA than the board's, before an
+    emulator is started on it (it would only wait out its timeout)."""
+    try:
+        with open(elf, "rb") as f:
+            head = f.read(20)
+    except OSError as e:
+        raise QlrError(f"{elf}: cannot read ({e.strerror})") from None
+    if len(head) < 20 or head[:4] != b"\x7fELF" or head[5] not in (1, 2):
+        raise QlrError(f"{elf} is not an ELF file: give the firmware built by `scons board={board.name}`")
+    machine = int.from_bytes(head[18:20], "little" if head[5] == 1 else "big")
+    want = ELF_MACHINES.get(board.platform)
+    if want is not None and machine != want[0]:
+        got = ELF_MACHINE_NAMES.get(machine, f"machine {machine}")
+        raise QlrError(f"{elf} is a {got} ELF; board {board.name} runs {want[1]} firmware "
+                       f"(build it with `scons board={board.name}` and use build/{board.name}/...)")
+
+
 def start(board: Board | str, elf: str | Path, *, cores: int | None = None, link: bool = False,
           gvsoc: str | None = None, on_line: LineSink | None = None,
           serial_url: str | None = None) -> Device:
@@ -291,6 +314,7 @@ def start(board: Board | str, elf: str | Path, *, cores: int | None = None, link
     elf = Path(elf)
     if not elf.is_file():
         raise QlrError(f"no firmware at {elf} (build it with `scons board={b.name}`)")
+    check_elf_machine(b, elf)
     if cores is not None and not 1 <= cores <= b.team_max:
         raise QlrError(f"board {b.name}: --cores must be 1..{b.team_max}, got {cores}")
     kind = b.runner.get("kind")

@@ -44,10 +44,18 @@ def write_image(path: str | os.PathLike[str], content: ImageContent) -> int:
     """Encode ``content`` and write it atomically; return the image size in bytes."""
     data = encode_image(content)
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise QlrImageError(f"{path} is a folder: give the image's file name (e.g. {os.path.join(path, 'net.qlr')})")
     tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise QlrImageError(f"{path}: cannot write ({e.strerror})") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
     return len(data)
 
 
