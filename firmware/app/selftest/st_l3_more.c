@@ -55,18 +55,18 @@ void st_l3_large(qlr_selftest_ctx_t *ctx)
              "async large L3 write+read of %u bytes failed (%d %d)", (unsigned)n, w, r);
 
     /* Many small asynchronous transfers in flight on one job (more than any DMA queue holds). */
-    enum { PIECES = 40, PIECE = 101 };
-    fill(out, (size_t)PIECES * PIECE, 77u);
-    memset(in, 0x5A, (size_t)PIECES * PIECE + 4);
+    const size_t pieces = 40, piece = 101, total = pieces * piece;
+    fill(out, total, 77u);
+    memset(in, 0x5A, total + 4);
     unsigned bad = 0;
-    for (unsigned i = 0; i < PIECES; i++)
-        bad += qlr_l3_write_async(&job, off + i * PIECE, out + i * PIECE, PIECE) != 0;
-    for (unsigned i = 0; i < PIECES; i++)
-        bad += qlr_l3_read_async(&job, in + i * PIECE, off + i * PIECE, PIECE) != 0;
+    for (size_t i = 0; i < pieces; i++)
+        bad += qlr_l3_write_async(&job, off + (uint32_t)(i * piece), out + i * piece, piece) != 0;
+    for (size_t i = 0; i < pieces; i++)
+        bad += qlr_l3_read_async(&job, in + i * piece, off + (uint32_t)(i * piece), piece) != 0;
     qlr_copy_wait(&job);
-    st_check(ctx, bad == 0 && memcmp(in, out, (size_t)PIECES * PIECE) == 0 && in[PIECES * PIECE] == 0x5A,
-             "%u asynchronous L3 transfers of %u bytes on one job failed (%u refused)", 2u * PIECES,
-             (unsigned)PIECE, bad);
+    st_check(ctx, bad == 0 && memcmp(in, out, total) == 0 && in[total] == 0x5A,
+             "%u asynchronous L3 transfers of %u bytes on one job failed (%u refused)", (unsigned)(2u * pieces),
+             (unsigned)piece, bad);
 }
 
 #define MAX_CORES 64
