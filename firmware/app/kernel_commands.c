@@ -202,3 +202,39 @@ qlr_link_status_t qlr_cmd_mem_fill(const qlr_frame_t *req, qlr_link_reply_t *rep
     }
     return QLR_LINK_OK;
 }
+
+qlr_link_status_t qlr_cmd_l3_bench(const qlr_frame_t *req, qlr_link_reply_t *reply)
+{
+    qlr_l3_bench_request_t q;
+    qlr_link_status_t ls = qlr_l3_bench_request_decode(req, &q, reply);
+    if (ls != QLR_LINK_OK) {
+        return ls;
+    }
+    if (q.write > 1u || q.queued > 1u || q.repeats == 0u || q.repeats > 65536u) {
+        reply->message = "write and queued must be 0 or 1, repeats 1..65536";
+        return QLR_LINK_E_ARGUMENT;
+    }
+    if (!qlr_window_holds(QLR_MEM_L2, q.l2_offset, q.bytes) || !qlr_window_holds(QLR_MEM_L3, q.l3_offset, q.bytes)) {
+        reply->message = "range outside the L2 or L3 window";
+        return QLR_LINK_E_RANGE;
+    }
+    uint8_t *l2 = qlr_l2_at(q.l2_offset);
+    qlr_copy_t job = {0};
+    int rc = 0;
+    uint64_t t0 = qlr_counter();
+    for (uint32_t r = 0; r < q.repeats && rc == 0; r++) {
+        rc = q.write ? qlr_l3_write_async(&job, q.l3_offset, l2, q.bytes) : qlr_l3_read_async(&job, l2, q.l3_offset, q.bytes);
+        if (!q.queued) {
+            qlr_copy_wait(&job);
+        }
+    }
+    qlr_copy_wait(&job);
+    uint64_t t1 = qlr_counter();
+    if (rc != 0) {
+        reply->message = "L3 transfer refused";
+        return QLR_LINK_E_RANGE;
+    }
+    qlr_l3_bench_reply_t r = {.counter = t1 - t0};
+    reply->len = qlr_l3_bench_reply_encode(reply->data, &r);
+    return QLR_LINK_OK;
+}

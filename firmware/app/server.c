@@ -12,6 +12,7 @@ static const qlr_link_command_t commands[] = {
     {.cmd = QLR_CMD_KERNEL_RUN, .fn = qlr_cmd_kernel_run},
     {.cmd = QLR_CMD_KERNEL_LIST, .fn = qlr_cmd_kernel_list},
     {.cmd = QLR_CMD_MEM_FILL, .fn = qlr_cmd_mem_fill},
+    {.cmd = QLR_CMD_L3_BENCH, .fn = qlr_cmd_l3_bench},
 };
 
 int qlr_app_main(void)

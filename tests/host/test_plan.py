@@ -388,11 +388,13 @@ def test_paper_lr_memory_sizes(lr_layer, latent):
 
 
 def test_paper_scale_streams_on_a_pulp_like_board_and_says_why_l19_does_not_fit():
-    """MobileNet-V1 1.0 @ 128 on a board shaped like pulp-open with a 64 MiB HyperRAM: l27 runs with
-    the big front-end weights in L3; l19 does not fit L2 even at micro-batch 1 and says what would."""
+    """MobileNet-V1 1.0 @ 128 on pulp-open (its 64 MiB HyperRAM; L2 a little smaller than the
+    firmware leaves free): l27 runs with the big front-end weights in L3; l19 does not fit L2 even
+    at micro-batch 1 and says what would."""
     net = mobilenet_v1(1.0, 128, 50)
-    win = _windows(56 * 1024, 1_450_000, 64 << 20)
     board = load_board("pulp-open")
+    assert board.memory["L3"].size == 64 << 20
+    win = _windows(56 * 1024, 1_450_000, board.memory["L3"].size)
     cfg = PlanConfig(n_lr=1500, q_lr=8, mb=128, n_new=100)
     plan = plan_for(content_for_network(net, 27), cfg, board, win)
     assert plan.get("fe.26.weight").level == "L3"  # pw13: 1024 x 1024 int8, streamed by rows

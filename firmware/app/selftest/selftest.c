@@ -16,6 +16,8 @@ static const qlr_selftest_t k_tests[] = {
     {.name = "copy_team", .fn = st_copy_team},
     {.name = "memory_regions", .fn = st_memory_regions},
     {.name = "l3", .fn = st_l3},
+    {.name = "l3_large", .fn = st_l3_large},
+    {.name = "l3_team", .fn = st_l3_team},
     {.name = "fp32", .fn = st_fp32},
     {.name = "counter", .fn = st_counter},
 };

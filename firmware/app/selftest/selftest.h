@@ -48,6 +48,8 @@ void st_copy_2d(qlr_selftest_ctx_t *ctx);
 void st_copy_team(qlr_selftest_ctx_t *ctx);
 void st_memory_regions(qlr_selftest_ctx_t *ctx);
 void st_l3(qlr_selftest_ctx_t *ctx);
+void st_l3_large(qlr_selftest_ctx_t *ctx);
+void st_l3_team(qlr_selftest_ctx_t *ctx);
 void st_fp32(qlr_selftest_ctx_t *ctx);
 void st_counter(qlr_selftest_ctx_t *ctx);
 

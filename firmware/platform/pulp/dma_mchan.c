@@ -14,6 +14,7 @@
 #include "qlr/runtime.h"
 #include "../../runtime/platform_hooks.h"
 #include "qlr_board_config.h"
+#include "pulp_l3.h"
 
 #define DMA_FC_BASE 0x10201800u
 #define DMA_CORE_BASE 0x10204400u
@@ -114,12 +115,14 @@ void qlr_copy_2d(qlr_copy_t *job, void *dst, const void *src, size_t row_bytes, 
 
 void qlr_copy_wait(qlr_copy_t *job)
 {
-    uint32_t mask = job->pending;
+    if (job->pending & QLR_PULP_L3_PENDING)
+        qlr_pulp_l3_wait(job->pending); /* an L3 transfer on the uDMA (l3_hyper.c) */
+    uint32_t mask = job->pending & QLR_PULP_MCHAN_MASK;
+    job->pending = 0;
     if (mask == 0)
         return;
     volatile uint32_t *status = dma_reg(DMA_STATUS);
     while (*status & mask)
         ;
     *status = mask; /* free the counters */
-    job->pending = 0;
 }

@@ -3,9 +3,10 @@
  * team. The cores have no atomics (no A extension), so fork/join and the barrier use per-core
  * flags in L1 that each core writes only for itself.
  *
- * Known gaps (see docs/boards.md): copies L2<->L1 are done by the cores (the cluster DMA is not
- * driven yet), waiting cores poll L1 instead of sleeping on the event unit, and L3 is a part of
- * L2 standing in for HyperRAM. Console output and the link use semihosting.
+ * Copies L2<->L1 go through the cluster DMA (dma_mchan.c), L3 is the HyperRAM behind the uDMA
+ * (l3_hyper.c: the controller serves the cores' L3 requests while it waits for the team).
+ * Known gap (see docs/boards.md): waiting cores poll L1 instead of sleeping on the event unit.
+ * Console output and the link use semihosting.
  */
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "../../runtime/platform_hooks.h"
 #include "qlr_board_config.h"
 #include "../riscv-virt/semihost.h"
+#include "pulp_l3.h"
 
 #define CLUSTER_CTRL 0x10200000u
 #define CL_FETCH_ENABLE (*(volatile uint32_t *)(CLUSTER_CTRL + 0x008u))
@@ -77,7 +79,7 @@ void qlr_team_fork(unsigned ncores, qlr_task_fn fn, void *arg)
         g_team.go[i] = seq;
     for (unsigned i = 0; i < ncores; i++)
         while (g_team.done[i] != seq)
-            ;
+            qlr_pulp_l3_serve();
 }
 
 void qlr_pulp_cluster_main(unsigned core)
@@ -117,9 +119,6 @@ void qlr_team_barrier(void)
             ;
     }
 }
-
-uint8_t *qlr_platform_l3_base(void) { return (uint8_t *)QLR_L3_BASE; }
-size_t qlr_platform_l3_size(void) { return QLR_L3_SIZE; }
 
 uint64_t qlr_counter(void)
 {
@@ -191,6 +190,7 @@ void qlr_pulp_fc_main(void)
         g_team.done[i] = 0;
         CL_BOOT_ADDR(i) = (uint32_t)(uintptr_t)qlr_pulp_cluster_entry;
     }
+    qlr_pulp_l3_init();
     CL_ICACHE_ENABLE = 0xFFFFFFFFu;
     CL_FETCH_ENABLE = 0xFFu;
     qlr_exit(qlr_app_main());

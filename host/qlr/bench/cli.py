@@ -19,6 +19,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from qlr import REPO_ROOT
+from qlr.bench import l3 as L3
 from qlr.bench import layers as L
 from qlr.bench import report
 from qlr.bench.event import event_cost
@@ -43,6 +44,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="comma-separated filter: layer indices (20 or l20) or model names (pw10, fc)")
     p.add_argument("--quick", action="store_true",
                    help=f"a small subset: layers {', '.join(map(str, L.QUICK))} and at most 2 cores (for tests)")
+    p.add_argument("--l3", action="store_true",
+                   help="measure L3 <-> L2 bandwidth (qlr_l3_read/write, 64 B .. 256 KiB) instead of kernels")
     p.add_argument("--json", action="store_true", help="print the results as JSON instead of the table")
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown (docs/performance.md)")
     p.add_argument("--from-json", metavar="FILE", default=None,
@@ -113,6 +116,8 @@ def main(args: argparse.Namespace) -> int:
     board = load_board(args.board)  # QlrError names the known boards
     if not board.runs_here:
         raise QlrError(f"board {board.name} cannot run here (runs_here = false): flash it and measure over its port")
+    if args.l3:
+        return _bench_l3(board.name, args)
     passes, kinds = parse_filters(args.op)
     layers = L.select(L.paper_layers(), args.layer)
     if args.quick and not args.layer:
@@ -137,9 +142,7 @@ def main(args: argparse.Namespace) -> int:
                 bar.update(1)
 
             rep = run_bench(k, work, cores, dma=dma, l1_size=l1_size, seed=args.seed, progress=progress)
-        rep.meta = {"date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                    "commit": commit, "firmware": str(k.info.get("firmware", "")),
-                    "command": "qlr bench " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["bench"] else sys.argv[1:])}
+        rep.meta = _meta(k, commit)
     return _output(rep, args)
 
 
@@ -158,6 +161,26 @@ def _event(args: argparse.Namespace) -> int:
     else:
         print(f"learning event {cost.event} of {args.event} on {cost.board}")
         print(event_table(cost, markdown=args.markdown))
+    return 0
+
+
+def _meta(k: DeviceKernels, commit: str) -> dict[str, str]:
+    return {"date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "commit": commit, "firmware": str(k.info.get("firmware", "")),
+            "command": "qlr bench " + " ".join(sys.argv[2:] if sys.argv[1:2] == ["bench"] else sys.argv[1:])}
+
+
+def _bench_l3(board: str, args: argparse.Namespace) -> int:
+    commit = git_commit()
+    with board_session(board, rebuild=not args.no_build, gvsoc=args.gvsoc) as session:
+        k = DeviceKernels(session.link, timeout=args.timeout)
+        rep = L3.run_l3_bench(k)
+        rep.meta = _meta(k, commit)
+    if args.json:
+        print(L3.to_json(rep))
+    else:
+        print(f"L3 <-> L2 bandwidth on {rep.board} ({rep.unit}); date {rep.meta['date']}, commit {rep.meta['commit']}")
+        print(L3.table(rep, markdown=args.markdown))
     return 0
 
 

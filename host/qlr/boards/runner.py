@@ -354,7 +354,8 @@ def start(board: Board | str, elf: str | Path, *, cores: int | None = None, link
             (workdir / "link.in").write_bytes(b"")
             (workdir / "link.out").write_bytes(b"")
             url = f"semihost:{workdir}"
-        argv = _format(cmd, elf=str(elf.resolve()), gvsoc=exe)
+        # {l3_size}: the board's L3 in bytes, e.g. to size the simulated HyperRAM to match
+        argv = _format(cmd, elf=str(elf.resolve()), gvsoc=exe, l3_size=str(b.memory["L3"].size))
         return Device(b, elf, argv, url, on_line, workdir)
     if kind == "flash":
         # A real board: open its console first (what it prints after the reset that ends the

@@ -23,6 +23,7 @@ from qlr.link.errors import LinkDeviceError, LinkProtocolError
 from qlr.link.link import info_int
 
 KERNEL_RUN, KERNEL_LIST, MEM_FILL = command("KERNEL_RUN"), command("KERNEL_LIST"), command("MEM_FILL")
+L3_BENCH = command("L3_BENCH")
 TENSOR_ALIGN = 64
 
 
@@ -183,6 +184,19 @@ class DeviceKernels:
         k = {"bytes": 0, "f32": 1}[kind]
         self.link.request(MEM_FILL.code, MEM_FILL.request.pack(offset=offset, bytes=nbytes, seed=seed & 0xFFFFFFFF,
                                                                 kind=k))
+
+    def l3_transfer(self, *, write: bool, l2_offset: int, l3_offset: int, nbytes: int, repeats: int = 1,
+                    queued: bool = False) -> int:
+        """Times `repeats` L3 transfers of `nbytes` between an L2 window offset and an L3 offset
+        (L3_BENCH): the counter delta of all of them. `queued` starts them all asynchronously
+        and waits once; otherwise each is a synchronous qlr_l3_read/qlr_l3_write."""
+        try:
+            resp = self.link.request(L3_BENCH.code, L3_BENCH.request.pack(
+                write=int(write), queued=int(queued), l2_offset=l2_offset, l3_offset=l3_offset, bytes=nbytes,
+                repeats=repeats), timeout=self.timeout, retries=0).payload
+        except LinkDeviceError as e:
+            raise QlrError(f"L3_BENCH on {self.board}: {e.device_message}") from None
+        return int(L3_BENCH.unpack_reply(resp)["counter"])
 
     def fill_inputs(self, spec: OpSpec, params: Params, seed: int) -> None:
         """Fills every input tensor of `spec` in place on the device (MEM_FILL: seeded bytes, or

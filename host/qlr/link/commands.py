@@ -92,6 +92,15 @@ KERNEL = (
                     u8("kind", "0 bytes, 1 f32 in [-1, 1)"), pad(3))),
             EMPTY, "Fill a range of the L2 window with a test pattern (benchmarks: no megabytes over a UART).",
             "firmware/app/kernel_commands.c"),
+    Command(0x43, "L3_BENCH",
+            Layout((u8("write", "0: L3 -> L2 (qlr_l3_read), 1: L2 -> L3 (qlr_l3_write)"),
+                    u8("queued", "0: one synchronous call per repeat; 1: every repeat started "
+                                 "asynchronously on one job, then one wait"), pad(2),
+                    u32("l2_offset", "L2 window offset of the L2 side"), u32("l3_offset", "L3 window offset"),
+                    u32("bytes", "bytes per transfer"), u32("repeats", "1..65536 transfers of the same range"))),
+            Layout((u64("counter", "counter delta of all the repeats"),)),
+            "Time L3 transfers (qlr bench --l3: L3 <-> L2 bandwidth). Both ranges are checked against their "
+            "windows.", "firmware/app/kernel_commands.c"),
 )
 
 IMAGE_SUMMARY = (
