@@ -76,15 +76,15 @@ def test_mem_load_requests_are_checked(device, session):
     assert link.mem_read(1, 64, 1234) == data[777:777 + 1234]
     window = link.info()["l2_window"]
     bad = [
-        (dict(name=b"../part.bin"), Status.E_ARGUMENT), (dict(name=b".part"), Status.E_ARGUMENT),
-        (dict(name=b"a/b"), Status.E_ARGUMENT), (dict(name=b""), Status.E_ARGUMENT),
-        (dict(name=b"x" * 64), Status.E_ARGUMENT), (dict(name=b"p\x00rt"), Status.E_ARGUMENT),
+        ({"name": b"../part.bin"}, Status.E_ARGUMENT), ({"name": b".part"}, Status.E_ARGUMENT),
+        ({"name": b"a/b"}, Status.E_ARGUMENT), ({"name": b""}, Status.E_ARGUMENT),
+        ({"name": b"x" * 64}, Status.E_ARGUMENT), ({"name": b"p\x00rt"}, Status.E_ARGUMENT),
         # GVSoC ends the simulation on a semihosting open that fails (docs/commands.md, MEM_LOAD)
-        *([] if device.board == "pulp-open" else [(dict(name=b"missing.bin"), Status.E_NOT_FOUND)]),
-        (dict(name=b"part.bin", length=5001), Status.E_NOT_FOUND),          # the file ends early
-        (dict(name=b"part.bin", position=4000, length=1001), Status.E_NOT_FOUND),
-        (dict(name=b"part.bin", off=window - 10), Status.E_RANGE),
-        (dict(name=b"part.bin", level=3), Status.E_LEVEL),
+        *([] if device.board == "pulp-open" else [({"name": b"missing.bin"}, Status.E_NOT_FOUND)]),
+        ({"name": b"part.bin", "length": 5001}, Status.E_NOT_FOUND),          # the file ends early
+        ({"name": b"part.bin", "position": 4000, "length": 1001}, Status.E_NOT_FOUND),
+        ({"name": b"part.bin", "off": window - 10}, Status.E_RANGE),
+        ({"name": b"part.bin", "level": 3}, Status.E_LEVEL),
     ]
     for kw, status in bad:
         args = {"level": 1, "off": 0, "length": 16, "position": 0} | kw

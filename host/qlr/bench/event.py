@@ -102,6 +102,10 @@ class EventCost:
         return CLOCKS[self.board][1] if self.board in CLOCKS else f"none: {self.unit} of all cores together"
 
 
+def _mapping(v: Any) -> Mapping[str, Any]:
+    return v if isinstance(v, Mapping) else {}
+
+
 def _int(entry: Mapping[str, Any], key: str, where: str) -> int:
     v = entry.get(key)
     if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
@@ -126,10 +130,9 @@ def event_cost(record: Mapping[str, Any], event: int | None = None, path: str = 
         board = record.get("board", "?")
         raise QlrError(f"{where} has no per-phase counters: it ran on board {board!r}; "
                        "only device runs (qlr learn --board B) record them")
-    run = record.get("run") if isinstance(record.get("run"), Mapping) else {}
-    cl = run.get("cl") if isinstance(run.get("cl"), Mapping) else {}
-    model = record.get("model") if isinstance(record.get("model"), Mapping) else {}
-    net = model.get("network") if isinstance(model.get("network"), Mapping) else {}
+    run = _mapping(record.get("run"))
+    cl = _mapping(run.get("cl"))
+    net = _mapping(_mapping(record.get("model")).get("network"))
     config = {"width": net.get("width"), "input_shape": net.get("input_shape"), "lr_layer": cl.get("lr_layer"),
               "n_lr": cl.get("n_lr"), "q_lr": cl.get("q_lr"), "mb": cl.get("mb"), "epochs": cl.get("epochs")}
     # iterations: mini-batches per epoch (the event's mix); the phases' counters cover all epochs
