@@ -17,6 +17,68 @@ static uint32_t align4(uint32_t v)
     return (v + 3u) & ~3u;
 }
 
+/* The op a request names, if this firmware has it and the request's counts are the op's. */
+static qlr_link_status_t find_op(const qlr_kernel_run_request_t *q, const uint8_t *name_bytes, qlr_link_reply_t *reply,
+                                 const qlr_op_t **out)
+{
+    char name[QLR_OP_NAME_MAX + 1u];
+    memcpy(name, name_bytes, q->name_len);
+    name[q->name_len] = '\0';
+    const qlr_op_t *op = qlr_op_find(name);
+    if (op == NULL) {
+        reply->message = "no op of that name in this firmware";
+        return QLR_LINK_E_NOT_FOUND;
+    }
+    if (q->nparam != op->spec->nparam) {
+        reply->message = "wrong number of parameters for the op";
+        return QLR_LINK_E_ARGUMENT;
+    }
+    if (q->ntensor != op->spec->ntensor) {
+        reply->message = "wrong number of tensors for the op";
+        return QLR_LINK_E_ARGUMENT;
+    }
+    if (q->cores == 0u || q->cores > qlr_team_max()) {
+        reply->message = "cores must be 1..team size";
+        return QLR_LINK_E_ARGUMENT;
+    }
+    *out = op;
+    return QLR_LINK_OK;
+}
+
+/* The call's tensors from their (offset, bytes) pairs, each 4-byte aligned inside the L2 window;
+ * the free L2 after the last one (64-byte aligned) as scratch, and all of L1. */
+static qlr_link_status_t bind_memory(qlr_op_call_t *call, const uint8_t *pairs, qlr_link_reply_t *reply)
+{
+    size_t used = 0;
+    for (uint32_t i = 0; i < call->ntensor; i++) {
+        uint32_t off = qlr_link_get_u32(pairs + (size_t)8u * i);
+        uint32_t bytes = qlr_link_get_u32(pairs + (size_t)8u * i + 4u);
+        if ((off & 3u) != 0u) {
+            reply->message = "tensor offset not 4-byte aligned";
+            return QLR_LINK_E_ARGUMENT;
+        }
+        if (!qlr_window_holds(QLR_MEM_L2, off, bytes)) {
+            reply->message = "tensor outside the L2 window";
+            return QLR_LINK_E_RANGE;
+        }
+        call->tensor[i] = qlr_l2_at(off);
+        call->tensor_bytes[i] = bytes;
+        if ((size_t)off + bytes > used) {
+            used = (size_t)off + bytes;
+        }
+    }
+    used = (used + 63u) & ~(size_t)63u;
+    qlr_mem_region_t l2 = qlr_mem_region(QLR_MEM_L2);
+    if (used < l2.size) {
+        call->l2_scratch = qlr_l2_at((uint32_t)used);
+        call->l2_scratch_size = l2.size - used;
+    }
+    qlr_mem_region_t l1 = qlr_mem_region(QLR_MEM_L1);
+    call->l1 = (uint8_t *)l1.base;
+    call->l1_size = l1.size;
+    return QLR_LINK_OK;
+}
+
 qlr_link_status_t qlr_cmd_kernel_run(const qlr_frame_t *req, qlr_link_reply_t *reply)
 {
     qlr_kernel_run_request_t q;
@@ -40,66 +102,24 @@ qlr_link_status_t qlr_cmd_kernel_run(const qlr_frame_t *req, qlr_link_reply_t *r
         return QLR_LINK_E_LENGTH;
     }
     const uint8_t *p = req->payload;
-    char name[QLR_OP_NAME_MAX + 1u];
-    memcpy(name, p + name_at, q.name_len);
-    name[q.name_len] = '\0';
-    const qlr_op_t *op = qlr_op_find(name);
-    if (op == NULL) {
-        reply->message = "no op of that name in this firmware";
-        return QLR_LINK_E_NOT_FOUND;
-    }
-    if (q.nparam != op->spec->nparam) {
-        reply->message = "wrong number of parameters for the op";
-        return QLR_LINK_E_ARGUMENT;
-    }
-    if (q.ntensor != op->spec->ntensor) {
-        reply->message = "wrong number of tensors for the op";
-        return QLR_LINK_E_ARGUMENT;
-    }
-    if (q.cores == 0u || q.cores > qlr_team_max()) {
-        reply->message = "cores must be 1..team size";
-        return QLR_LINK_E_ARGUMENT;
-    }
-
+    const qlr_op_t *op = NULL;
     int32_t param[QLR_OP_MAX_PARAMS];
     for (uint32_t i = 0; i < q.nparam; i++) {
         param[i] = (int32_t)qlr_link_get_u32(p + params_at + (size_t)4u * i);
     }
-    qlr_mem_region_t l2 = qlr_mem_region(QLR_MEM_L2);
     qlr_op_call_t call;
     memset(&call, 0, sizeof call);
+    if ((ls = find_op(&q, p + name_at, reply, &op)) != QLR_LINK_OK) {
+        return ls;
+    }
     call.op = op;
     call.param = param;
     call.nparam = q.nparam;
     call.ntensor = q.ntensor;
     call.cores = q.cores;
-    size_t used = 0;
-    for (uint32_t i = 0; i < q.ntensor; i++) {
-        uint32_t off = qlr_link_get_u32(p + tensors_at + (size_t)8u * i);
-        uint32_t bytes = qlr_link_get_u32(p + tensors_at + (size_t)8u * i + 4u);
-        if ((off & 3u) != 0u) {
-            reply->message = "tensor offset not 4-byte aligned";
-            return QLR_LINK_E_ARGUMENT;
-        }
-        if (!qlr_window_holds(QLR_MEM_L2, off, bytes)) {
-            reply->message = "tensor outside the L2 window";
-            return QLR_LINK_E_RANGE;
-        }
-        call.tensor[i] = qlr_l2_at(off);
-        call.tensor_bytes[i] = bytes;
-        if ((size_t)off + bytes > used) {
-            used = (size_t)off + bytes;
-        }
+    if ((ls = bind_memory(&call, p + tensors_at, reply)) != QLR_LINK_OK) {
+        return ls;
     }
-    used = (used + 63u) & ~(size_t)63u;
-    if (used < l2.size) {
-        call.l2_scratch = qlr_l2_at((uint32_t)used);
-        call.l2_scratch_size = l2.size - used;
-    }
-    qlr_mem_region_t l1 = qlr_mem_region(QLR_MEM_L1);
-    call.l1 = (uint8_t *)l1.base;
-    call.l1_size = l1.size;
-
     const char *bad = qlr_op_check_params(&call);
     if (bad == NULL) {
         bad = op->check(&call);

@@ -13,7 +13,8 @@ from qlr.data import Dataset, load_fashion_mnist, save_dataset
 from qlr.errors import QlrError
 from qlr.image.sample import SAMPLE_LR_LAYER, sample_network
 from qlr.model import Layer, Network, save_network
-from qlr.quant.ptq import forward_all, ptq_report, quantize_front_end, quantize_weights, to_input
+from qlr.quant.ptq import forward_all, quantize_front_end, quantize_weights, to_input
+from qlr.quant.ptq_report import ptq_report
 from qlr.train import TrainConfig, train
 
 

@@ -242,6 +242,21 @@ qlr_link_status_t qlr_cmd_cl_setup(const qlr_frame_t *req, qlr_link_reply_t *rep
     return QLR_LINK_OK;
 }
 
+/* The session a request needs (set up by CL_SETUP) when its count n is in 1..max; else NULL with
+ * the reason in reply->message. */
+static qlr_cl_t *session_for(uint32_t n, uint32_t max, const char *range_message, qlr_link_reply_t *reply)
+{
+    if (!g_ready) {
+        reply->message = "no session (CL_SETUP first)";
+        return NULL;
+    }
+    if (n == 0u || n > max) {
+        reply->message = range_message;
+        return NULL;
+    }
+    return &g_cl;
+}
+
 qlr_link_status_t qlr_cmd_cl_event(const qlr_frame_t *req, qlr_link_reply_t *reply)
 {
     qlr_cl_event_request_t q;
@@ -249,16 +264,11 @@ qlr_link_status_t qlr_cmd_cl_event(const qlr_frame_t *req, qlr_link_reply_t *rep
     if (ls != QLR_LINK_OK) {
         return ls;
     }
-    if (!g_ready) {
-        reply->message = "no session (CL_SETUP first)";
+    qlr_cl_t *cl = session_for(q.count, g_cl.cfg.n_max, "event size must be 1..n_max", reply);
+    if (cl == NULL) {
         return QLR_LINK_E_ARGUMENT;
     }
-    qlr_cl_t *cl = &g_cl;
     uint32_t n = q.count;
-    if (n == 0u || n > cl->cfg.n_max) {
-        reply->message = "event size must be 1..n_max";
-        return QLR_LINK_E_ARGUMENT;
-    }
     for (uint32_t i = 0; i < n; i++) {
         if (cl->data_labels[i] >= cl->classes) {
             reply->message = "an event label is not below the number of classes";
@@ -295,16 +305,11 @@ qlr_link_status_t qlr_cmd_cl_eval(const qlr_frame_t *req, qlr_link_reply_t *repl
     if (ls != QLR_LINK_OK) {
         return ls;
     }
-    if (!g_ready) {
-        reply->message = "no session (CL_SETUP first)";
+    qlr_cl_t *cl = session_for(q.count, g_cl.cfg.n_eval, "test image count must be 1..the plan's n_eval", reply);
+    if (cl == NULL) {
         return QLR_LINK_E_ARGUMENT;
     }
-    qlr_cl_t *cl = &g_cl;
     uint32_t n = q.count;
-    if (n == 0u || n > cl->cfg.n_eval) {
-        reply->message = "test image count must be 1..the plan's n_eval";
-        return QLR_LINK_E_ARGUMENT;
-    }
     uint32_t correct = 0;
     uint64_t fc = 0, bc = 0;
     qlr_status_t st = qlr_cl_evaluate(cl, n, &correct, &fc, &bc);

@@ -16,13 +16,15 @@
  * never rely on alignment. Multi-byte section elements are used in place: a little-endian core
  * is required (every board of the project; checked at compile time).
  *
- * What the firmware reader does not check that the host reader does: nothing. The META section's
- * JSON is validated with a strict RFC 8259 syntax check plus the extensions Python's json module
- * accepts (NaN, Infinity, -Infinity), nesting limited to QLR_IMAGE_JSON_MAX_DEPTH levels, and
- * UTF-8 checked as Python decodes it (no overlong forms, no surrogates, <= U+10FFFF).
+ * What the firmware reader does not check that the host reader does: the contents of the META
+ * section (a JSON object for the host, which the device never reads; the spec lets a device skip
+ * it). Its table entry, bounds, CRC, group and ndim are checked like every other section's; that
+ * the JSON is a valid object is checked by the host, which writes it (qlr.image.decode_image).
  *
  * Cost: O(S^2) name, group and overlap checks over the S sections (no sorting buffer), one CRC
  * pass over the whole image, one pass over each parameter section; no recursion.
+ *
+ * Implementation: firmware/cl/image*.c, split by concern (firmware/cl/image_internal.h).
  *
  * Portable C11: no platform code, no allocation, no libc beyond <stdint.h>/<stddef.h>/<string.h>.
  */
@@ -47,7 +49,6 @@ extern "C" {
 #define QLR_IMAGE_MAX_ALIGN 65536u
 #define QLR_IMAGE_BASE_ALIGN 64u
 #define QLR_IMAGE_NO_INPUT 0xFFFFu    /* a layer input that is the network input */
-#define QLR_IMAGE_JSON_MAX_DEPTH 64u  /* nesting limit of the META JSON */
 
 typedef enum {
     QLR_SEC_NETWORK = 1,

@@ -313,8 +313,12 @@ def _finite(s: Section) -> np.ndarray:
     return a
 
 
-def decode_image(buf: bytes | bytearray | memoryview) -> ImageContent:
-    """Parse and fully validate an image; return its content (arrays are copies)."""
+def decode_image(buf: bytes | bytearray | memoryview, *, skip_meta: bool = False) -> ImageContent:
+    """Parse and fully validate an image; return its content (arrays are copies).
+
+    skip_meta: leave META's contents unread (content.meta stays None), as the firmware reader
+    does (docs/image-format.md: a device may skip it); its entry, bounds, CRC and ndim are still
+    checked. The default checks that META is a UTF-8 JSON object, which is what the host writes."""
     sections = parse_container(buf)
     by = _unique(sections)
     content = ImageContent()
@@ -339,6 +343,7 @@ def decode_image(buf: bytes | bytearray | memoryview) -> ImageContent:
         used.add(meta.index)
         if len(meta.shape) != 1:
             raise QlrImageError(f"{meta.label}: field 'ndim' must be 1")
+    if meta is not None and not skip_meta:
         try:
             m = json.loads(bytes(meta.data).decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as e:

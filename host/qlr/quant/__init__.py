@@ -2,8 +2,8 @@
 
 - `qlr.quant.latent`: latents to UINT-Q (Q = 1..8) with an FP32 scale, dequantization, packing so
   that E codes take exactly ceil(E*Q/8) bytes (little-endian bit order).
-- `qlr.quant.ptq`: calibrate a network, fold BatchNorm, quantize the frozen front-end to int8,
-  run it with the int8 golden kernels and report the error per layer.
+- `qlr.quant.ptq`: calibrate a network, fold BatchNorm, quantize the frozen front-end to int8 and
+  run it with the int8 golden kernels; `qlr.quant.ptq_report`: its error per layer and end to end.
 """
 
 from qlr.quant.latent import (

@@ -18,7 +18,7 @@ from qlr.data.fitting import plan_fit
 from qlr.errors import QlrError
 from qlr.model import Network, load_network
 from qlr.quant.calibrate import DEFAULT_CALIBRATION, Calibration
-from qlr.quant.ptq import format_report, ptq_report
+from qlr.quant.ptq_report import format_report, ptq_report
 
 
 def load_images_for(net: Network, data: str, split: str, limit: int | None) -> tuple[np.ndarray, np.ndarray]:

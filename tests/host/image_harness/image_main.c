@@ -1,5 +1,5 @@
 /*
- * Test harness for the firmware image reader (firmware/cl/image.c), built by
+ * Test harness for the firmware image reader (firmware/cl/image*.c), built by
  * tests/host/test_image_reader_c.py with AddressSanitizer and UBSan.
  *
  * stdin: records of (u32 little-endian length, u32 shift, that many bytes); length 0xFFFFFFFF
