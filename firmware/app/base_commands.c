@@ -205,6 +205,21 @@ static int plain_file_name(const uint8_t *p, size_t n)
     return 1;
 }
 
+/* The file name after a request's fixed part, checked, NUL-terminated into `name`. */
+static qlr_link_status_t file_name_of(const qlr_frame_t *req, size_t fixed, char name[MEM_LOAD_NAME_MAX + 1u],
+                                      qlr_link_reply_t *reply)
+{
+    const uint8_t *raw = req->payload + fixed;
+    size_t name_len = req->len - fixed;
+    if (!plain_file_name(raw, name_len)) {
+        reply->message = "file name must be 1..63 bytes of [A-Za-z0-9._-], not starting with '.'";
+        return QLR_LINK_E_ARGUMENT;
+    }
+    memcpy(name, raw, name_len);
+    name[name_len] = '\0';
+    return QLR_LINK_OK;
+}
+
 qlr_link_status_t qlr_cmd_mem_load(const qlr_frame_t *req, qlr_link_reply_t *reply)
 {
     qlr_mem_load_request_t q;
@@ -216,15 +231,11 @@ qlr_link_status_t qlr_cmd_mem_load(const qlr_frame_t *req, qlr_link_reply_t *rep
     if (st != QLR_LINK_OK) {
         return st;
     }
-    const uint8_t *raw = req->payload + QLR_MEM_LOAD_REQUEST_SIZE;
-    size_t name_len = req->len - QLR_MEM_LOAD_REQUEST_SIZE;
-    if (!plain_file_name(raw, name_len)) {
-        reply->message = "file name must be 1..63 bytes of [A-Za-z0-9._-], not starting with '.'";
-        return QLR_LINK_E_ARGUMENT;
-    }
     char name[MEM_LOAD_NAME_MAX + 1u];
-    memcpy(name, raw, name_len);
-    name[name_len] = '\0';
+    st = file_name_of(req, QLR_MEM_LOAD_REQUEST_SIZE, name, reply);
+    if (st != QLR_LINK_OK) {
+        return st;
+    }
     int h = qlr_host_file_open(name, q.position);
     if (h == -1) {
         reply->message = "this board has no host file channel (use MEM_WRITE)";
@@ -276,15 +287,11 @@ qlr_link_status_t qlr_cmd_mem_store(const qlr_frame_t *req, qlr_link_reply_t *re
     if (st != QLR_LINK_OK) {
         return st;
     }
-    const uint8_t *raw = req->payload + QLR_MEM_STORE_REQUEST_SIZE;
-    size_t name_len = req->len - QLR_MEM_STORE_REQUEST_SIZE;
-    if (!plain_file_name(raw, name_len)) {
-        reply->message = "file name must be 1..63 bytes of [A-Za-z0-9._-], not starting with '.'";
-        return QLR_LINK_E_ARGUMENT;
-    }
     char name[MEM_LOAD_NAME_MAX + 1u];
-    memcpy(name, raw, name_len);
-    name[name_len] = '\0';
+    st = file_name_of(req, QLR_MEM_STORE_REQUEST_SIZE, name, reply);
+    if (st != QLR_LINK_OK) {
+        return st;
+    }
     int h = qlr_host_file_create(name);
     if (h == -1) {
         reply->message = "this board has no host file channel (use MEM_READ)";
