@@ -9,9 +9,9 @@ from qlr.codegen import commands_c, ops_c, write_if_changed
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python3 -m qlr.codegen DIR", file=sys.stderr)
-        return 2
+    if len(argv) != 1 or argv[0].startswith("-"):
+        print("usage: python3 -m qlr.codegen DIR   (writes the generated firmware files into DIR)", file=sys.stderr)
+        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
     out = Path(argv[0])
     write_if_changed(out / "qlr_commands.h", commands_c.header())
     write_if_changed(out / "qlr_ops_gen.h", ops_c.header())
