@@ -3,8 +3,10 @@
 `start()` launches a firmware ELF and returns a `Device`: its console is streamed line by line
 (to a callback and into `Device.output`), `wait()` returns a `RunResult` with the exit status
 and the parsed summary line. A device started with `link=True` also exposes `link_url`, a
-transport URL for `qlr.link` (`socket://` to QEMU's serial chardev, `exec:` for the host board,
-`semihost:DIR` for GVSoC).
+transport URL for `qlr.link` (`unix://` to QEMU's serial chardev, a socket in the run's own
+folder, `exec:` for the host board, `semihost:DIR` for GVSoC, also in the run's own folder).
+Every emulator a `start` launches has its own folder and no fixed port, so any number of them
+run side by side (a sweep's parallel device runs).
 
 A run fails, with a message that says why, when the firmware exits non-zero, crashes, times
 out, or ends without its summary line (`<prog>: N passed, M failed, ...`).
@@ -17,7 +19,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -121,12 +122,6 @@ def find_gvsoc(explicit: str | None = None) -> str | None:
         if cand and Path(cand).is_file() and os.access(cand, os.X_OK):
             return str(Path(cand).resolve())
     return None
-
-
-def free_tcp_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Device:
@@ -302,16 +297,19 @@ def start(board: Board | str, elf: str | Path, *, cores: int | None = None, link
         if "-smp" in argv and cores is not None:
             argv[argv.index("-smp") + 1] = str(cores + 1)  # one controller hart + the workers
         url = None
+        workdir = None
         serial_arg = b.runner.get("serial_arg", "-serial")
         if link:
-            port = free_tcp_port()
-            # wait=on: QEMU does not start the CPU before the host has connected, so nothing the
-            # firmware sends is lost.
-            argv += [serial_arg, f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on"]
-            url = f"socket://127.0.0.1:{port}"
+            # A Unix socket in the run's own folder, not a TCP port: emulators started at the same
+            # time (a sweep's parallel device runs) cannot pick the same one. wait=on: QEMU does
+            # not start the CPU before the host has connected, so nothing the firmware sends is lost.
+            workdir = Path(tempfile.mkdtemp(prefix="qlr-run-"))
+            sock = workdir / "link.sock"
+            argv += [serial_arg, f"unix:{sock},server=on,wait=on"]
+            url = f"unix://{sock}"
         else:
             argv += [serial_arg, "null"]
-        return Device(b, elf, argv, url, on_line, None)
+        return Device(b, elf, argv, url, on_line, workdir)
     if kind == "gvsoc":
         exe = find_gvsoc(gvsoc)
         if exe is None:

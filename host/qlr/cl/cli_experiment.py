@@ -29,7 +29,7 @@ from qlr.cl.protocol import prepare_run
 from qlr.cl.record import strict, write_json
 from qlr.cl.session import CLConfig, parse_q
 from qlr.errors import QlrError
-from qlr.sweep.engine import INSTALL_HINT, Engine, SerialEngine, have_dask, open_engine
+from qlr.sweep.engine import INSTALL_HINT, Engine, EngineStarter, SerialEngine, have_dask, open_engine
 from qlr.sweep.store import ResultStore, fingerprint_of
 
 # The golden back-end multiplies small matrices (<= 256 x 256, mini-batches of 128): one BLAS
@@ -115,7 +115,13 @@ def main(args: argparse.Namespace) -> int:
         CLConfig(n_lr=n)  # validates
     progress = not args.quiet
     commit = git_commit()  # the code that runs, not the HEAD when it ends
-    prep = prepare_run(args.model, pcfg, ecfg.seeds, DEFAULT_EVENTS, progress, log_err)
+    # the engine (a local cluster: seconds) starts while the data and the network are prepared
+    starter = EngineStarter(lambda: choose_engine(args))
+    try:
+        prep = prepare_run(args.model, pcfg, ecfg.seeds, DEFAULT_EVENTS, progress, log_err)
+    except BaseException:
+        starter.cancel()
+        raise
     ecfg.protocol = prep.config
     folder = args.results or (args.out + ".runs" if args.out else None)
     store = None
@@ -125,7 +131,7 @@ def main(args: argparse.Namespace) -> int:
         what = {"config": {k: v for k, v in ecfg.to_dict().items() if k not in grid}, "model": prep.model,
                 "streams": {str(s): st.describe() for s, st in prep.streams.items()}, "commit": commit}
         store = ResultStore(folder, fingerprint_of(what))
-    engine = choose_engine(args)
+    engine = starter.get()
     try:
         if engine.name != "sequential" and progress:
             log_err(f"qlr experiment: {engine.workers} Dask workers ({'cluster ' + args.cluster if args.cluster else 'local'})")
@@ -150,7 +156,7 @@ def choose_engine(args: argparse.Namespace) -> Engine:
     if args.workers is None and not args.cluster and not have_dask():
         log_err(f"qlr experiment: running in this process (for a parallel sweep: {INSTALL_HINT.split(', or')[0]})")
         return SerialEngine()
-    return open_engine(args.workers, args.cluster)
+    return open_engine(args.workers, args.cluster, preload=["qlr.cl.experiment"])
 
 
 def report(res: dict[str, Any], args: argparse.Namespace) -> int:

@@ -17,6 +17,8 @@ raises is an outcome with an error, never the end of the sweep.
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import logging
 import os
 import time
@@ -113,7 +115,10 @@ class DaskEngine:
 
     name = "dask"
 
-    def __init__(self, workers: int | None = None, address: str | None = None, timeout: float = 30.0) -> None:
+    def __init__(self, workers: int | None = None, address: str | None = None, timeout: float = 30.0,
+                 preload: Sequence[str] = ()) -> None:
+        """preload: modules each local worker imports as it starts (the tasks' modules: their import
+        then overlaps with the client's own preparation instead of delaying the first task)."""
         try:
             import distributed  # optional dependency: loaded only when a sweep is distributed
         except ImportError:
@@ -128,8 +133,8 @@ class DaskEngine:
             else:
                 n = workers or os.cpu_count() or 1
                 self._cluster = dist.LocalCluster(
-                    n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                    silence_logs=logging.ERROR)
+                    n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                    silence_logs=logging.ERROR, preload=list(preload))
                 self.client = dist.Client(self._cluster)
         except (OSError, TimeoutError) as e:
             self.close()
@@ -188,21 +193,41 @@ def have_dask() -> bool:
     return True
 
 
-def open_engine(workers: int | None, cluster: str | None) -> Engine:
+def open_engine(workers: int | None, cluster: str | None, preload: Sequence[str] = ()) -> Engine:
     """The engine a sweep's options ask for: ``workers`` 0 runs in this process; ``cluster`` (an
     address) joins an existing Dask cluster; otherwise a local cluster of ``workers`` processes
-    (default: one per core)."""
+    (default: one per core) that import ``preload`` as they start."""
     if cluster:
         return DaskEngine(address=cluster)
     if workers == 0:
         return SerialEngine()
     if workers is not None and workers < 0:
         raise QlrError(f"--workers must be >= 0, got {workers}")
-    return DaskEngine(workers=workers)
+    return DaskEngine(workers=workers, preload=preload)
+
+
+class EngineStarter:
+    """Starts an engine in a background thread (a local cluster takes seconds to start, more on a
+    busy machine): the caller prepares its sweep meanwhile and takes the engine with `get`."""
+
+    def __init__(self, start: Callable[[], Engine]) -> None:
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="qlr-engine")
+        self._future = self._pool.submit(start)
+
+    def get(self) -> Engine:
+        try:
+            return self._future.result()
+        finally:
+            self._pool.shutdown(wait=False)
+
+    def cancel(self) -> None:
+        """The sweep will not run: close the engine once it has started."""
+        with contextlib.suppress(Exception):
+            self.get().close()
 
 
 def format_failure(key: str, error: str) -> str:
     return f"run {key} failed: {error}"
 
 
-__all__ = ["DaskEngine", "Engine", "Outcome", "SerialEngine", "Task", "format_failure", "have_dask", "open_engine"]
+__all__ = ["DaskEngine", "Engine", "EngineStarter", "Outcome", "SerialEngine", "Task", "format_failure", "have_dask", "open_engine"]
