@@ -284,6 +284,17 @@ def run_one(spec: RunSpec, net: Network, cache: LatentCache, stream: Stream, ecf
             "accuracy": accs, "final": accs[-1], "lr_bytes": lr_bytes, "seconds": time.perf_counter() - ts}
 
 
+@dataclass
+class ReplayRunner:
+    """Runs the replay configurations somewhere else than on the cached latents (`qlr experiment
+    --board`: `qlr.cl.experiment_device`): each is the task ``fn(spec, net, stream, ecfg, *args)``
+    on ``streams`` (one per seed, with the images the runs need)."""
+
+    fn: Callable[..., dict[str, Any]]
+    streams: dict[int, Stream]
+    args: tuple[Any, ...] = ()
+
+
 def _labels_only(streams: dict[int, Stream]) -> dict[int, Stream]:
     """The streams without the pool's images (a run reads latents, never images): what a
     distributed sweep sends its workers."""
@@ -294,12 +305,14 @@ def _labels_only(streams: dict[int, Stream]) -> dict[int, Stream]:
 
 def run_experiment(net: Network, pool: Pool, ecfg: ExperimentConfig, progress: bool = True,
                    log: Callable[[str], None] = print, streams: dict[int, Stream] | None = None,
-                   engine: Engine | None = None, store: ResultStore | None = None) -> dict[str, Any]:
+                   engine: Engine | None = None, store: ResultStore | None = None,
+                   replay: ReplayRunner | None = None) -> dict[str, Any]:
     """Run every configuration; returns the results (see `format_table` for the columns).
 
     ``streams`` (one per seed) are made here when not given. ``engine`` runs the runs (default: in
     order, in this process); ``store`` keeps every finished run as it finishes and gives back those
-    a previous, interrupted sweep finished (they are not run again). A run that fails is reported
+    a previous, interrupted sweep finished (they are not run again); ``replay`` runs the replay
+    configurations elsewhere (a board; the baselines stay golden). A run that fails is reported
     through ``log`` at once and listed in the result's ``failed``; the others go on."""
 
     t0 = time.perf_counter()
@@ -324,14 +337,19 @@ def run_experiment(net: Network, pool: Pool, ecfg: ExperimentConfig, progress: b
     bar = tqdm(total=len(specs), initial=len(results), desc="experiment", unit="run", disable=not progress)
     latent_s = 0.0
     if todo:
-        layers = [l for l in ecfg.lr_layers if any(s.lr_layer == l for s in todo)]
+        golden = [s for s in todo if replay is None or s.kind != "replay"]
+        layers = [l for l in ecfg.lr_layers if any(s.lr_layer == l for s in golden)]
         bar.set_postfix(stage="latents", layers=",".join(map(str, layers)))
         net_h, ecfg_h = engine.share(net), engine.share(ecfg)
         inputs_h = engine.share(latent_inputs(pool, streams))
         streams_h = {s: engine.share(st) for s, st in _labels_only(streams).items()}
         f32 = any(q is None for q in ecfg.q_lrs)
         caches = {l: engine.once(compute_latents, net_h, inputs_h, l, ecfg.base, f32) for l in layers}
-        tasks = [Task(s.key, run_one, (s, net_h, caches[s.lr_layer], streams_h[s.seed], ecfg_h)) for s in todo]
+        tasks = [Task(s.key, run_one, (s, net_h, caches[s.lr_layer], streams_h[s.seed], ecfg_h)) for s in golden]
+        if replay is not None:
+            on_device = {s: engine.share(st) for s, st in replay.streams.items()}
+            tasks += [Task(s.key, replay.fn, (s, net_h, on_device[s.seed], ecfg_h, *replay.args))
+                      for s in todo if s.kind == "replay"]
         for out in engine.run(tasks):
             if out.ok:
                 results[out.key] = out.value
