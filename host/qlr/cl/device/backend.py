@@ -65,8 +65,9 @@ class DeviceBackend:
 
     def __init__(self, board: str, *, cores: int | None = None, gvsoc: str | None = None,
                  rebuild: bool = True, fault: str = "", l2_budget: int | None = None, micro_batch: int = 0,
-                 stream_all: bool = False) -> None:
+                 stream_all: bool = False, labgrid: str | None = None) -> None:
         self.name = board
+        self.labgrid = labgrid
         self.board = board
         self.cores = cores
         self.gvsoc = gvsoc
@@ -103,7 +104,8 @@ class DeviceBackend:
             whole["L2"] = Window("L2", min(whole["L2"].size, self.l2_budget))
         plan_for(content, pcfg, board, whole, image_bytes=len(image))  # refuses what cannot fit even whole levels
         self._link = self._stack.enter_context(board_session(self.board, program="cl", gvsoc=self.gvsoc,
-                                                             rebuild=self.rebuild, fault=self.fault)).link
+                                                             rebuild=self.rebuild, fault=self.fault,
+                                                             labgrid=self.labgrid)).link
         info = self.link.info()
         self.team = info_int(info, "team_max")
         self.unit = str(info["counter_unit"])
@@ -316,4 +318,5 @@ def make_backend(board: str, args: Any = None) -> DeviceBackend:
     return DeviceBackend(board, cores=getattr(args, "cores", None), gvsoc=getattr(args, "gvsoc", None),
                          fault=getattr(args, "fault", "") or "", l2_budget=getattr(args, "l2_budget", None),
                          micro_batch=getattr(args, "micro_batch", None) or 0,
-                         stream_all=bool(getattr(args, "stream_all", False)))
+                         stream_all=bool(getattr(args, "stream_all", False)),
+                         labgrid=getattr(args, "labgrid", None))
