@@ -141,14 +141,12 @@ def main(args: argparse.Namespace) -> int:
     except BaseException:
         starter.cancel()
         raise
-    engine = starter.get()
     try:
-        if engine.name != "sequential" and progress:
-            log_err(f"qlr experiment: {engine.workers} Dask workers ({'cluster ' + args.cluster if args.cluster else 'local'})")
-        res = run_experiment(prep.net, prep.pool, ecfg, progress, log_err, streams=prep.streams, engine=engine,
+        # the engine is met when the run first shares data: after the first latents
+        res = run_experiment(prep.net, prep.pool, ecfg, progress, log_err, streams=prep.streams, engine=starter,
                              store=store, replay=replay)
     finally:
-        engine.close()
+        starter.cancel()  # closes it
     model_desc = prep.model
     res.update({"model": model_desc, "commit": commit, "date": time.strftime("%Y-%m-%d"),
                 "command": "qlr " + " ".join(shlex.quote(a) for a in sys.argv[1:])})

@@ -340,11 +340,21 @@ def run_experiment(net: Network, pool: Pool, ecfg: ExperimentConfig, progress: b
         golden = [s for s in todo if replay is None or s.kind != "replay"]
         layers = [l for l in ecfg.lr_layers if any(s.lr_layer == l for s in golden)]
         bar.set_postfix(stage="latents", layers=",".join(map(str, layers)))
-        net_h, ecfg_h = engine.share(net), engine.share(ecfg)
-        inputs_h = engine.share(latent_inputs(pool, streams))
-        streams_h = {s: engine.share(st) for s, st in _labels_only(streams).items()}
         f32 = any(q is None for q in ecfg.q_lrs)
-        caches = {l: engine.once(compute_latents, net_h, inputs_h, l, ecfg.base, f32) for l in layers}
+        inputs = latent_inputs(pool, streams)
+        # The first layer's latents here (while a cluster may still be starting: this process is
+        # warm and has the data), shared with the workers; the other layers' are tasks, computed
+        # on the workers side by side. Either way the same function in the same order.
+        first = compute_latents(net, inputs, layers[0], ecfg.base, f32) if layers else None
+        net_h, ecfg_h = engine.share(net), engine.share(ecfg)
+        if engine.name != "sequential":
+            (bar.write if progress else log)(f"qlr experiment: {len(todo)} runs on {engine.workers} Dask workers")
+        inputs_h = engine.share(inputs) if len(layers) > 1 else None
+        streams_h = {s: engine.share(st) for s, st in _labels_only(streams).items()}
+        caches = {l: engine.once(compute_latents, net_h, inputs_h, l, ecfg.base, f32) for l in layers[1:]}
+        if first is not None:
+            latent_s += first.seconds
+            caches[layers[0]] = engine.share(first)
         tasks = [Task(s.key, run_one, (s, net_h, caches[s.lr_layer], streams_h[s.seed], ecfg_h)) for s in golden]
         if replay is not None:
             on_device = {s: engine.share(st) for s, st in replay.streams.items()}
@@ -360,7 +370,7 @@ def run_experiment(net: Network, pool: Pool, ecfg: ExperimentConfig, progress: b
                 failed.append({"key": out.key, "error": out.error or "failed"})
                 (bar.write if progress else log)(format_failure(out.key, out.error or "failed"))
             bar.update()
-        latent_s = sum(engine.fetch(latent_seconds, c) or 0.0 for c in caches.values())
+        latent_s += sum(engine.fetch(latent_seconds, caches[l]) or 0.0 for l in layers[1:])
     bar.close()
     runs = [results[s.key] for s in specs if s.key in results]
     rows, baselines = summarize(runs, ecfg)

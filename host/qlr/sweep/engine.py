@@ -182,7 +182,6 @@ class DaskEngine:
             self._cluster = None
 
 
-Engine = SerialEngine | DaskEngine
 
 
 def have_dask() -> bool:
@@ -220,10 +219,38 @@ class EngineStarter:
         finally:
             self._pool.shutdown(wait=False)
 
+    # An engine's interface, each call waiting for the engine: a sweep can compute what it needs
+    # first (its first latents) and meet the engine only when it shares data or submits tasks.
+    @property
+    def name(self) -> str:
+        return self.get().name
+
+    @property
+    def workers(self) -> int:
+        return self.get().workers
+
+    def share(self, value: Any) -> Any:
+        return self.get().share(value)
+
+    def once(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return self.get().once(fn, *args)
+
+    def fetch(self, fn: Callable[[Any], Any], handle: Any) -> Any:
+        return self.get().fetch(fn, handle)
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
+        return self.get().run(tasks)
+
+    def close(self) -> None:
+        self.get().close()
+
     def cancel(self) -> None:
         """The sweep will not run: close the engine once it has started."""
         with contextlib.suppress(Exception):
             self.get().close()
+
+
+Engine = SerialEngine | DaskEngine | EngineStarter
 
 
 def format_failure(key: str, error: str) -> str:
