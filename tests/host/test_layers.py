@@ -39,6 +39,7 @@ COMMANDS = len(LAYERS) - 1
 LAZY_ALLOWED = {"matplotlib": "about a second to import; loaded only to draw (qlr.plotting)",
                 "onnx": "an optional dependency (the qlr[onnx] extra), loaded only to import an ONNX file",
                 "distributed": "an optional dependency (the qlr[distributed] extra), loaded only for a distributed sweep",
+                "dask": "installed with distributed (its configuration), loaded only for a distributed sweep",
                 "labgrid": "an optional dependency (the qlr[labgrid] extra), loaded only when --labgrid is given"}
 
 
@@ -215,7 +216,7 @@ CLEAN = {"__init__.py": "", "errors.py": "", "link/__init__.py": "", "link/link.
 @pytest.mark.parametrize("edit,message", [
     ({"link/link.py": "from qlr.boards.session import s\n"}, "may not import the higher layer 'boards'"),
     ({"link/link.py": "def f():\n    from qlr.errors import x\n"}, "inside a function"),
-    ({"link/link.py": "def f():\n    import numpy\n"}, "only matplotlib, onnx, distributed, labgrid may be imported lazily"),
+    ({"link/link.py": "def f():\n    import numpy\n"}, "only matplotlib, onnx, distributed, dask, labgrid may be imported lazily"),
     ({"boards/session.py": "from qlr.boards.cli_run import main\n"}, "may not import the higher layer 'commands'"),
     ({"boards/a.py": "import qlr.boards.b\n", "boards/b.py": "from qlr.boards import a\n"},
      "import cycle between modules: qlr.boards.a -> qlr.boards.b"),

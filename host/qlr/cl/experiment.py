@@ -347,8 +347,8 @@ def run_experiment(net: Network, pool: Pool, ecfg: ExperimentConfig, progress: b
         # on the workers side by side. Either way the same function in the same order.
         first = compute_latents(net, inputs, layers[0], ecfg.base, f32) if layers else None
         net_h, ecfg_h = engine.share(net), engine.share(ecfg)
-        if engine.name != "sequential":
-            (bar.write if progress else log)(f"qlr experiment: {len(todo)} runs on {engine.workers} Dask workers")
+        if progress and engine.name != "sequential":
+            bar.write(f"qlr experiment: {len(todo)} runs on {engine.workers} Dask workers")
         inputs_h = engine.share(inputs) if len(layers) > 1 else None
         streams_h = {s: engine.share(st) for s, st in _labels_only(streams).items()}
         caches = {l: engine.once(compute_latents, net_h, inputs_h, l, ecfg.base, f32) for l in layers[1:]}

@@ -120,7 +120,8 @@ class DaskEngine:
         """preload: modules each local worker imports as it starts (the tasks' modules: their import
         then overlaps with the client's own preparation instead of delaying the first task)."""
         try:
-            import distributed  # optional dependency: loaded only when a sweep is distributed
+            import dask.config  # optional dependency (with distributed): loaded only when a sweep is distributed
+            import distributed
         except ImportError:
             raise QlrError(f"distributed sweeps need Dask distributed: {INSTALL_HINT}") from None
         dist: Any = distributed  # its functions are untyped
@@ -132,9 +133,15 @@ class DaskEngine:
                 self.client: Any = dist.Client(address, timeout=timeout)
             else:
                 n = workers or os.cpu_count() or 1
-                self._cluster = dist.LocalCluster(
-                    n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                    silence_logs=logging.ERROR, preload=list(preload))
+                # Dask's defaults cost a NumPy sweep CPU: MALLOC_TRIM_THRESHOLD_=64 KiB makes every
+                # large temporary a fresh mmap (page faults: seconds of system time per run of
+                # runs), and a profiler thread samples every worker 100 times a second.
+                settings = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 256 << 20,
+                            "distributed.worker.profile.enabled": False}
+                with dask.config.set(settings):
+                    self._cluster = dist.LocalCluster(
+                        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                        silence_logs=logging.ERROR, preload=list(preload))
                 self.client = dist.Client(self._cluster)
         except (OSError, TimeoutError) as e:
             self.close()
