@@ -23,7 +23,7 @@ PACKAGE = REPO_ROOT / "host" / "qlr"
 
 # Bottom to top. A module imports only from its own layer or those before it.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("qlr", "qlr.errors", "qlr.npz", "qlr.cache", "qlr.plotting")),
+    ("base", ("qlr", "qlr.errors", "qlr.npz", "qlr.cache", "qlr.plotting", "qlr.sweep")),
     ("numerics and data", ("qlr.golden", "qlr.data")),
     ("model", ("qlr.model",)),
     ("quantization and training", ("qlr.quant", "qlr.train")),
@@ -37,7 +37,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 COMMANDS = len(LAYERS) - 1
 # Third-party modules that may be imported inside a function, and why.
 LAZY_ALLOWED = {"matplotlib": "about a second to import; loaded only to draw (qlr.plotting)",
-                "onnx": "an optional dependency (the qlr[onnx] extra), loaded only to import an ONNX file"}
+                "onnx": "an optional dependency (the qlr[onnx] extra), loaded only to import an ONNX file",
+                "distributed": "an optional dependency (the qlr[distributed] extra), loaded only for a distributed sweep",
+                "dask": "installed with distributed (its configuration), loaded only for a distributed sweep",
+                "labgrid": "an optional dependency (the qlr[labgrid] extra), loaded only when --labgrid is given"}
 
 
 @dataclass(frozen=True)
@@ -213,7 +216,7 @@ CLEAN = {"__init__.py": "", "errors.py": "", "link/__init__.py": "", "link/link.
 @pytest.mark.parametrize("edit,message", [
     ({"link/link.py": "from qlr.boards.session import s\n"}, "may not import the higher layer 'boards'"),
     ({"link/link.py": "def f():\n    from qlr.errors import x\n"}, "inside a function"),
-    ({"link/link.py": "def f():\n    import numpy\n"}, "only matplotlib, onnx may be imported lazily"),
+    ({"link/link.py": "def f():\n    import numpy\n"}, "only matplotlib, onnx, distributed, dask, labgrid may be imported lazily"),
     ({"boards/session.py": "from qlr.boards.cli_run import main\n"}, "may not import the higher layer 'commands'"),
     ({"boards/a.py": "import qlr.boards.b\n", "boards/b.py": "from qlr.boards import a\n"},
      "import cycle between modules: qlr.boards.a -> qlr.boards.b"),

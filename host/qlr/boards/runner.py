@@ -3,8 +3,10 @@
 `start()` launches a firmware ELF and returns a `Device`: its console is streamed line by line
 (to a callback and into `Device.output`), `wait()` returns a `RunResult` with the exit status
 and the parsed summary line. A device started with `link=True` also exposes `link_url`, a
-transport URL for `qlr.link` (`socket://` to QEMU's serial chardev, `exec:` for the host board,
-`semihost:DIR` for GVSoC).
+transport URL for `qlr.link` (`unix://` to QEMU's serial chardev, a socket in the run's own
+folder, `exec:` for the host board, `semihost:DIR` for GVSoC, also in the run's own folder).
+Every emulator a `start` launches has its own folder and no fixed port, so any number of them
+run side by side (a sweep's parallel device runs).
 
 A run fails, with a message that says why, when the firmware exits non-zero, crashes, times
 out, or ends without its summary line (`<prog>: N passed, M failed, ...`).
@@ -17,7 +19,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -121,12 +122,6 @@ def find_gvsoc(explicit: str | None = None) -> str | None:
         if cand and Path(cand).is_file() and os.access(cand, os.X_OK):
             return str(Path(cand).resolve())
     return None
-
-
-def free_tcp_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Device:
@@ -334,13 +329,15 @@ def start(board: Board | str, elf: str | Path, *, cores: int | None = None, link
         workdir = None
         serial_arg = b.runner.get("serial_arg", "-serial")
         if link:
-            # QEMU's working directory: where its semihosting opens the files of MEM_LOAD.
+            # The run's own folder: QEMU's working directory (its semihosting opens the files of
+            # MEM_LOAD/MEM_STORE there) and the home of its link, a Unix socket rather than a TCP
+            # port, so that emulators started at the same time (a sweep's parallel device runs)
+            # cannot pick the same one. wait=on: QEMU does not start the CPU before the host has
+            # connected, so nothing the firmware sends is lost.
             workdir = Path(tempfile.mkdtemp(prefix="qlr-run-"))
-            port = free_tcp_port()
-            # wait=on: QEMU does not start the CPU before the host has connected, so nothing the
-            # firmware sends is lost.
-            argv += [serial_arg, f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on"]
-            url = f"socket://127.0.0.1:{port}"
+            sock = workdir / "link.sock"
+            argv += [serial_arg, f"unix:{sock},server=on,wait=on"]
+            url = f"unix://{sock}"
         else:
             argv += [serial_arg, "null"]
         return Device(b, elf, argv, url, on_line, workdir)

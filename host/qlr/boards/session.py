@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qlr.boards.build import build, build_dir
+from qlr.boards.labgrid import start_labgrid
 from qlr.boards.registry import Board, load_board
 from qlr.boards.runner import GVSOC_HELP, Device, LineSink, find_gvsoc, start
 from qlr.errors import QlrError
@@ -64,7 +65,8 @@ def resolve_gvsoc(board: Board, gvsoc: str | None) -> str | None:
 def board_session(board: str | Board, *, program: str = "server", variant: str = "", fault: str = "",
                   cores: int | None = None, gvsoc: str | None = None, rebuild: bool = True,
                   elf: str | Path | None = None, timeout: float | None = None, retries: int = 2,
-                  console: LineSink | None = None, check_version: bool = True) -> Iterator[BoardSession]:
+                  console: LineSink | None = None, check_version: bool = True,
+                  labgrid: str | Path | None = None) -> Iterator[BoardSession]:
     """Yields a `BoardSession` with `program` running on `board` and its link open.
 
     rebuild: run SCons first (only what changed recompiles); otherwise use the firmware already
@@ -74,16 +76,28 @@ def board_session(board: str | Board, *, program: str = "server", variant: str =
     check_version: refuse (QlrError) a firmware whose INFO version is not this host package's; the
     two are built from one description of every command and op.
     When the block ends normally the firmware is asked to exit (unless `BoardSession.exit` was
-    called); the link and the simulator are always closed."""
+    called); the link and the simulator are always closed. labgrid: a labgrid environment (YAML)
+    whose drivers start the firmware and carry the link instead of the built-in runner
+    (`qlr.boards.labgrid`)."""
     b = load_board(board) if isinstance(board, str) else board
     gvsoc = resolve_gvsoc(b, gvsoc)
     if elf is None:
         bdir = build(b.name, variant, fault) if rebuild else build_dir(b.name, variant, fault)
         elf = bdir / f"{program}.elf"
-    dev = start(b, elf, cores=cores, link=True, gvsoc=gvsoc, on_line=console)
+    per_response = link_timeout(b) if timeout is None else timeout
+    if labgrid is not None:
+        lg = start_labgrid(b, elf, labgrid, link=True, on_line=console)
+        dev: Device = lg
+        try:
+            link = Link(lg.link_transport(), timeout=per_response, retries=retries, console=console)
+        except BaseException:
+            dev.close()
+            raise
+    else:
+        dev = start(b, elf, cores=cores, link=True, gvsoc=gvsoc, on_line=console)
     try:
-        link = open_device_link(dev, timeout=link_timeout(b) if timeout is None else timeout, retries=retries,
-                                console=console)
+        if labgrid is None:
+            link = open_device_link(dev, timeout=per_response, retries=retries, console=console)
     except BaseException:
         dev.close()
         raise

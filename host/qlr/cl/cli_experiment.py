@@ -23,12 +23,16 @@ from qlr.cl.cli_learn import (
     log_err,
     protocol_from_args,
 )
-from qlr.cl.experiment import BASELINES, ExperimentConfig, format_table, run_experiment
+from qlr.cl.experiment import BASELINES, ExperimentConfig, ReplayRunner, format_table, run_experiment
+from qlr.cl.experiment_device import DeviceRuns, prepare_board, run_on_board, streams_with_images
 from qlr.cl.plot import plot_pareto
 from qlr.cl.protocol import prepare_run
 from qlr.cl.record import strict, write_json
 from qlr.cl.session import CLConfig, parse_q
+from qlr.cl.streams import Stream
 from qlr.errors import QlrError
+from qlr.sweep.engine import INSTALL_HINT, Engine, EngineStarter, SerialEngine, have_dask, open_engine
+from qlr.sweep.store import ResultStore, fingerprint_of
 
 # The golden back-end multiplies small matrices (<= 256 x 256, mini-batches of 128): one BLAS
 # thread is as fast as two on an idle machine and ~15x faster on a busy one (threads spin-wait
@@ -70,7 +74,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "for the options not given: " + ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in QUICK.items()))
     parser.add_argument("--from", dest="from_", nargs="+", metavar="RESULTS.json",
                         help="do not run: merge saved results (--out files) and print/plot them")
-    parser.add_argument("--out", help="write the results (JSON, every run's accuracy curve) here")
+    parser.add_argument("--out", help="write the results (JSON, every run's accuracy curve) here; every run is "
+                        "also saved as it finishes in OUT.runs/ (see --results), so a sweep that is stopped and "
+                        "started again resumes without redoing finished runs")
+    parser.add_argument("--results", metavar="DIR", help="folder of the finished runs, one file each (default: "
+                        "OUT.runs when --out is given; without either nothing is kept)")
+    parser.add_argument("--board", default="golden", help="run the replay configurations on this board's CL "
+                        "firmware, one learning session (one emulator, with its own folder and socket) per run, in "
+                        "parallel on the workers; the baselines stay golden (default: golden, the NumPy twin on "
+                        "latents computed once per layer)")
+    parser.add_argument("--cores", type=int, default=None, help="with --board: worker cores of the device team")
+    parser.add_argument("--check", action="store_true", help="with --board: check every event against the golden "
+                        "twin (a run that disagrees fails)")
+    parser.add_argument("--gvsoc", default=None, help="with --board pulp-open: the GVSoC launcher")
+    parser.add_argument("--workers", type=int, default=None, help="run the sweep on a local Dask cluster of N "
+                        "worker processes (default: one per core); 0 runs in this process, one run after another")
+    parser.add_argument("--cluster", metavar="ADDRESS", help="run the sweep on an existing Dask cluster, e.g. "
+                        "tcp://scheduler:8786 (see docs/distributed.md)")
     parser.add_argument("--plot", help="write the Pareto plot (accuracy vs LR memory, PNG) here")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -105,13 +125,60 @@ def main(args: argparse.Namespace) -> int:
         CLConfig(n_lr=n)  # validates
     progress = not args.quiet
     commit = git_commit()  # the code that runs, not the HEAD when it ends
-    prep = prepare_run(args.model, pcfg, ecfg.seeds, DEFAULT_EVENTS, progress, log_err)
-    ecfg.protocol = prep.config
-    res = run_experiment(prep.net, prep.pool, ecfg, progress, log_err, streams=prep.streams)
+    if args.board != "golden" and any(q is None for q in q_lrs):
+        raise QlrError("--q-lr fp32 runs on the golden model only (the device front-end is int8): drop it with --board")
+    # the engine (a local cluster: seconds) starts while the data, the network and the firmware are prepared
+    starter = EngineStarter(lambda: choose_engine(args))
+    try:
+        prep = prepare_run(args.model, pcfg, ecfg.seeds, DEFAULT_EVENTS, progress, log_err)
+        ecfg.protocol = prep.config
+        replay = None
+        if args.board != "golden":
+            device = DeviceRuns(args.board, args.cores, args.check, args.gvsoc)
+            prepare_board(device, ecfg)
+            replay = ReplayRunner(run_on_board, streams_with_images(prep.pool, prep.streams), (device,))
+        store = result_store(args, ecfg, prep.model, prep.streams, commit)
+    except BaseException:
+        starter.cancel()
+        raise
+    try:
+        # the engine is met when the run first shares data: after the first latents
+        res = run_experiment(prep.net, prep.pool, ecfg, progress, log_err, streams=prep.streams, engine=starter,
+                             store=store, replay=replay)
+    finally:
+        starter.cancel()  # closes it
     model_desc = prep.model
     res.update({"model": model_desc, "commit": commit, "date": time.strftime("%Y-%m-%d"),
                 "command": "qlr " + " ".join(shlex.quote(a) for a in sys.argv[1:])})
-    return report(res, args)
+    rc = report(res, args)
+    if res["failed"]:
+        log_err(f"qlr experiment: {len(res['failed'])} of {ecfg.runs()} runs failed (their rows leave them out; "
+                "run the same command again to retry them): " + ", ".join(f["key"] for f in res["failed"]))
+        return 1
+    return rc
+
+
+def result_store(args: argparse.Namespace, ecfg: ExperimentConfig, model: dict[str, Any], streams: dict[int, Stream],
+                 commit: str | None) -> ResultStore | None:
+    """The folder of finished runs (--results, else OUT.runs; None without either), with the
+    fingerprint of everything a run's result depends on besides its key (the grid's values)."""
+    folder = args.results or (args.out + ".runs" if args.out else None)
+    if not folder:
+        return None
+    grid = ("lr_layers", "n_lr", "q_lr", "seeds", "baselines")
+    what = {"config": {k: v for k, v in ecfg.to_dict().items() if k not in grid}, "model": model,
+            "streams": {str(s): st.describe() for s, st in streams.items()}, "commit": commit,
+            "board": [args.board, args.cores, args.check]}
+    return ResultStore(folder, fingerprint_of(what))
+
+
+def choose_engine(args: argparse.Namespace) -> Engine:
+    """--cluster, --workers N (0: this process), or by default a local cluster of one worker per
+    core when Dask distributed is installed (in this process, with a note, when it is not)."""
+    if args.workers is None and not args.cluster and not have_dask():
+        log_err(f"qlr experiment: running in this process (for a parallel sweep: {INSTALL_HINT.split(', or')[0]})")
+        return SerialEngine()
+    return open_engine(args.workers, args.cluster, preload=["qlr.cl.experiment", "qlr.cl.experiment_device"])
 
 
 def report(res: dict[str, Any], args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,8 @@ from qlr.model import run_forward
 from qlr.model.graph import Network
 from qlr.quant.calibrate import Calibration
 from qlr.quant.ptq import quantize_front_end, to_input
+from qlr.sweep.engine import Engine, SerialEngine, Task, format_failure
+from qlr.sweep.store import ResultStore
 
 BASELINES = ("naive", "cumulative")
 
@@ -63,34 +65,41 @@ class ExperimentConfig:
                 "eval_u8": self.eval_u8}
 
 
-class LatentCache:
-    """Latents of one LR layer, computed once per image: u8 (int8 front-end) and FP32 (on demand).
+@dataclass
+class LatentInputs:
+    """What computing an LR layer's latents needs, without the data set: the training images any
+    stream uses (``images[i]`` is pool image ``used[i]``), the test images and the calibration
+    images. Shared once with the workers of a distributed sweep."""
 
-    ``used`` (the training images any stream reads) sizes the cache: one row per used image, not
-    per image of the pool (a large network's latents of a whole data set would not fit memory).
+    images: np.ndarray
+    used: np.ndarray  # sorted pool indices of ``images``
+    n_pool: int
+    test_x: np.ndarray
+    calib: np.ndarray
+
+
+class LatentCache:
+    """Latents of one LR layer for every image a stream uses and the test set, computed once, in
+    one fixed order (batches of ``batch`` images in pool order): u8 (int8 front-end) and, when
+    ``f32``, FP32. A sweep computes it once per layer and every run of the layer reads it, in this
+    process or on any worker, so every run sees the same latents bit for bit.
     """
 
-    def __init__(self, net: Network, pool: Pool, lr_layer: int, calib: np.ndarray, batch: int = 500,
-                 used: np.ndarray | None = None, config: CLConfig | None = None) -> None:
+    def __init__(self, net: Network, inputs: LatentInputs, lr_layer: int, config: CLConfig | None = None,
+                 f32: bool = False, batch: int = 500) -> None:
         cfg = config or CLConfig()
-        self.net, self.pool, self.batch = net, pool, batch
+        t0 = time.perf_counter()
+        self.batch = batch
         self.front, self.back = net.split(lr_layer)
-        self.qfe = quantize_front_end(self.front, calib, cfg.scheme, calibration=Calibration.parse(cfg.calibration),
-                                      equalize=cfg.equalize)
-        shape = tuple(self.back.input_shape)
-        n_pool = len(pool.train_y)
-        used = np.arange(n_pool) if used is None else np.unique(used)
-        self._row = np.full(n_pool, -1, np.int64)  # pool index -> cache row
-        self._row[used] = np.arange(len(used))
-        self._index = used  # cache row -> pool index
-        n = len(used)
-        self._u8 = np.zeros((n,) + shape, np.uint8)
-        self._f32: np.ndarray | None = None
-        self._have_u8 = np.zeros(n, bool)
-        self._have_f32 = np.zeros(n, bool)
-        self.test_u8 = self._run_u8(pool.test_x)
-        self._test_f32: np.ndarray | None = None
-        self.seconds = 0.0
+        self.qfe = quantize_front_end(self.front, inputs.calib, cfg.scheme,
+                                      calibration=Calibration.parse(cfg.calibration), equalize=cfg.equalize)
+        self._row = np.full(inputs.n_pool, -1, np.int64)  # pool index -> cache row
+        self._row[inputs.used] = np.arange(len(inputs.used))
+        self._u8 = self._run_u8(inputs.images)
+        self.test_u8 = self._run_u8(inputs.test_x)
+        self._f32 = self._run_f32(inputs.images) if f32 else None
+        self.test_f32_ = self._run_f32(inputs.test_x) if f32 else None
+        self.seconds = time.perf_counter() - t0
 
     def _rows(self, idx: np.ndarray) -> np.ndarray:
         rows = self._row[idx]
@@ -99,45 +108,56 @@ class LatentCache:
         return rows
 
     def _run_u8(self, x: np.ndarray) -> np.ndarray:
-        return np.concatenate([self.qfe.run(x[s : s + self.batch]) for s in range(0, len(x), self.batch)])
+        shape = (0,) + tuple(self.back.input_shape)
+        parts = [self.qfe.run(x[s : s + self.batch]) for s in range(0, len(x), self.batch)]
+        return np.concatenate(parts) if parts else np.zeros(shape, np.uint8)
 
     def _run_f32(self, x: np.ndarray) -> np.ndarray:
-        return np.concatenate([run_forward(self.front, to_input(x[s : s + self.batch])).astype(np.float32)
-                               for s in range(0, len(x), self.batch)])
+        shape = (0,) + tuple(self.back.input_shape)
+        parts = [run_forward(self.front, to_input(x[s : s + self.batch])).astype(np.float32)
+                 for s in range(0, len(x), self.batch)]
+        return np.concatenate(parts) if parts else np.zeros(shape, np.float32)
 
     def u8(self, idx: np.ndarray) -> np.ndarray:
-        rows = self._rows(idx)
-        miss = np.unique(rows[~self._have_u8[rows]])
-        if len(miss):
-            t0 = time.perf_counter()
-            self._u8[miss] = self._run_u8(self.pool.train_x[self._index[miss]])
-            self._have_u8[miss] = True
-            self.seconds += time.perf_counter() - t0
-        return self._u8[rows]
+        return self._u8[self._rows(idx)]
 
     def f32(self, idx: np.ndarray) -> np.ndarray:
         if self._f32 is None:
-            self._f32 = np.zeros(self._u8.shape, np.float32)
-        rows = self._rows(idx)
-        miss = np.unique(rows[~self._have_f32[rows]])
-        if len(miss):
-            t0 = time.perf_counter()
-            self._f32[miss] = self._run_f32(self.pool.train_x[self._index[miss]])
-            self._have_f32[miss] = True
-            self.seconds += time.perf_counter() - t0
-        return self._f32[rows]
+            raise QlrError("latent cache: FP32 latents were not computed (no fp32 in --q-lr)")
+        return self._f32[self._rows(idx)]
 
     @property
     def test_f32(self) -> np.ndarray:
-        if self._test_f32 is None:
-            self._test_f32 = self._run_f32(self.pool.test_x)
-        return self._test_f32
+        if self.test_f32_ is None:
+            raise QlrError("latent cache: FP32 latents were not computed (no fp32 in --q-lr)")
+        return self.test_f32_
 
     def latents(self, idx: np.ndarray, q: int | None) -> np.ndarray:
         return self.f32(idx) if q is None else self.u8(idx)
 
     def test(self, q: int | None) -> np.ndarray:
         return self.test_f32 if q is None else self.test_u8
+
+
+def latent_inputs(pool: Pool, streams: dict[int, Stream]) -> LatentInputs:
+    """The images the streams use (each once), the test set and the calibration sample."""
+    first = next(iter(streams.values()))
+    calib = pool.train_x[calibration_sample(first.initial_index)]
+    used = np.unique(np.concatenate([np.concatenate([st.initial_index] + list(st.event_index))
+                                     for st in streams.values()]))
+    return LatentInputs(np.asarray(pool.train_x[used]), used, len(pool.train_y), pool.test_x, calib)
+
+
+def compute_latents(net: Network, inputs: LatentInputs, lr_layer: int, config: CLConfig, f32: bool) -> LatentCache:
+    """An LR layer's `LatentCache` (a sweep's `once` task)."""
+    try:
+        return LatentCache(net, inputs, lr_layer, config, f32)
+    except QlrError as e:
+        raise QlrError(f"--lr-layers {lr_layer}: {e}") from None
+
+
+def latent_seconds(cache: LatentCache) -> float:
+    return cache.seconds
 
 
 def run_replay(net: Network, cache: LatentCache, stream: Stream, cfg: CLConfig, eval_u8: bool = False) -> list[float]:
@@ -214,61 +234,150 @@ def _stats(values: list[float]) -> tuple[float, float]:
     return (float(a.mean()), float(a.std())) if len(a) else (math.nan, math.nan)
 
 
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of a sweep: a replay configuration or a baseline, for one LR layer and seed."""
+
+    kind: str  # "replay" or a baseline
+    lr_layer: int
+    seed: int
+    n_lr: int
+    q_lr: int | None
+
+    @property
+    def q_name(self) -> str:
+        return "fp32" if self.q_lr is None else str(self.q_lr)
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}-l{self.lr_layer}-seed{self.seed}-n{self.n_lr}-q{self.q_name}"
+
+
+def plan_runs(ecfg: ExperimentConfig) -> list[RunSpec]:
+    """Every run of the sweep, in the order of the results (layer, seed, N_LR, Q_LR, baselines)."""
+    out = []
+    for l in ecfg.lr_layers:
+        for seed in ecfg.seeds:
+            out += [RunSpec("replay", l, seed, n, q) for n in ecfg.n_lrs for q in ecfg.q_lrs]
+            for kind in ecfg.baselines:
+                if kind not in BASELINES:
+                    raise QlrError(f"unknown baseline {kind!r} (known: {', '.join(BASELINES)})")
+                out.append(RunSpec(kind, l, seed, 0, 8))
+    return out
+
+
+def run_one(spec: RunSpec, net: Network, cache: LatentCache, stream: Stream, ecfg: ExperimentConfig) -> dict[str, Any]:
+    """One run of the sweep (a task): its record, with the accuracy after every event."""
+    cfg = ecfg.base.with_(lr_layer=spec.lr_layer, n_lr=spec.n_lr, q_lr=spec.q_lr, seed=spec.seed)
+    ts = time.perf_counter()
+    if spec.kind == "replay":
+        accs = run_replay(net, cache, stream, cfg, ecfg.eval_u8)
+    elif spec.kind == "naive":
+        accs = run_replay(net, cache, stream, cfg)
+    elif spec.kind == "cumulative":
+        accs = run_cumulative(net, cache, stream, cfg)
+    else:
+        raise QlrError(f"unknown baseline {spec.kind!r} (known: {', '.join(BASELINES)})")
+    elements = int(np.prod(cache.back.input_shape))
+    lr_bytes = lr_memory_bytes(spec.n_lr, elements, spec.q_lr) if spec.kind == "replay" else 0
+    return {"kind": spec.kind, "lr_layer": spec.lr_layer, "n_lr": spec.n_lr, "q_lr": spec.q_name, "seed": spec.seed,
+            "accuracy": accs, "final": accs[-1], "lr_bytes": lr_bytes, "seconds": time.perf_counter() - ts}
+
+
+@dataclass
+class ReplayRunner:
+    """Runs the replay configurations somewhere else than on the cached latents (`qlr experiment
+    --board`: `qlr.cl.experiment_device`): each is the task ``fn(spec, net, stream, ecfg, *args)``
+    on ``streams`` (one per seed, with the images the runs need)."""
+
+    fn: Callable[..., dict[str, Any]]
+    streams: dict[int, Stream]
+    args: tuple[Any, ...] = ()
+
+
+def _labels_only(streams: dict[int, Stream]) -> dict[int, Stream]:
+    """The streams without the pool's images (a run reads latents, never images): what a
+    distributed sweep sends its workers."""
+    pool = next(iter(streams.values())).pool
+    slim = replace(pool, train_x=None, test_x=pool.test_x[:0])
+    return {s: replace(st, pool=slim) for s, st in streams.items()}
+
+
 def run_experiment(net: Network, pool: Pool, ecfg: ExperimentConfig, progress: bool = True,
-                   log: Callable[[str], None] = print, streams: dict[int, Stream] | None = None) -> dict[str, Any]:
+                   log: Callable[[str], None] = print, streams: dict[int, Stream] | None = None,
+                   engine: Engine | None = None, store: ResultStore | None = None,
+                   replay: ReplayRunner | None = None) -> dict[str, Any]:
     """Run every configuration; returns the results (see `format_table` for the columns).
-    ``streams`` (one per seed) are made here when not given."""
+
+    ``streams`` (one per seed) are made here when not given. ``engine`` runs the runs (default: in
+    order, in this process); ``store`` keeps every finished run as it finishes and gives back those
+    a previous, interrupted sweep finished (they are not run again); ``replay`` runs the replay
+    configurations elsewhere (a board; the baselines stay golden). A run that fails is reported
+    through ``log`` at once and listed in the result's ``failed``; the others go on."""
 
     t0 = time.perf_counter()
+    engine = engine or SerialEngine()
     if any(l.kind == "batchnorm" for l in net.layers):
         net = net.fold_batchnorm()
     if streams is None:
         streams = {s: make_stream(pool, ecfg.protocol, s) for s in ecfg.seeds}
-    first = next(iter(streams.values()))
-    calib = pool.train_x[calibration_sample(first.initial_index)]
-    used = np.concatenate([np.concatenate([st.initial_index] + list(st.event_index)) for st in streams.values()])
-    runs: list[dict[str, Any]] = []
-    bar = tqdm(total=ecfg.runs(), desc="experiment", unit="run", disable=not progress)
-    latent_seconds = 0.0
     shapes: dict[str, list[int]] = {}
     for l in ecfg.lr_layers:
-        bar.set_postfix(layer=l, stage="latents")
         try:
-            cache = LatentCache(net, pool, l, calib, used=used, config=ecfg.base)
+            _, back = net.split(l)
         except QlrError as e:
             raise QlrError(f"--lr-layers {l}: {e}") from None
-        elements = int(np.prod(cache.back.input_shape))
-        shapes[str(l)] = list(cache.back.input_shape)
-        for seed, stream in streams.items():
-            for n_lr in ecfg.n_lrs:
-                for q in ecfg.q_lrs:
-                    cfg = ecfg.base.with_(lr_layer=l, n_lr=n_lr, q_lr=q, seed=seed)
-                    bar.set_postfix(layer=l, seed=seed, n_lr=n_lr, q="fp32" if q is None else q)
-                    ts = time.perf_counter()
-                    accs = run_replay(net, cache, stream, cfg, ecfg.eval_u8)
-                    runs.append({"kind": "replay", "lr_layer": l, "n_lr": n_lr, "q_lr": cfg.q_name, "seed": seed,
-                                 "accuracy": accs, "final": accs[-1], "lr_bytes": lr_memory_bytes(n_lr, elements, q),
-                                 "seconds": time.perf_counter() - ts})
-                    bar.update()
-            for kind in ecfg.baselines:
-                cfg = ecfg.base.with_(lr_layer=l, n_lr=0, q_lr=8, seed=seed)
-                bar.set_postfix(layer=l, seed=seed, baseline=kind)
-                ts = time.perf_counter()
-                if kind == "naive":
-                    accs = run_replay(net, cache, stream, cfg)
-                elif kind == "cumulative":
-                    accs = run_cumulative(net, cache, stream, cfg)
-                else:
-                    raise QlrError(f"unknown baseline {kind!r} (known: {', '.join(BASELINES)})")
-                runs.append({"kind": kind, "lr_layer": l, "n_lr": 0, "q_lr": "8", "seed": seed, "accuracy": accs,
-                             "final": accs[-1], "lr_bytes": 0, "seconds": time.perf_counter() - ts})
-                bar.update()
-        latent_seconds += cache.seconds
+        shapes[str(l)] = list(back.input_shape)
+    specs = plan_runs(ecfg)
+    results: dict[str, dict[str, Any]] = store.finished([s.key for s in specs]) if store else {}
+    if store and results:
+        log(f"qlr experiment: resuming: {len(results)} of {len(specs)} runs already finished (in {store.folder})")
+    todo = [s for s in specs if s.key not in results]
+    failed: list[dict[str, str]] = []
+    bar = tqdm(total=len(specs), initial=len(results), desc="experiment", unit="run", disable=not progress)
+    latent_s = 0.0
+    if todo:
+        golden = [s for s in todo if replay is None or s.kind != "replay"]
+        layers = [l for l in ecfg.lr_layers if any(s.lr_layer == l for s in golden)]
+        bar.set_postfix(stage="latents", layers=",".join(map(str, layers)))
+        f32 = any(q is None for q in ecfg.q_lrs)
+        inputs = latent_inputs(pool, streams)
+        # The first layer's latents here (while a cluster may still be starting: this process is
+        # warm and has the data), shared with the workers; the other layers' are tasks, computed
+        # on the workers side by side. Either way the same function in the same order.
+        first = compute_latents(net, inputs, layers[0], ecfg.base, f32) if layers else None
+        net_h, ecfg_h = engine.share(net), engine.share(ecfg)
+        if progress and engine.name != "sequential":
+            bar.write(f"qlr experiment: {len(todo)} runs on {engine.workers} Dask workers")
+        inputs_h = engine.share(inputs) if len(layers) > 1 else None
+        streams_h = {s: engine.share(st) for s, st in _labels_only(streams).items()}
+        caches = {l: engine.once(compute_latents, net_h, inputs_h, l, ecfg.base, f32) for l in layers[1:]}
+        if first is not None:
+            latent_s += first.seconds
+            caches[layers[0]] = engine.share(first)
+        tasks = [Task(s.key, run_one, (s, net_h, caches[s.lr_layer], streams_h[s.seed], ecfg_h)) for s in golden]
+        if replay is not None:
+            on_device = {s: engine.share(st) for s, st in replay.streams.items()}
+            tasks += [Task(s.key, replay.fn, (s, net_h, on_device[s.seed], ecfg_h, *replay.args))
+                      for s in todo if s.kind == "replay"]
+        for out in engine.run(tasks):
+            if out.ok:
+                results[out.key] = out.value
+                if store:
+                    store.save(out.key, out.value)
+                bar.set_postfix_str(f"{out.key} {100 * out.value['final']:.1f}%")
+            else:
+                failed.append({"key": out.key, "error": out.error or "failed"})
+                (bar.write if progress else log)(format_failure(out.key, out.error or "failed"))
+            bar.update()
+        latent_s += sum(engine.fetch(latent_seconds, caches[l]) or 0.0 for l in layers[1:])
     bar.close()
+    runs = [results[s.key] for s in specs if s.key in results]
     rows, baselines = summarize(runs, ecfg)
     return {"format": "qlr-cl-experiment/1", "config": ecfg.to_dict(), "rows": rows, "baselines": baselines,
-            "runs": runs, "latent_shapes": shapes, "seconds": time.perf_counter() - t0,
-            "latent_seconds": latent_seconds,
+            "runs": runs, "failed": failed, "resumed": len(specs) - len(todo), "latent_shapes": shapes,
+            "seconds": time.perf_counter() - t0, "latent_seconds": latent_s,
+            "engine": {"name": engine.name, "workers": engine.workers},
             "streams": {str(s): st.describe() for s, st in streams.items()}}
 
 

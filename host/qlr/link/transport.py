@@ -2,6 +2,8 @@
 
 * a pyserial URL: a device path (`/dev/ttyACM0`, `COM3`) or anything `serial.serial_for_url`
   takes, notably `socket://HOST:PORT` for a QEMU serial chardev;
+* `unix://PATH`: a Unix-domain socket (QEMU started by `qlr`: `-serial unix:PATH,server=on`, a
+  path in the run's own folder, so emulators started in parallel never contend for a TCP port);
 * `exec:COMMAND`: spawns COMMAND (split like a shell, no shell involved); the link is its
   stdin/stdout and its stderr is the console (the host board);
 * `semihost:DIR`: for simulators without a UART path (GVSoC). The host appends requests to
@@ -19,6 +21,7 @@ import collections
 import os
 import select
 import shlex
+import socket
 import subprocess
 import threading
 import time
@@ -104,6 +107,51 @@ class SerialTransport(Transport):
 
     def close(self) -> None:
         self._ser.close()
+
+
+class UnixSocketTransport(Transport):
+    """`unix://PATH`: a stream Unix-domain socket (QEMU's chardev in server mode)."""
+
+    def __init__(self, url: str, connect_timeout: float = 10.0) -> None:
+        """connect_timeout: seconds to keep retrying while the socket does not exist or refuses
+        (an emulator that is still starting)."""
+        self.url = url
+        path = url[len("unix://"):]
+        if not path:
+            raise LinkError("unix:// URL has no path")
+        deadline = time.monotonic() + connect_timeout
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(path)
+                break
+            except OSError as e:
+                sock.close()
+                if time.monotonic() >= deadline:
+                    raise LinkError(f"cannot open link {url!r} (retried for {connect_timeout:g} s): {e}") from None
+                time.sleep(0.05)
+        self._sock = sock
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._sock.sendall(data)
+        except OSError as e:
+            raise LinkClosed(f"link {self.url}: write failed: {e}") from None
+
+    def read(self, timeout: float) -> bytes:
+        try:
+            ready, _, _ = select.select([self._sock], [], [], max(timeout, 0.0))
+            if not ready:
+                return b""
+            data = self._sock.recv(65536)
+        except OSError as e:
+            raise LinkClosed(f"link {self.url}: {e}") from None
+        if not data:
+            raise LinkClosed(f"link {self.url}: closed by the other end")
+        return data
+
+    def close(self) -> None:
+        self._sock.close()
 
 
 class ExecTransport(Transport):
@@ -253,10 +301,12 @@ def open_transport(url: str, **kwargs: object) -> Transport:
     """Opens `exec:CMD`, `semihost:DIR` or a pyserial URL (device path, `socket://host:port`)."""
     # The keyword arguments are the chosen transport's own (each checks them when called); one
     # signature cannot type the three, hence the ignores below.
+    if url.startswith("unix://"):
+        return UnixSocketTransport(url, **kwargs)  # type: ignore[arg-type]
     if url.startswith("exec:"):
         return ExecTransport(url[len("exec:"):], **kwargs)  # type: ignore[arg-type]
     if url.startswith("semihost:"):
         return SemihostTransport(url[len("semihost:"):], **kwargs)  # type: ignore[arg-type]
     if not url:
-        raise LinkError("empty link URL (give a device path, socket://HOST:PORT, exec:CMD or semihost:DIR)")
+        raise LinkError("empty link URL (give a device path, socket://HOST:PORT, unix://PATH, exec:CMD or semihost:DIR)")
     return SerialTransport(url, **kwargs)  # type: ignore[arg-type]

@@ -13,6 +13,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("device boards")
     g.add_argument("--cores", type=int, default=None, help="worker cores of the team (default: all the board has)")
     g.add_argument("--gvsoc", default=None, help=GVSOC_OPTION_HELP)
+    g.add_argument("--labgrid", metavar="ENV.yaml", default=None,
+                   help="start the board with this labgrid environment's drivers instead of the built-in runner "
+                        "(boards/labgrid/*.yaml; docs/distributed.md)")
     g.add_argument("--fault", default="", choices=("", "cl-policy", "cl-dequant"),
                    help="run a firmware broken on purpose (shows that --check catches it)")
     g.add_argument("--l2-budget", type=_bytes, default=None, metavar="BYTES",

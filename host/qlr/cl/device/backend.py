@@ -69,8 +69,9 @@ class DeviceBackend:
 
     def __init__(self, board: str, *, cores: int | None = None, gvsoc: str | None = None,
                  rebuild: bool = True, fault: str = "", l2_budget: int | None = None, micro_batch: int = 0,
-                 stream_all: bool = False, link_noise: float = 0.0) -> None:
+                 stream_all: bool = False, link_noise: float = 0.0, labgrid: str | None = None) -> None:
         self.name = board
+        self.labgrid = labgrid
         self.board = board
         self.cores = cores
         self.gvsoc = gvsoc
@@ -111,7 +112,7 @@ class DeviceBackend:
         plan_for(content, pcfg, board, whole, image_bytes=len(image))  # refuses what cannot fit even whole levels
         self._link = self._stack.enter_context(board_session(self.board, program="cl", gvsoc=self.gvsoc,
                                                              rebuild=self.rebuild, fault=self.fault,
-                                                             retries=8)).link
+                                                             retries=8, labgrid=self.labgrid)).link
         if self.link_noise:
             self._link.transport = NoisyTransport(self._link.transport, self.link_noise, seed=12)
         info = self.link.info()
@@ -399,4 +400,5 @@ def make_backend(board: str, args: Any = None) -> DeviceBackend:
                          fault=getattr(args, "fault", "") or "", l2_budget=getattr(args, "l2_budget", None),
                          micro_batch=getattr(args, "micro_batch", None) or 0,
                          stream_all=bool(getattr(args, "stream_all", False)),
-                         link_noise=float(getattr(args, "link_noise", 0.0) or 0.0))
+                         link_noise=float(getattr(args, "link_noise", 0.0) or 0.0),
+                         labgrid=getattr(args, "labgrid", None))
