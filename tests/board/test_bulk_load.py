@@ -38,6 +38,7 @@ def test_bulk_writes_land_exactly(device, session, level):
     link.mem_write(level, off - 8, fence[:8])
     link.mem_write(level, off + n, fence[8:])
     data = pattern(n, n)
+    assert link.bulk_ready() == (device.board in HOST_FILES)  # the one-time probe, not counted below
     before = link.stats.requests
     t0 = time.perf_counter()
     link.mem_write(level, off, data)
@@ -106,6 +107,7 @@ def test_bulk_reads_return_exactly_the_window(device, session, level):
     n = min(window // 2, 200_003)
     data = pattern(n, 11)
     link.mem_write(level, 5, data)
+    assert link.bulk_ready() == (device.board in HOST_FILES)
     before = link.stats.requests
     t0 = time.perf_counter()
     got = link.mem_read(level, 5, n)
@@ -139,3 +141,17 @@ def test_mem_store_requests_are_checked(device, session):
             link.request(Command.MEM_STORE, payload)
         assert e.value.status == status, payload
     assert not (link.bulk_dir / "o.bin").exists()
+
+
+def test_a_bulk_folder_the_emulator_does_not_see_falls_back_to_frames(device, session, tmp_path):
+    """An emulator whose working directory is not the link's bulk folder (one started by labgrid)
+    fails the probe, and transfers go through frames. Not on GVSoC: a semihosting open that fails
+    ends its simulation, and its runner always starts it in the bulk folder."""
+    if device.board not in HOST_FILES - {"pulp-open"}:
+        pytest.skip("only the QEMU boards can be pointed at a folder they do not see")
+    link = session
+    link.bulk_dir, link._bulk_checked = tmp_path, False
+    data = pattern(6000, 5)
+    link.mem_write("L2", 0, data)
+    assert link.bulk_dir is None and link.mem_read("L2", 0, 6000) == data
+    assert list(tmp_path.iterdir()) == []

@@ -108,6 +108,7 @@ class Link:
         # The emulator's working directory when the board reads host files (MEM_LOAD): bulk
         # writes of at least BULK_MIN bytes go through a file there (MEM_LOAD, MEM_STORE).
         self.bulk_dir: Path | None = None
+        self._bulk_checked = False
         self.boot_id: int | None = None  # the device's boot identifier from the first INFO
 
     @classmethod
@@ -310,7 +311,7 @@ class Link:
         lvl = parse_level(level)
         data = bytes(data)
         self._check_range(offset, len(data))
-        if self.bulk_dir is not None and len(data) >= BULK_MIN and self._mem_load(lvl, offset, data):
+        if len(data) >= BULK_MIN and self.bulk_ready() and self._mem_load(lvl, offset, data):
             if progress:
                 progress(len(data))
             return
@@ -320,6 +321,28 @@ class Link:
             self._mem_request(Command.MEM_WRITE, lvl, offset + i, len(part), part)
             if progress:
                 progress(len(part))
+
+    def bulk_ready(self) -> bool:
+        """Whether the bulk path works: once per link, an empty file in `bulk_dir` is loaded with
+        a zero-length MEM_LOAD, which touches no memory. It fails where the emulator's working
+        directory is not `bulk_dir` (an emulator started by labgrid) or the board has no host
+        file channel; then `bulk_dir` is cleared and transfers go through frames."""
+        if self.bulk_dir is None:
+            return False
+        if self._bulk_checked:
+            return True
+        name = f"bulk-probe-{os.getpid()}.bin"
+        path = self.bulk_dir / name
+        head = C.command("MEM_LOAD").request.pack(level=int(MemLevel.L2), offset=0, length=0, position=0)
+        try:
+            path.write_bytes(b"")
+            self.request(Command.MEM_LOAD, head + name.encode("ascii"))
+            self._bulk_checked = True
+        except (LinkDeviceError, OSError):
+            self.bulk_dir = None
+        finally:
+            path.unlink(missing_ok=True)
+        return self.bulk_dir is not None
 
     def _mem_load(self, lvl: MemLevel, offset: int, data: bytes) -> bool:
         """`data` through a file in `bulk_dir` and MEM_LOAD; False (and no more tries) when the
@@ -378,7 +401,7 @@ class Link:
         """Reads `n` bytes at `offset` of the level's window, in chunks of max_payload."""
         lvl = parse_level(level)
         self._check_range(offset, n)
-        if self.bulk_dir is not None and n >= BULK_MIN:
+        if n >= BULK_MIN and self.bulk_ready():
             got = self._mem_store(lvl, offset, n)
             if got is not None:
                 if progress:
