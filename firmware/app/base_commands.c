@@ -309,7 +309,6 @@ qlr_link_status_t qlr_cmd_mem_store(const qlr_frame_t *req, qlr_link_reply_t *re
         if (r.l2 != NULL) {
             src = r.l2 + done;
         } else {
-            src = reply->data;
             n = n > reply->max ? reply->max : n;
             if (qlr_l3_read(reply->data, r.off + (uint32_t)done, n) != 0) {
                 qlr_host_file_close(h);
