@@ -57,3 +57,12 @@ def test_an_elf_of_another_isa_or_no_elf_is_refused(tmp_path):
     check_elf_machine(rv, tmp_path / "rv.elf")  # the right ISA passes
     with pytest.raises(QlrError, match="is a RISC-V ELF; board qemu-m4 runs ARM"):
         check_elf_machine(load_board("qemu-m4"), tmp_path / "rv.elf")
+
+
+def test_qlr_run_refuses_another_isa_before_starting_qemu(tmp_path, capsys):
+    arm = bytearray(64)
+    arm[:4], arm[4], arm[5], arm[18] = b"\x7fELF", 1, 1, 40
+    (tmp_path / "arm.elf").write_bytes(bytes(arm))
+    assert main(["run", "--board", "qemu-rv32", str(tmp_path / "arm.elf")]) == 1
+    err = capsys.readouterr().err
+    assert "is a ARM ELF; board qemu-rv32 runs RISC-V firmware" in err and "Traceback" not in err
